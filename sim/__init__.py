@@ -1,0 +1,9 @@
+"""Cascade: an agent-based model of strategy diffusion through middle management."""
+
+from .agents import Employee, Executive, MiddleManager
+from .model import Intervention, OrgModel
+from .params import PARAMS, ParameterError, validate
+
+__version__ = "0.1.0"
+__all__ = ["OrgModel", "Intervention", "Executive", "MiddleManager", "Employee", "PARAMS",
+           "ParameterError", "validate", "__version__"]

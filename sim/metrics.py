@@ -1,0 +1,124 @@
+"""The outputs of MODEL.md section 6, as pure functions of the state.
+
+``measure`` returns one row (a flat dict) per week; ``summarise`` turns a run's rows into the
+per-run summary. Columns ending in ``_<d>`` are by level: 0 executives, 1..L middle-management
+layers, L+1 employees (for a client's chart, d is the depth in the tree).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .org import EMPLOYEE, EXECUTIVE, MANAGER, Org
+from .state import State, random_direction
+from .submodels.execution import engagement
+
+CAN_STATE = 0.98  # belief alignment at which a person "can state the strategy" (E1; see VALIDATION)
+CLEAR = 0.9  # belief alignment counted as "clear" in the clarity gap, and line of sight for work
+
+
+@lru_cache(maxsize=None)
+def chance_cosine(k: int) -> float:
+    """c0: mean cosine of two random non-negative priority mixes of k goals (about 0.72 for 4)."""
+    rng = np.random.default_rng(20240601)
+    a, b = random_direction(rng, 200_000, k), random_direction(rng, 200_000, k)
+    return float(np.mean(np.einsum("ik,ik->i", a, b)))
+
+
+def chance_corrected(cos, k: int):
+    c0 = chance_cosine(k)
+    return (cos - c0) / (1 - c0)
+
+
+def by_level(org: Org, values: np.ndarray) -> np.ndarray:
+    """Mean of a per-person value over each level (rows are sorted by level)."""
+    return np.add.reduceat(values, org.level_start[:-1]) / np.diff(org.level_start)
+
+
+def measure(org: Org, st: State, p) -> dict:
+    k = len(st.s)
+    people = org.role != EXECUTIVE
+    managers = org.role == MANAGER
+    emp = org.role == EMPLOYEE
+    cos = st.b @ st.s
+    act = st.x[emp] @ st.s
+    e = engagement(st, emp)
+    row = {"week": st.week}
+    row["alignment"] = cos[people].mean()
+    row["alignment_cc"] = chance_corrected(row["alignment"], k)
+    row["action_alignment"] = act.mean()
+    row["action_alignment_cc"] = chance_corrected(row["action_alignment"], k)
+    row["line_of_sight"] = np.mean(act >= CLEAR)
+    row["understanding"] = st.u[people].mean()
+    row["confidence"] = st.conf[people].mean()
+    row["clarity_gap"] = row["confidence"] - np.mean(cos[people] >= CLEAR)
+    row["adoption"] = np.mean(st.m[managers] >= 0.5) if managers.any() else 0.0
+    row["support"] = np.mean(st.m[people] >= 0.5)
+    row["commitment"] = st.m[people].mean()
+    row["fatigue"] = st.f[people].mean()
+    row["overload"] = st.o[managers].mean() if managers.any() else 0.0
+    row["overloaded"] = np.mean(st.o[managers] > 0) if managers.any() else 0.0
+    row["burnout"] = int(np.sum(st.f[people] >= p.f_burnout))
+    row["turnover"] = st.turnover
+    row["trust"] = st.tau[people].mean()
+    row["engagement"] = e.mean()
+    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos, emp, e)
+    execution = (e[:, None] * st.x[emp]).mean(axis=0)
+    for g in range(k):
+        row[f"execution_{g}"] = execution[g]
+    row["bsc_balance"] = 1 - 0.5 * np.abs(execution / max(execution.sum(), 1e-12) - st.s / st.s.sum()).sum()
+    row["initiatives_launched"] = st.launched
+    row["initiatives_succeeded"] = st.succeeded
+    row["initiatives_failed"] = st.failed
+    row["initiative_progress"] = st.progress
+    row["concurrent_initiatives"] = st.initiatives_now
+    row["pivots"] = st.pivots
+    for name, values in (("alignment", cos), ("can_state", (cos >= CAN_STATE).astype(float)),
+                         ("understanding", st.u), ("confidence", st.conf), ("fatigue", st.f),
+                         ("commitment", st.m)):
+        for d, v in enumerate(by_level(org, values)):
+            row[f"{name}_{d}"] = v
+    return {key: float(v) if not isinstance(v, int) else v for key, v in row.items()}
+
+
+def _team_spread(org: Org, cos, emp, e) -> tuple[float, float]:
+    """Spread of alignment across teams (distortion, S6) and the between-team share of the
+    variance in engagement (managers explain most of it, E5)."""
+    bosses = org.boss[emp]
+    size = np.bincount(bosses, minlength=org.n)
+    teams = size > 0
+    mean_cos = np.bincount(bosses, cos[emp], minlength=org.n)[teams] / size[teams]
+    mean_e = np.bincount(bosses, e, minlength=org.n)[teams] / size[teams]
+    total = e.var()
+    between = np.average((mean_e - e.mean()) ** 2, weights=size[teams])
+    return float(mean_cos.std()), float(between / total) if total > 0 else 0.0
+
+
+SUMMARY_METRICS = ("alignment", "alignment_cc", "action_alignment", "action_alignment_cc",
+                   "line_of_sight", "understanding", "confidence", "clarity_gap", "adoption",
+                   "support", "fatigue", "overload", "burnout", "trust", "engagement",
+                   "team_alignment_sd", "bsc_balance")
+
+
+def summarise(ts: pd.DataFrame) -> dict:
+    """Per-run summary: final and time-averaged values, weeks to 50% and 80% alignment
+    (chance-corrected), failure rate, peak fatigue, turnover."""
+    out = {}
+    for name in SUMMARY_METRICS:
+        out[f"{name}_final"] = float(ts[name].iloc[-1])
+        out[f"{name}_mean"] = float(ts[name].mean())
+    for share in (50, 80):
+        reached = np.flatnonzero(ts["alignment_cc"].to_numpy() >= share / 100)
+        out[f"weeks_to_{share}"] = float(ts["week"].iloc[reached[0]]) if len(reached) else np.nan
+    last = ts.iloc[-1]
+    ended = last["initiatives_failed"] + last["initiatives_succeeded"]
+    out["failure_rate"] = float(last["initiatives_failed"] / ended) if ended else np.nan
+    out["initiatives_failed"] = int(last["initiatives_failed"])
+    out["initiatives_succeeded"] = int(last["initiatives_succeeded"])
+    out["peak_fatigue"] = float(ts["fatigue"].max())
+    out["turnover"] = int(last["turnover"])
+    out["pivots"] = int(last["pivots"])
+    return out

@@ -1,0 +1,125 @@
+"""OrgModel: the organisation, its state, and the submodels in MODEL.md's schedule order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import AGENT_TYPES
+from .metrics import measure, summarise
+from .org import build_org, regular_bosses
+from .params import STRUCTURAL, ParameterError, validate
+from .state import init_state
+from .submodels import SCHEDULE, Submodel
+from .trace import trace_message
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """At the start of ``week``: set parameters and/or force a pivot."""
+
+    week: int
+    changes: dict[str, Any] = field(default_factory=dict)
+    pivot: bool = False
+
+
+class OrgModel(mesa.Model):
+    """Strategy diffusion through middle management (MODEL.md).
+
+    ``OrgModel(rng=None, **params)``: ``params`` are any of ``sim.params.PARAMS`` by name;
+    ``strategy`` gives the goals' weights (the new strategy), ``kpi_bias`` one KPI direction per
+    department (cycled), ``interventions`` a list of ``Intervention``, ``submodels`` replacements
+    for named submodels of the schedule.
+    """
+
+    def __init__(self, rng=None, *, strategy=None, kpi_bias=None, interventions=(),
+                 submodels: dict[str, Submodel] | None = None, **params):
+        self.p = validate(**params)
+        self.interventions = _check_interventions(self.p, interventions)
+        self.schedule = _schedule(submodels or {})
+        super().__init__(rng=rng)
+        build, trace, *streams = self.rng.spawn(2 + len(SCHEDULE))
+        self.streams = {sm.name: g for sm, g in zip(SCHEDULE, streams)}
+        self._trace_rng = trace
+
+        p = self.p
+        spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+        self.org = build_org(regular_bosses(p.executives, spans), p.peer_degree,
+                             p.cross_silo_ties, build)
+        self.state = init_state(self.org, p, build, strategy=strategy, kpi_bias=kpi_bias)
+        self.people = [AGENT_TYPES[role](self, row) for row, role in enumerate(self.org.role.tolist())]
+
+        self.metrics = measure(self.org, self.state, p)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in self.metrics})
+        self.datacollector.collect(self)
+
+    @property
+    def week(self) -> int:
+        return self.state.week
+
+    def step(self) -> None:
+        st = self.state
+        for iv in self.interventions:
+            if iv.week == st.week:
+                if iv.changes:
+                    self.p = validate(**{**self.p.model_dump(), **iv.changes})
+                st.force_pivot |= iv.pivot
+        for sm in self.schedule:
+            sm.apply(self.org, st, self.p, sm.draw(self.org, st, self.p, self.streams[sm.name]))
+        st.week += 1
+        self.metrics = measure(self.org, st, self.p)
+        self.datacollector.collect(self)
+
+    def run(self, weeks: int) -> pd.DataFrame:
+        """Run ``weeks`` steps and return the time series."""
+        for _ in range(weeks):
+            self.step()
+        return self.timeseries()
+
+    def timeseries(self) -> pd.DataFrame:
+        """Every output of MODEL.md section 6, one row per week (week 0 is the start)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def summary(self) -> dict:
+        """The per-run summary (MODEL.md section 6) as a plain dict."""
+        return summarise(self.timeseries())
+
+    def trace_message(self, employee: int | None = None, rng=None) -> pd.DataFrame:
+        """Follow one strategy message from an executive down one chain of command.
+
+        See ``sim.trace.trace_message``; the model's own random streams are not touched.
+        """
+        return trace_message(self, employee, self._trace_rng if rng is None else np.random.default_rng(rng))
+
+
+def _reporter(name: str):
+    return lambda model: model.metrics[name]
+
+
+def _schedule(replacements: dict[str, Submodel]) -> list[Submodel]:
+    names = [sm.name for sm in SCHEDULE]
+    for name in replacements:
+        if name not in names:
+            raise ParameterError(f"unknown submodel {name!r}: expected one of {', '.join(names)}")
+    return [replacements.get(sm.name, sm) for sm in SCHEDULE]
+
+
+def _check_interventions(p, interventions) -> tuple[Intervention, ...]:
+    out = []
+    for iv in interventions:
+        iv = iv if isinstance(iv, Intervention) else Intervention(**iv)
+        structural = STRUCTURAL & set(iv.changes)
+        if structural:
+            raise ParameterError(
+                f"intervention at week {iv.week} changes {', '.join(sorted(structural))}: "
+                "the structure of the organisation cannot change during a run")
+        if not isinstance(iv.week, int) or iv.week < 0:
+            raise ParameterError(f"intervention week {iv.week!r} is not allowed: expected an integer >= 0")
+        validate(**{**p.model_dump(), **iv.changes})
+        out.append(iv)
+    return tuple(out)

@@ -1,0 +1,118 @@
+"""The organisation (MODEL.md section 2): hierarchy, departments and peer graphs as index arrays.
+
+People are rows ``0..n-1``, sorted by depth (level) so that each level is a contiguous slice and
+every boss comes before its reports. That layout lets the cascade update a whole level with one
+fancy-indexing expression, and it holds for any tree, regular or a client's own chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+EXECUTIVE, MANAGER, EMPLOYEE = 0, 1, 2
+ROLE_NAMES = ("executive", "manager", "employee")
+
+
+@dataclass(frozen=True)
+class Org:
+    boss: np.ndarray  # (n,) row of the boss, -1 for executives
+    depth: np.ndarray  # (n,) 0 = executives, 1..L middle managers, L+1 employees
+    role: np.ndarray  # (n,) EXECUTIVE, MANAGER or EMPLOYEE
+    dept: np.ndarray  # (n,) department (subtree of a level-1 manager), -1 for executives
+    n_reports: np.ndarray  # (n,) direct reports
+    level_start: np.ndarray  # (levels + 1,) rows of level d are level_start[d]:level_start[d+1]
+    peers: sp.csr_matrix  # (n, n) symmetric 0/1 adjacency among managers of one level
+
+    @property
+    def n(self) -> int:
+        return len(self.boss)
+
+    @property
+    def levels(self) -> int:
+        return len(self.level_start) - 1
+
+    @property
+    def n_depts(self) -> int:
+        return int(self.dept.max()) + 1
+
+    def level(self, d: int) -> slice:
+        return slice(int(self.level_start[d]), int(self.level_start[d + 1]))
+
+
+def regular_bosses(executives: int, spans: list[int]) -> np.ndarray:
+    """Boss rows of a regular tree: ``executives`` roots, then ``spans[d]`` reports per person at d."""
+    bosses = [np.full(executives, -1)]
+    start, size = 0, executives
+    for s in spans:
+        bosses.append(start + np.repeat(np.arange(size), s))
+        start, size = start + size, size * s
+    return np.concatenate(bosses)
+
+
+def build_org(boss: np.ndarray, peer_degree: int, cross_silo_ties: float,
+              rng: np.random.Generator) -> Org:
+    """Derive levels, roles, departments and peer graphs from a boss array sorted by depth."""
+    boss = np.asarray(boss, dtype=np.int64)
+    n = len(boss)
+    depth = np.zeros(n, dtype=np.int64)
+    has_boss = boss >= 0
+    if np.any(boss[has_boss] >= np.flatnonzero(has_boss)):
+        raise ValueError("rows must be sorted so that every boss comes before its reports")
+    while True:  # one pass per level: depth is the boss's depth plus one
+        new = np.where(has_boss, depth[boss] + 1, 0)
+        if np.array_equal(new, depth):
+            break
+        depth = new
+    if np.any(np.diff(depth) < 0):
+        raise ValueError("rows must be sorted by depth")
+    n_reports = np.bincount(boss[has_boss], minlength=n)
+    role = np.where(depth == 0, EXECUTIVE, np.where(n_reports > 0, MANAGER, EMPLOYEE))
+    level_start = np.searchsorted(depth, np.arange(depth.max() + 2))
+
+    dept = np.full(n, -1, dtype=np.int64)
+    lvl1 = slice(level_start[1], level_start[2]) if depth.max() >= 1 else slice(0, 0)
+    dept[lvl1] = np.arange(lvl1.stop - lvl1.start)
+    for d in range(2, depth.max() + 1):
+        rows = slice(level_start[d], level_start[d + 1])
+        dept[rows] = dept[boss[rows]]
+
+    peers = _peer_graph(depth, role, dept, level_start, peer_degree, cross_silo_ties, rng)
+    return Org(boss, depth, role, dept, n_reports, level_start, peers)
+
+
+def _peer_graph(depth, role, dept, level_start, k, cross, rng) -> sp.csr_matrix:
+    """Small-world peer ties among the managers of each level.
+
+    Managers of a level are placed on a ring in department order and tied to their ``k`` nearest
+    neighbours (so ties fall inside departments), then each tie is rewired with probability
+    ``cross`` to a random manager of the same level (Watts-Strogatz), which mostly crosses silos.
+    """
+    n = len(depth)
+    rows, cols = [], []
+    for d in range(1, len(level_start) - 1):
+        members = np.arange(level_start[d], level_start[d + 1])
+        members = members[role[members] == 1]
+        m = len(members)
+        if m < 2 or k == 0:
+            continue
+        half = max(k // 2, 1)
+        if k >= m - 1:  # complete graph
+            i, j = np.triu_indices(m, 1)
+        else:
+            i = np.repeat(np.arange(m), half)
+            j = (i + np.tile(np.arange(1, half + 1), m)) % m
+        rewire = rng.random(len(i)) < cross
+        j = np.where(rewire, rng.integers(0, m, len(i)), j)
+        keep = i != j
+        rows.append(members[i[keep]])
+        cols.append(members[j[keep]])
+    if not rows:
+        return sp.csr_matrix((n, n))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    a = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)).tocsr()
+    a = ((a + a.T) > 0).astype(np.float64).tocsr()
+    a.sort_indices()
+    return a

@@ -1,0 +1,189 @@
+"""The people's state as a struct of numpy arrays, one row per person (rows as in ``sim.org``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .org import EXECUTIVE, MANAGER, Org
+
+NEUTRAL, CHAMPION, DEFENDER = 0, 1, 2
+STANCE_NAMES = ("neutral", "champion", "defender")
+
+# Starting values (MODEL.md sections 2, 4.7): the why is barely known before the change is
+# explained; commitment starts neutral; newcomers are less credible and less capable.
+BELIEF_SPREAD = 0.2  # individual spread of status-quo beliefs around s0
+START_UNDERSTANDING = 0.2
+START_COMMITMENT = 0.3  # neutral: below adoption (0.5)
+DEFENDER_COMMITMENT = 0.1
+START_CONFIDENCE = 0.3
+NEWCOMER_UNDERSTANDING = 0.1
+NEWCOMER_CONFIDENCE = 0.2
+NEWCOMER_TRAIT_SHARE = 0.5  # a newcomer's credibility and capability, as a share of the usual
+
+
+def norm_plus(v: np.ndarray) -> np.ndarray:
+    """``norm+``: clip negatives to 0 and scale each row to unit length (zero rows stay zero)."""
+    v = np.maximum(v, 0.0)
+    n = np.sqrt(np.einsum("...k,...k->...", v, v))
+    return v / np.where(n > 0, n, 1.0)[..., None]
+
+
+def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:
+    """Random non-negative unit vectors: uniform on the positive orthant of the sphere."""
+    return norm_plus(np.abs(rng.standard_normal((*np.atleast_1d(size), k))))
+
+
+def around(rng: np.random.Generator, mean: float, spread: float, n: int) -> np.ndarray:
+    """A trait with individual spread, clipped to [0, 1]."""
+    return np.clip(mean + spread * rng.standard_normal(n), 0.0, 1.0)
+
+
+@dataclass
+class State:
+    # organisation-wide
+    s: np.ndarray  # (K,) the strategy in force
+    s0: np.ndarray  # (K,) the status quo
+    kpi_bias: np.ndarray  # (departments, K) each department's KPI axis
+    kpi_pull: np.ndarray  # (departments,) strength of the KPI pull, cut by reviews
+    # per person
+    b: np.ndarray  # (n, K) belief: what they think the priorities are
+    h: np.ndarray  # (n, K) habit: their status-quo direction
+    zeta: np.ndarray  # (n, K) their own interpretation frame
+    u: np.ndarray  # understanding of the why
+    m: np.ndarray  # commitment (adopted at >= 0.5)
+    m0: np.ndarray  # status-quo commitment (defenders are pulled back to it)
+    f: np.ndarray  # fatigue
+    tau: np.ndarray  # trust in leadership
+    conf: np.ndarray  # confidence: how clear they believe the strategy is
+    kappa: np.ndarray  # credibility among peers
+    c: np.ndarray  # capability
+    r: np.ndarray  # role clarity
+    lam: np.ndarray  # stubbornness (Friedkin-Johnsen), defenders only
+    stance: np.ndarray  # initial stance: NEUTRAL, CHAMPION, DEFENDER
+    tenure: np.ndarray  # weeks in the seat
+    trust_offset: np.ndarray  # personal offset of employees' trust
+    load: np.ndarray  # workload (capacity 1)
+    o: np.ndarray  # overload
+    x: np.ndarray  # (n, K) direction of work (employees)
+    informed: np.ndarray  # reached by this week's cascade along an unbroken chain
+    heard: np.ndarray  # feedback heard upward this week
+    peer_w: object = None  # (n, n) CSR: credibility-weighted, row-normalised peer weights
+    # scalars
+    week: int = 0
+    initiatives_now: int = 1
+    rationale_now: float = 0.0
+    progress: float = 0.0
+    initiative_start: int = 0
+    launched: int = 1
+    succeeded: int = 0
+    failed: int = 0
+    pivots: int = 0
+    n_repeat: int = 0
+    next_broadcast: float = 0.0
+    next_review: float = 0.0
+    turnover: int = 0
+    force_pivot: bool = False
+    extra: dict = field(default_factory=dict)  # room for user submodels' own state
+
+
+def peer_weights(org: Org, kappa: np.ndarray):
+    """Row-normalised credibility weights on the peer graph: w_ik = kappa_k / sum_N(i) kappa."""
+    w = org.peers.copy()
+    w.data = kappa[w.indices].astype(np.float64)
+    row_sum = np.asarray(w.sum(axis=1)).ravel()
+    w.data /= np.repeat(np.where(row_sum > 0, row_sum, 1.0), np.diff(w.indptr))
+    return w
+
+
+def exec_strategies(s, rng_z, leadership_alignment):
+    """Each executive's version of s: a divided top team (alignment < 1) sends different ones."""
+    return norm_plus(leadership_alignment * s + (1 - leadership_alignment) * rng_z)
+
+
+def init_state(org: Org, p, rng: np.random.Generator, strategy=None, kpi_bias=None) -> State:
+    n, k = org.n, p.n_goals
+    s0 = random_direction(rng, 1, k)[0]
+    z = random_direction(rng, 1, k)[0]
+    mix = p.initial_change_magnitude
+    if strategy is None:
+        s = norm_plus((1 - mix) * s0 + mix * z)
+    else:  # the goals' weights are the new strategy; the status quo differs from it by mix
+        s = norm_plus(np.asarray(strategy, dtype=float)[None])[0]
+        s0 = norm_plus((1 - mix) * s + mix * z)
+
+    h = norm_plus(s0 + BELIEF_SPREAD * rng.standard_normal((n, k)))
+    zeta = rng.standard_normal((n, k))
+    kappa = around(rng, 0.5, p.credibility_spread, n)
+    c = around(rng, p.capability, p.trait_spread, n)
+    r = around(rng, p.role_clarity, p.trait_spread, n)
+    trust_offset = p.trust_offset_spread * rng.standard_normal(n)
+
+    # KPI axes: each department measures one goal, chosen with probability ~ s0_k^2.
+    n_depts = max(org.n_depts, 1)
+    axis = rng.choice(k, size=n_depts, p=s0**2 / np.sum(s0**2))
+    if kpi_bias is None:
+        kpi_bias = np.eye(k)[axis]
+    else:  # given per department (cycled over the organisation's departments)
+        given = norm_plus(np.atleast_2d(np.asarray(kpi_bias, dtype=float)))
+        kpi_bias = given[np.arange(n_depts) % len(given)]
+
+    stance = _stances(org, p, kappa, rng)
+    m = np.where(stance == CHAMPION, p.m_adopt, np.where(stance == DEFENDER, DEFENDER_COMMITMENT,
+                                                        START_COMMITMENT))
+    lam = np.where(stance == DEFENDER, p.stubbornness, 0.0)
+    u = np.full(n, START_UNDERSTANDING)
+    b = h.copy()
+    execs = org.role == EXECUTIVE
+    st = State(
+        s=s, s0=s0, kpi_bias=kpi_bias, kpi_pull=np.ones(n_depts),
+        b=b, h=h, zeta=zeta, u=u, m=m, m0=m.copy(), f=np.zeros(n),
+        tau=np.clip(p.leadership_consistency + trust_offset, 0, 1), conf=np.full(n, START_CONFIDENCE),
+        kappa=kappa, c=c, r=r, lam=lam, stance=stance, tenure=np.zeros(n, dtype=np.int64),
+        trust_offset=trust_offset, load=np.zeros(n), o=np.zeros(n), x=h.copy(),
+        informed=execs.copy(), heard=np.zeros(n, dtype=bool),
+        initiatives_now=p.initiatives, rationale_now=p.rationale,
+    )
+    set_executives(org, st, exec_strategies(s, random_direction(rng, int(execs.sum()), k),
+                                             p.leadership_alignment))
+    st.peer_w = peer_weights(org, st.kappa)
+    return st
+
+
+def set_executives(org: Org, st: State, strategies: np.ndarray) -> None:
+    """Executives hold their version of the strategy, its why and full commitment."""
+    execs = org.level(0)
+    st.b[execs] = strategies
+    st.u[execs] = 1.0
+    st.m[execs] = 1.0
+    st.conf[execs] = 1.0
+
+
+def _stances(org: Org, p, kappa, rng) -> np.ndarray:
+    managers = np.flatnonzero(org.role == MANAGER)
+    stance = np.full(org.n, NEUTRAL, dtype=np.int8)
+    n_champ = int(round(p.champion_share * len(managers)))
+    n_def = int(round(p.defender_share * len(managers)))
+    order = rng.permutation(managers)  # random by default, and the tie-breaker otherwise
+    if p.champion_selection == "high_credibility":
+        order = order[np.argsort(-kappa[order], kind="stable")]
+    elif p.champion_selection == "low_credibility":
+        order = order[np.argsort(kappa[order], kind="stable")]
+    elif p.champion_selection == "betweenness":
+        order = order[np.argsort(-_betweenness(org, rng)[order], kind="stable")]
+    champions = order[:n_champ]
+    stance[champions] = CHAMPION
+    rest = rng.permutation(order[n_champ:])  # defenders are drawn from the others at random
+    stance[rest[:n_def]] = DEFENDER
+    return stance
+
+
+def _betweenness(org: Org, rng) -> np.ndarray:
+    """Betweenness in the peer graph (sampled with 200 pivots on large graphs)."""
+    import networkx as nx
+
+    g = nx.from_scipy_sparse_array(org.peers)
+    k = None if org.n <= 2000 else 200
+    bc = nx.betweenness_centrality(g, k=k, seed=int(rng.integers(2**31)) if k else None)
+    return np.array([bc[i] for i in range(org.n)])

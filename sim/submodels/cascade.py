@@ -1,0 +1,60 @@
+"""The downward cascade (MODEL.md 4.2, with dialogue from 4.3), a level at a time from the top.
+
+Sender i to report j: ``msg = norm+(b_i + sigma_i (sqrt(rho)(1 - dialogue) zeta_j + sqrt(1-rho) xi))``,
+delivered with probability ``min(1, 1/load_i)``; with probability ``rationale`` it carries the why.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import norm_plus
+
+
+def draw(org, st, p, rng) -> dict:
+    return {
+        "xi": rng.standard_normal((org.n, p.n_goals)),  # this week's noise, per receiver
+        "deliver_u": rng.random(org.n),
+        "why_u": rng.random(org.n),
+    }
+
+
+def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
+    """Translation noise sigma_i: executives by strategy clarity; managers by capability,
+    understanding and overload (a rushed translation is a noisier one)."""
+    if org.depth[senders[0]] == 0:
+        return np.full(len(senders), p.translation_noise * (1 - p.strategy_clarity))
+    return p.translation_noise * (1 - st.c[senders] * st.u[senders]) * (1 + p.k_rush * st.o[senders])
+
+
+def message(org, st, p, senders, receivers, xi) -> np.ndarray:
+    sigma = sender_noise(org, st, p, senders)[:, None]
+    rho = p.translation_persistence
+    noise = np.sqrt(rho) * (1 - p.dialogue) * st.zeta[receivers] + np.sqrt(1 - rho) * xi
+    return norm_plus(st.b[senders] + sigma * noise)
+
+
+def receive(org, st, p, senders, receivers, msg, delivered, why) -> None:
+    """The receivers' update from one level of messages (in place)."""
+    gap = np.maximum(0.0, st.u[senders] - st.u[receivers])  # nobody passes on more than they have
+    st.u[receivers] = np.minimum(st.u[receivers] + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
+    credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[senders]
+    w = delivered * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
+    st.b[receivers] = norm_plus((1 - w)[:, None] * st.b[receivers] + w[:, None] * msg)
+    m = st.m[receivers]
+    st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
+    st.conf[receivers] += delivered * p.conf_message * (1 - st.conf[receivers])
+    st.informed[receivers] = delivered & st.informed[senders]
+
+
+def apply(org, st, p, dr) -> None:
+    if p.communication == "broadcast":
+        st.informed[int(org.level_start[1]):] = False
+        return
+    for d in range(1, org.levels):
+        receivers = org.level(d)
+        senders = org.boss[receivers]
+        msg = message(org, st, p, senders, receivers, dr["xi"][receivers])
+        delivered = dr["deliver_u"][receivers] * st.load[senders] < 1.0
+        why = dr["why_u"][receivers] < st.rationale_now
+        receive(org, st, p, senders, receivers, msg, delivered, why)

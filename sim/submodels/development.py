@@ -1,0 +1,48 @@
+"""Trust, rewards, capability development, reviews and KPI drift (MODEL.md 4.8, 4.9)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..org import EMPLOYEE, MANAGER
+from ..state import norm_plus
+
+
+def boss_quality(st) -> np.ndarray:
+    """A manager's quality as a boss: (1 - f) (0.5 + 0.5 c)."""
+    return (1 - st.f) * (0.5 + 0.5 * st.c)
+
+
+def apply_trust(org, st, p, dr) -> None:
+    """Trust drifts to what leaders do; an employee's also to how good their boss is."""
+    target = np.full(org.n, p.leadership_consistency)
+    emp = org.role == EMPLOYEE
+    bosses = org.boss[emp]
+    q = boss_quality(st)
+    leads_employees = np.zeros(org.n, dtype=bool)
+    leads_employees[bosses] = True
+    target[emp] += p.g_boss * (q[bosses] - q[leads_employees].mean()) + st.trust_offset[emp]
+    people = org.boss >= 0
+    st.tau[people] = np.clip(st.tau[people] + p.delta_tau * (target[people] - st.tau[people]), 0, 1)
+
+
+def apply_development(org, st, p, dr) -> None:
+    """Rewards for change leadership lift managers' commitment; coaching builds capability."""
+    managers = org.role == MANAGER
+    st.m[managers] += p.change_rewards * p.delta_m * (1 - st.m[managers])
+    st.c[managers] += p.capability_investment * (1 - st.c[managers])
+
+
+def apply_reviews(org, st, p, dr) -> None:
+    """KPI pull drifts back to full strength; a review cuts it and aligns teams with managers."""
+    st.kpi_pull += p.kpi_drift * (1 - st.kpi_pull)
+    if p.review_interval <= 0 or st.week < st.next_review:
+        return
+    st.next_review += p.review_interval
+    if st.week == 0:
+        return
+    st.kpi_pull *= 1 - p.review_strength
+    people = slice(int(org.level_start[1]), org.n)
+    bosses = org.boss[people]
+    rs = p.review_strength
+    st.b[people] = norm_plus((1 - rs) * st.b[people] + rs * st.b[bosses])

@@ -1,0 +1,78 @@
+"""Leadership (MODEL.md 4.1, 4.3): pivots, initiative bookkeeping, all-hands broadcasts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..org import EXECUTIVE
+from ..state import exec_strategies, norm_plus, random_direction, set_executives
+
+
+def draw_pivots(org, st, p, rng) -> dict:
+    n_exec = int(org.level_start[1])
+    return {
+        "pivot_u": rng.random(),
+        "z": random_direction(rng, 1, p.n_goals)[0],
+        "z_exec": random_direction(rng, n_exec, p.n_goals),
+    }
+
+
+def pivot_due(st, p, pivot_u: float) -> bool:
+    if st.force_pivot:
+        return True
+    if p.pivot_interval <= 0 or st.week == 0:
+        return False
+    if p.pivot_schedule == "fixed":
+        return st.week % round(p.pivot_interval) == 0
+    return pivot_u < 1.0 / p.pivot_interval
+
+
+def launch_initiative(st) -> None:
+    st.launched += 1
+    st.progress = 0.0
+    st.initiative_start = st.week
+
+
+def apply_pivots(org, st, p, dr) -> None:
+    # An initiative whose deadline passed has failed; a new one with the same direction starts.
+    if st.week - st.initiative_start >= p.initiative_deadline:
+        st.failed += 1
+        launch_initiative(st)
+    if not pivot_due(st, p, dr["pivot_u"]):
+        return
+    st.force_pivot = False
+    mu = p.pivot_magnitude
+    unfinished = 1.0 - min(st.progress / p.initiative_effort, 1.0)
+    st.failed += 1  # the pivot abandons the current initiative
+    launch_initiative(st)
+    st.pivots += 1
+    st.n_repeat = 0
+    st.initiatives_now = p.initiatives
+    people = org.role != EXECUTIVE
+    st.f[people] = np.minimum(st.f[people] + p.a_pivot * unfinished, 1.0)
+    st.tau[people] = np.maximum(st.tau[people] - p.tau_pivot_loss, 0.0)
+    st.m[people] *= 1.0 - mu * p.m_pivot_loss
+    st.u[people] *= 1.0 - mu * p.u_pivot_loss
+    st.conf[people] *= 1.0 - mu * p.conf_pivot_loss
+    st.s = norm_plus((1 - mu) * st.s + mu * dr["z"])
+    set_executives(org, st, exec_strategies(st.s, dr["z_exec"], p.leadership_alignment))
+
+
+def apply_broadcast(org, st, p, dr) -> None:
+    """All-hands: everyone reads the official strategy through their own frame.
+
+    Moves belief and confidence, never understanding; each repeat of an unchanged strategy
+    weighs less (noise fatigue) and tires people.
+    """
+    if p.communication == "cascade" or st.week < st.next_broadcast:
+        return
+    st.next_broadcast += p.broadcast_interval
+    people = slice(int(org.level_start[1]), org.n)
+    u, f = st.u[people], st.f[people]
+    msg = norm_plus(st.s + (p.c_b * p.translation_noise * (1 - u))[:, None] * st.zeta[people])
+    w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat)[:, None]
+    st.b[people] = norm_plus((1 - w) * st.b[people] + w * msg)
+    st.conf[people] += p.conf_broadcast * (1 - st.conf[people])
+    if st.n_repeat > 0:
+        st.f[people] = np.minimum(f + p.a_repeat, 1.0)
+    st.n_repeat += 1

@@ -1,0 +1,75 @@
+"""Workload, overload, fatigue, burnout and turnover (MODEL.md 4.6, 4.7)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..org import EXECUTIVE, MANAGER
+from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
+                     START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights)
+
+
+def apply_workload(org, st, p, dr) -> None:
+    """load = base + span team_load + initiatives initiative_load + (1 - r) span escalation_load
+    + dialogue and feedback costs, for everyone with reports; capacity is 1."""
+    span = org.n_reports
+    leads = span > 0
+    load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
+            + (1 - st.r) * span * p.escalation_load + p.dialogue * p.dialogue_load * span
+            + p.feedback * p.feedback_load)
+    st.load = np.where(leads, load, 0.0)
+    st.o = np.maximum(st.load - 1.0, 0.0)
+    # Managers absorb their team's anxiety.
+    reports = slice(int(org.level_start[1]), org.n)
+    team_f = np.bincount(org.boss[reports], st.f[reports], minlength=org.n) / np.maximum(span, 1)
+    st.f = np.minimum(st.f + p.a_absorb * team_f, 1.0)
+
+
+def apply_fatigue(org, st, p, dr) -> None:
+    """f <- clip(f + a_over o (1 - f) - recovery f (1 - min(o, 1)) (1 + change_rewards))."""
+    o = st.o
+    st.f = np.clip(st.f + p.a_over * o * (1 - st.f)
+                   - p.recovery * st.f * (1 - np.minimum(o, 1)) * (1 + p.change_rewards), 0.0, 1.0)
+
+
+def draw_turnover(org, st, p, rng) -> dict:
+    leave_u = rng.random(org.n)
+    leavers = np.flatnonzero((st.f >= p.f_burnout) & (org.role != EXECUTIVE) & (leave_u < p.p_leave))
+    k, n = p.n_goals, len(leavers)
+    return {
+        "leavers": leavers,
+        "habit_noise": rng.standard_normal((n, k)),
+        "zeta": rng.standard_normal((n, k)),
+        "kappa": around(rng, 0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, n),
+        "c": around(rng, p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, n),
+        "r": around(rng, p.role_clarity, p.trait_spread, n),
+    }
+
+
+def apply_turnover(org, st, p, dr) -> None:
+    """A burnt-out person leaves with probability p_leave; a newcomer takes the seat with the
+    status-quo belief, little understanding, neutral commitment, no fatigue, and lower
+    credibility and capability."""
+    st.tenure += 1
+    new = dr["leavers"]
+    if not len(new):
+        return
+    h = norm_plus(st.s0 + BELIEF_SPREAD * dr["habit_noise"])
+    st.h[new] = h
+    st.b[new] = h
+    st.x[new] = h
+    st.zeta[new] = dr["zeta"]
+    st.u[new] = NEWCOMER_UNDERSTANDING
+    st.m[new] = st.m0[new] = START_COMMITMENT
+    st.f[new] = 0.0
+    st.conf[new] = NEWCOMER_CONFIDENCE
+    st.tau[new] = np.clip(p.leadership_consistency + st.trust_offset[new], 0, 1)
+    st.kappa[new] = dr["kappa"]
+    st.c[new] = dr["c"]
+    st.r[new] = dr["r"]
+    st.lam[new] = 0.0
+    st.stance[new] = NEUTRAL
+    st.tenure[new] = 0
+    st.turnover += len(new)
+    if np.any(org.role[new] == MANAGER):
+        st.peer_w = peer_weights(org, st.kappa)

@@ -1,0 +1,84 @@
+"""Follow one strategy message down one chain of command (the telephone game).
+
+At each hop the sender translates what they now believe for the receiver, with the model's own
+translation noise (MODEL.md 4.2): the receiver's frame and a fresh draw. The message is dropped
+with the sender's overload (delivery chance ``min(1, 1/load)``); if it arrives, the receiver
+updates their belief as in the cascade and passes their updated belief on. Nothing in the model
+changes; the draws come from a separate stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .org import EMPLOYEE
+from .state import norm_plus
+from .submodels.cascade import sender_noise
+
+
+def chain_of_command(org, employee: int) -> list[int]:
+    rows = [employee]
+    while org.boss[rows[-1]] >= 0:
+        rows.append(int(org.boss[rows[-1]]))
+    return rows[::-1]
+
+
+def trace_message(model, employee: int | None, rng: np.random.Generator) -> pd.DataFrame:
+    org, st, p = model.org, model.state, model.p
+    if employee is None:
+        employee = int(rng.choice(np.flatnonzero(org.role == EMPLOYEE)))
+    elif not 0 <= employee < org.n:
+        raise ValueError(f"employee {employee!r} is not a person of this organisation (0..{org.n - 1})")
+    chain = chain_of_command(org, employee)
+    belief = st.b[chain[0]].copy()
+    hops = []
+    for sender, receiver in zip(chain[:-1], chain[1:]):
+        sigma = float(sender_noise(org, st, p, np.array([sender]))[0])
+        rho = p.translation_persistence
+        noise = (np.sqrt(rho) * (1 - p.dialogue) * st.zeta[receiver]
+                 + np.sqrt(1 - rho) * rng.standard_normal(len(st.s)))
+        msg = norm_plus(belief + sigma * noise)
+        load = float(st.load[sender])
+        chance = min(1.0, 1.0 / load) if load > 0 else 1.0
+        delivered = bool(rng.random() < chance)
+        why = bool(rng.random() < st.rationale_now)
+        before = float(st.b[receiver] @ st.s)
+        w = p.eta * st.tau[receiver] * (1 - st.f[receiver]) * (
+            p.authority_weight + (1 - p.authority_weight) * st.kappa[sender])
+        after_belief = norm_plus((1 - w) * st.b[receiver] + w * msg) if delivered else st.b[receiver]
+        hop = {
+            "hop": len(hops) + 1,
+            "sender": sender,
+            "receiver": receiver,
+            "level": int(org.depth[receiver]),
+            "sender_alignment": float(belief @ st.s),
+            "message_alignment": float(msg @ st.s),
+            "noise": sigma,
+            "delivery_chance": chance,
+            "delivered": delivered,
+            "carries_why": why and delivered,
+            "receiver_alignment_before": before,
+            "receiver_alignment_after": float(after_belief @ st.s),
+            "what_happened": _explain(org, st, sender, sigma, load, chance, delivered,
+                                      float(belief @ st.s), float(msg @ st.s)),
+        }
+        hop.update({f"message_{g}": float(v) for g, v in enumerate(msg)})
+        hops.append(hop)
+        if not delivered:
+            break
+        belief = after_belief
+    return pd.DataFrame(hops)
+
+
+def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived) -> str:
+    if not delivered:
+        return f"dropped: the sender is overloaded (load {load:.2f}, delivery chance {chance:.0%})"
+    if arrived < sent_from - 0.01:
+        if org.depth[sender] == 0:
+            why = "an executive's unclear articulation"
+        else:
+            why = (f"capability {st.c[sender]:.2f}, understanding {st.u[sender]:.2f}, "
+                   f"overload {st.o[sender]:.2f}")
+        return f"distorted: translation noise {sigma:.2f} ({why}) moved it off the strategy"
+    return "passed on intact"
