@@ -49,6 +49,9 @@ def measure(org: Org, st: State, p) -> dict:
     row = {"week": st.week}
     row["alignment"] = cos[people].mean()
     row["alignment_cc"] = chance_corrected(row["alignment"], k)
+    row["alignment_managers"] = cos[managers].mean() if managers.any() else 0.0
+    row["alignment_employees"] = cos[emp].mean()
+    row["understanding_employees"] = st.u[emp].mean()
     row["action_alignment"] = act.mean()
     row["action_alignment_cc"] = chance_corrected(row["action_alignment"], k)
     row["line_of_sight"] = np.mean(act >= CLEAR)
@@ -97,7 +100,8 @@ def _team_spread(org: Org, cos, emp, e) -> tuple[float, float]:
     return float(mean_cos.std()), float(between / total) if total > 0 else 0.0
 
 
-SUMMARY_METRICS = ("alignment", "alignment_cc", "action_alignment", "action_alignment_cc",
+SUMMARY_METRICS = ("alignment", "alignment_cc", "alignment_managers", "alignment_employees",
+                   "understanding_employees", "action_alignment", "action_alignment_cc",
                    "line_of_sight", "understanding", "confidence", "clarity_gap", "adoption",
                    "support", "fatigue", "overload", "burnout", "trust", "engagement",
                    "team_alignment_sd", "bsc_balance")

@@ -42,21 +42,43 @@ class OrgModel(mesa.Model):
         self.interventions = _check_interventions(self.p, interventions)
         self.schedule = _schedule(submodels or {})
         super().__init__(rng=rng)
-        build, trace, *streams = self.rng.spawn(2 + len(SCHEDULE))
+        # Separate streams for the strategy, the structure, the people and each submodel, so that
+        # alternatives compared on one seed share whatever randomness they can.
+        # (From a fresh SeedSequence: Generator.spawn would depend on how often the caller's
+        # SeedSequence has already been spawned from.)
+        root = np.random.SeedSequence(self.rng.integers(0, 2**32, size=4).tolist())
+        strategy_rng, org_rng, people_rng, trace, *streams = (
+            np.random.default_rng(s) for s in root.spawn(4 + len(SCHEDULE)))
         self.streams = {sm.name: g for sm, g in zip(SCHEDULE, streams)}
         self._trace_rng = trace
 
         p = self.p
         spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
         self.org = build_org(regular_bosses(p.executives, spans), p.peer_degree,
-                             p.cross_silo_ties, build)
-        self.state = init_state(self.org, p, build, strategy=strategy, kpi_bias=kpi_bias)
+                             p.cross_silo_ties, org_rng)
+        self.state = init_state(self.org, p, people_rng, strategy_rng, strategy=strategy,
+                                kpi_bias=kpi_bias)
         self.people = [AGENT_TYPES[role](self, row) for row, role in enumerate(self.org.role.tolist())]
 
         self.metrics = measure(self.org, self.state, p)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in self.metrics})
         self.datacollector.collect(self)
+
+    def _intervene(self, iv: Intervention) -> None:
+        """Apply an intervention: new parameter values, and what they mean for the state."""
+        old, st = self.p, self.state
+        self.p = validate(**{**old.model_dump(), **iv.changes})
+        managers = self.org.n_reports > 0
+        for name, attr in (("role_clarity", "r"), ("capability", "c")):
+            if name in iv.changes:  # individual values move with the organisation's level
+                values = getattr(st, attr)
+                values[managers] = np.clip(values[managers] + getattr(self.p, name) - getattr(old, name), 0, 1)
+        if "initiatives" in iv.changes:
+            st.initiatives_now = self.p.initiatives
+        if "rationale" in iv.changes:
+            st.rationale_now = self.p.rationale
+        st.force_pivot |= iv.pivot
 
     @property
     def week(self) -> int:
@@ -66,9 +88,7 @@ class OrgModel(mesa.Model):
         st = self.state
         for iv in self.interventions:
             if iv.week == st.week:
-                if iv.changes:
-                    self.p = validate(**{**self.p.model_dump(), **iv.changes})
-                st.force_pivot |= iv.pivot
+                self._intervene(iv)
         for sm in self.schedule:
             sm.apply(self.org, st, self.p, sm.draw(self.org, st, self.p, self.streams[sm.name]))
         st.week += 1

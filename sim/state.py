@@ -102,10 +102,12 @@ def exec_strategies(s, rng_z, leadership_alignment):
     return norm_plus(leadership_alignment * s + (1 - leadership_alignment) * rng_z)
 
 
-def init_state(org: Org, p, rng: np.random.Generator, strategy=None, kpi_bias=None) -> State:
+def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Generator,
+               strategy=None, kpi_bias=None) -> State:
+    """Draw the people's starting state (``rng``) and the strategy (``strategy_rng``)."""
     n, k = org.n, p.n_goals
-    s0 = random_direction(rng, 1, k)[0]
-    z = random_direction(rng, 1, k)[0]
+    s0 = random_direction(strategy_rng, 1, k)[0]
+    z = random_direction(strategy_rng, 1, k)[0]
     mix = p.initial_change_magnitude
     if strategy is None:
         s = norm_plus((1 - mix) * s0 + mix * z)
@@ -122,7 +124,7 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy=None, kpi_bias=No
 
     # KPI axes: each department measures one goal, chosen with probability ~ s0_k^2.
     n_depts = max(org.n_depts, 1)
-    axis = rng.choice(k, size=n_depts, p=s0**2 / np.sum(s0**2))
+    axis = strategy_rng.choice(k, size=n_depts, p=s0**2 / np.sum(s0**2))
     if kpi_bias is None:
         kpi_bias = np.eye(k)[axis]
     else:  # given per department (cycled over the organisation's departments)
@@ -145,7 +147,7 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy=None, kpi_bias=No
         informed=execs.copy(), heard=np.zeros(n, dtype=bool),
         initiatives_now=p.initiatives, rationale_now=p.rationale,
     )
-    set_executives(org, st, exec_strategies(s, random_direction(rng, int(execs.sum()), k),
+    set_executives(org, st, exec_strategies(s, random_direction(strategy_rng, int(execs.sum()), k),
                                              p.leadership_alignment))
     st.peer_w = peer_weights(org, st.kappa)
     return st
