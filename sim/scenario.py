@@ -1,0 +1,554 @@
+"""Scenario files (YAML) -> a validated ``Scenario``, with errors that name file, field and value.
+
+A scenario describes a client's organisation and the interventions to weigh::
+
+    extends: baseline.yaml        # optional: state only what differs
+    name: enabled
+    description: ...
+    goals:                        # the strategy: one weight per goal
+      - {name: Grow revenue, perspective: financial, weight: 0.4}
+    departments:                  # what each department can measure easily (its KPI bias)
+      - {name: Sales, kpi_bias: Grow revenue}           # one goal, or {goal: weight, ...}
+    structure: {executives: 2, layers: 3, span: 5}
+    parameters: {role_clarity: 0.8}                     # any of sim.params, by name
+    interventions:                # week -> parameter changes, or a forced pivot
+      26: {capability_investment: 0.02}
+      52: pivot
+    horizon: 104
+    replications: 20
+    seed: 20240601
+
+``extends`` merges mappings key by key (interventions week by week) and replaces lists (goals,
+departments) whole. Only safe YAML loading is used. Every error is a ``ScenarioError`` with a
+one-line message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pydantic
+import yaml
+
+from .model import Intervention
+from .params import BY_NAME, STRUCTURAL, Params, ParameterError, coerce, suggest, validate
+
+PERSPECTIVES = ("financial", "customer", "internal_process", "learning_and_growth")
+STRUCTURE_KEYS = ("executives", "layers", "span")
+# Scenario-level fields that --set may change besides the parameters.
+TOP_LEVEL_SETTABLE = {"horizon": int, "replications": int, "seed": int}
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid; the one-line message names file, field and value."""
+
+
+# --------------------------------------------------------------------------- the schema
+
+_Weight = Annotated[pydantic.StrictFloat | pydantic.StrictInt, pydantic.Field(ge=0, allow_inf_nan=False)]
+_Name = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1)]
+_STRICT = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Goal(pydantic.BaseModel):
+    """A strategic goal: its name, balanced-scorecard perspective and weight in the strategy."""
+
+    model_config = _STRICT
+    name: _Name
+    perspective: Literal[PERSPECTIVES]  # type: ignore[valid-type]
+    weight: _Weight
+
+
+class Department(pydantic.BaseModel):
+    """A department and its KPI bias: the goal (or mix of goals) it can measure easily."""
+
+    model_config = _STRICT
+    name: _Name
+    kpi_bias: _Name | dict[str, _Weight]
+
+
+class ScenarioFile(pydantic.BaseModel):
+    """One YAML file as written (every field optional: a file may extend another)."""
+
+    model_config = _STRICT
+    extends: _Name | None = None
+    name: _Name | None = None
+    description: str | None = None
+    goals: list[Goal] | None = None
+    departments: list[Department] | None = None
+    structure: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+    interventions: dict[int, Any] | None = None
+    horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
+    replications: Annotated[int, pydantic.Field(ge=1, le=10_000)] | None = None
+    seed: Annotated[int, pydantic.Field(ge=0)] | None = None
+
+
+FIELDS = tuple(ScenarioFile.model_fields)
+
+
+class InterventionSpec(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    week: int
+    changes: dict[str, Any] = {}
+    pivot: bool = False
+
+
+class Scenario(pydantic.BaseModel):
+    """A validated scenario: everything one needs to build and run ``OrgModel`` replications."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    name: str
+    description: str = ""
+    goals: tuple[Goal, ...] = ()
+    departments: tuple[Department, ...] = ()
+    structure: dict[str, Any] = {}  # as given (executives, layers, span)
+    parameters: dict[str, Any] = {}  # as given (any other parameters)
+    interventions: tuple[InterventionSpec, ...] = ()
+    horizon: int = 104
+    replications: int = 10
+    seed: int | None = None
+    source: str | None = None  # the file it came from (for messages and reports)
+    overrides: dict[str, Any] = {}  # the --set values applied on top of the file
+
+    @property
+    def params(self):
+        """All model parameters, validated (explicit values plus the current defaults)."""
+        values = {**self.structure, **self.parameters}
+        if self.goals:
+            values["n_goals"] = len(self.goals)
+        return validate(**values)
+
+    @property
+    def people(self) -> int:
+        p = self.params
+        spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+        return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
+
+    @property
+    def n_departments(self) -> int:
+        p = self.params
+        return p.executives * (p.span[0] if isinstance(p.span, list) else p.span)
+
+    def strategy(self) -> np.ndarray | None:
+        """The goals' weights (the new strategy), or None to let the model draw one."""
+        return np.array([g.weight for g in self.goals], dtype=float) if self.goals else None
+
+    def kpi_bias(self) -> np.ndarray | None:
+        """One KPI direction per listed department (the model cycles them over its departments)."""
+        if not self.departments:
+            return None
+        index = {g.name: k for k, g in enumerate(self.goals)}
+        rows = np.zeros((len(self.departments), len(self.goals)))
+        for d, dept in enumerate(self.departments):
+            bias = {dept.kpi_bias: 1.0} if isinstance(dept.kpi_bias, str) else dept.kpi_bias
+            for goal, w in bias.items():
+                rows[d, index[goal]] = w
+        return rows
+
+    def model_kwargs(self) -> dict:
+        """Keyword arguments for ``OrgModel`` (all but ``rng``)."""
+        return {
+            **self.params.model_dump(),
+            "strategy": self.strategy(),
+            "kpi_bias": self.kpi_bias(),
+            "interventions": [Intervention(iv.week, dict(iv.changes), iv.pivot)
+                              for iv in self.interventions],
+        }
+
+    def notes(self) -> list[str]:
+        """Things worth knowing that are not errors (for the CLI to print as warnings)."""
+        out = []
+        late = [iv.week for iv in self.interventions if iv.week >= self.horizon]
+        if late:
+            out.append(f"interventions at week {', '.join(map(str, late))} fall after the horizon "
+                       f"({self.horizon} weeks) and will not happen")
+        n_listed, n_model = len(self.departments), self.n_departments
+        if n_listed > n_model:
+            out.append(f"{n_listed} departments are listed but the structure has only {n_model} "
+                       f"(executives x span of the first level): the last {n_listed - n_model} are unused")
+        return out
+
+    def label(self) -> str:
+        """The name plus any --set overrides, to tell variants of one file apart."""
+        if not self.overrides:
+            return self.name
+        return f"{self.name} [{' '.join(f'{k}={_fmt(v)}' for k, v in self.overrides.items())}]"
+
+    def to_dict(self, resolved: bool = True) -> dict:
+        """The scenario as a scenario file's mapping. ``resolved`` writes every parameter's value
+        (defaults included), so the file reproduces the run even after the defaults change."""
+        p = self.params.model_dump() if resolved else {**self.structure, **self.parameters}
+        structure = {k: p[k] for k in STRUCTURE_KEYS if k in p}
+        parameters = {k: v for k, v in p.items() if k not in STRUCTURE_KEYS}
+        out: dict[str, Any] = {"name": self.name, "description": self.description}
+        if self.goals:
+            out["goals"] = [g.model_dump() for g in self.goals]
+            parameters.pop("n_goals", None)
+        if self.departments:
+            out["departments"] = [d.model_dump() for d in self.departments]
+        out["structure"] = structure
+        out["parameters"] = parameters
+        if self.interventions:
+            out["interventions"] = {
+                iv.week: ("pivot" if iv.pivot and not iv.changes
+                          else {**iv.changes, **({"pivot": True} if iv.pivot else {})})
+                for iv in self.interventions}
+        out.update(horizon=self.horizon, replications=self.replications)
+        if self.seed is not None:
+            out["seed"] = self.seed
+        return out
+
+    def to_yaml(self, resolved: bool = True) -> str:
+        return yaml.safe_dump(self.to_dict(resolved), sort_keys=False, allow_unicode=True, width=100)
+
+
+def _fmt(v) -> str:
+    return ",".join(map(str, v)) if isinstance(v, list) else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def bundled() -> dict[str, Path]:
+    """The bundled scenarios by name (``scenarios/*.yaml``)."""
+    if not SCENARIO_DIR.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def find(path_or_name: str | Path) -> Path:
+    """A scenario file by path, or a bundled scenario by name (``baseline``)."""
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    names = bundled()
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if path.parent == Path(".") and stem in names:
+        return names[stem]
+    if path.exists():
+        raise ScenarioError(f"{path}: not a file")
+    hint = suggest(stem, names)
+    raise ScenarioError(f"no scenario file or bundled scenario named {str(path_or_name)!r}{hint}; "
+                        f"bundled: {', '.join(names) or 'none'}")
+
+
+def load_scenario(path_or_name: str | Path, overrides: dict | None = None) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario; apply ``overrides`` (``--set``).
+
+    ``overrides`` maps parameter names (or ``horizon``, ``replications``, ``seed``) to values;
+    strings are converted to the parameter's type, as on the command line.
+    """
+    path = find(path_or_name)
+    merged = _load_chain(path, ())
+    return _build(merged, path, dict(overrides or {}))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loading that rejects duplicate keys (a silent overwrite hides typos)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _display(path: Path) -> str:
+    """A path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{_display(path)}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{_display(path)}: not valid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{_display(path)}: expected a mapping of fields ({', '.join(FIELDS)}), "
+                            f"got {type(data).__name__}")
+    _check_file(path, data)
+    return data
+
+
+def _check_file(path: Path, data: dict) -> None:
+    """Schema of one file as written, and the parameter values it sets (each on its own)."""
+    try:
+        ScenarioFile.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ScenarioError(f"{_display(path)}: {_pydantic_message(exc.errors()[0], data)}") from None
+    for section in ("structure", "parameters"):
+        for name, value in (data.get(section) or {}).items():
+            _check_param(_display(path), section, name, value)
+    for week, change in (data.get("interventions") or {}).items():
+        _intervention(_display(path), week, change)
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
+    real = path.resolve()
+    if real in seen:
+        chain = " -> ".join(p.name for p in (*seen, real))
+        raise ScenarioError(f"{_display(path)}: extends itself ({chain})")
+    data = _read(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    base = path.parent / parent
+    if not base.is_file():
+        names = bundled()
+        stem = Path(parent).name.removesuffix(".yaml").removesuffix(".yml")
+        if stem not in names:
+            raise ScenarioError(f"{_display(path)}: extends = {parent!r}: no such file next to it and no bundled "
+                                f"scenario of that name{suggest(stem, names)}")
+        base = names[stem]
+    merged = _merge(_load_chain(base, (*seen, real)), data)
+    if "name" not in data:  # a what-if is named after its own file, not its parent
+        merged["name"] = path.stem
+    return merged
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        if key in ("structure", "parameters", "interventions") and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **(value or {})}
+        else:
+            out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _pydantic_message(err: dict, data: Any = None) -> str:
+    loc = err["loc"]
+    path = _path(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        known = _known_at(loc[:-1])
+        return f"{path}: unknown field{suggest(str(loc[-1]), known)}; allowed: {', '.join(known)}"
+    if kind == "missing":
+        return f"{path} is missing"
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if "kpi_bias" in loc:
+        what = "a goal's name, or a mapping of goal names to weights >= 0"
+        path = _path(loc[:loc.index("kpi_bias") + 1])
+        value = _lookup(data, loc[:loc.index("kpi_bias") + 1], value)
+    elif kind == "literal_error":
+        what = "one of " + ctx["expected"]
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        what = (f"{'an integer' if isinstance(value, int) else 'a number'} "
+                f"{'>=' if kind.startswith('greater') else '<='} {ctx.get('ge', ctx.get('le'))}")
+    elif kind.startswith("int_"):
+        what = "an integer"
+    elif kind.startswith("float_") or kind == "finite_number":
+        what = "a number"
+    elif kind.startswith("string_"):
+        what = "text"
+    elif kind.startswith("dict_"):
+        what = "a mapping"
+    elif kind.startswith("list_"):
+        what = "a list"
+    else:
+        msg = err["msg"]
+        what = msg[0].lower() + msg[1:]
+    return f"{path} = {value!r} is not allowed: expected {what}"
+
+
+def _lookup(data, loc, default):
+    try:
+        for part in loc:
+            data = data[part]
+        return data
+    except (KeyError, IndexError, TypeError):
+        return default
+
+
+def _known_at(loc: tuple) -> list[str]:
+    if loc and loc[0] in ("goals",):
+        return list(Goal.model_fields)
+    if loc and loc[0] in ("departments",):
+        return list(Department.model_fields)
+    return list(FIELDS)
+
+
+def _path(loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int) and out:
+            out += f"[{part}]"
+        elif part in ("str", "dict[str,constrained-float]", "function-after", "int",
+                      "constrained-int") or "[" in str(part) or "-" in str(part):
+            continue  # pydantic's names for union branches: not part of the user's path
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _check_param(where, section: str, name: str, value: Any) -> None:
+    """One parameter on its own: known name, right section, type and range."""
+    path = f"{section}.{name}" if section != "--set" else f"--set {name}"
+    if name not in BY_NAME:
+        raise ScenarioError(f"{where}: {path}: unknown parameter{suggest(name, BY_NAME)}"
+                            f" (see `cascade params`)")
+    if section == "structure" and name not in STRUCTURE_KEYS:
+        raise ScenarioError(f"{where}: {path}: structure holds only {', '.join(STRUCTURE_KEYS)}; "
+                            f"put {name!r} under parameters")
+    if section == "parameters" and name in STRUCTURE_KEYS:
+        raise ScenarioError(f"{where}: {path}: {name!r} belongs under structure")
+    try:
+        Params.model_validate({name: value})
+    except pydantic.ValidationError:
+        raise ScenarioError(f"{where}: {path} = {value!r} is not allowed: expected "
+                            f"{BY_NAME[name].allowed}") from None
+
+
+def _intervention(where, week, change) -> InterventionSpec:
+    path = f"interventions.{week}"
+    if not isinstance(week, int) or isinstance(week, bool) or week < 0:
+        raise ScenarioError(f"{where}: interventions: week {week!r} is not allowed: expected an integer >= 0")
+    if change == "pivot":
+        return InterventionSpec(week=week, pivot=True)
+    if not isinstance(change, dict) or not change:
+        raise ScenarioError(f"{where}: {path} = {change!r} is not allowed: expected 'pivot' or a "
+                            f"mapping of parameter changes (optionally with pivot: true)")
+    changes = dict(change)
+    pivot = changes.pop("pivot", False)
+    if not isinstance(pivot, bool):
+        raise ScenarioError(f"{where}: {path}.pivot = {pivot!r} is not allowed: expected true or false")
+    for name, value in changes.items():
+        if name in STRUCTURAL:
+            raise ScenarioError(f"{where}: {path}.{name}: the structure of the organisation cannot "
+                                f"change during a run (only non-structural parameters can)")
+        if name not in BY_NAME:
+            raise ScenarioError(f"{where}: {path}.{name}: unknown parameter{suggest(name, BY_NAME)}"
+                                f" (see `cascade params`)")
+        try:
+            Params.model_validate({name: value})
+        except pydantic.ValidationError:
+            raise ScenarioError(f"{where}: {path}.{name} = {value!r} is not allowed: expected "
+                                f"{BY_NAME[name].allowed}") from None
+    return InterventionSpec(week=week, changes=changes, pivot=pivot)
+
+
+def _apply_overrides(where, data: dict, overrides: dict) -> dict:
+    data = {**data, "structure": dict(data.get("structure") or {}),
+            "parameters": dict(data.get("parameters") or {})}
+    applied = {}
+    for name, value in overrides.items():
+        name = str(name).strip()
+        if name in TOP_LEVEL_SETTABLE:
+            if isinstance(value, str):
+                try:
+                    value = int(value)
+                except ValueError:
+                    raise ScenarioError(f"{where}: --set {name} = {value!r} is not allowed: "
+                                        f"expected an integer") from None
+            try:
+                ScenarioFile.model_validate({name: value})
+            except pydantic.ValidationError as exc:
+                raise ScenarioError(f"{where}: --set {_pydantic_message(exc.errors()[0])}") from None
+            data[name] = value
+        else:
+            if name not in BY_NAME:
+                known = [*BY_NAME, *TOP_LEVEL_SETTABLE]
+                raise ScenarioError(f"{where}: --set {name}: unknown parameter{suggest(name, known)}"
+                                    f" (see `cascade params`)")
+            if isinstance(value, str):
+                try:
+                    value = coerce(name, value)
+                except ParameterError:
+                    raise ScenarioError(f"{where}: --set {name} = {value!r} is not allowed: expected "
+                                        f"{BY_NAME[name].allowed}") from None
+            _check_param(where, "--set", name, value)
+            section = "structure" if name in STRUCTURE_KEYS else "parameters"
+            data[section][name] = value
+        applied[name] = value
+    data["_overrides"] = applied
+    return data
+
+
+def _build(data: dict, path: Path, overrides: dict) -> Scenario:
+    where = _display(path)
+    data = _apply_overrides(where, data, overrides)
+    applied = data.pop("_overrides")
+    goals = list(data.get("goals") or [])
+    goal_models = [Goal.model_validate(g) for g in goals]
+    names = [g.name for g in goal_models]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ScenarioError(f"{where}: goals[{i}].name = {name!r} is not allowed: goal names must be unique")
+    if goal_models and sum(g.weight for g in goal_models) <= 0:
+        raise ScenarioError(f"{where}: goals: every weight is 0: at least one goal needs a positive weight")
+    params = {**data["structure"], **data["parameters"]}
+    if goal_models:
+        if "n_goals" in params and params["n_goals"] != len(goal_models):
+            raise ScenarioError(f"{where}: parameters.n_goals = {params['n_goals']!r} is not allowed: "
+                                f"the scenario lists {len(goal_models)} goals")
+        data["parameters"].pop("n_goals", None)
+        params.pop("n_goals", None)
+        params["n_goals"] = len(goal_models)
+    if not 2 <= len(goal_models) <= BY_NAME["n_goals"].high and goal_models:
+        raise ScenarioError(f"{where}: goals: {len(goal_models)} goals are not allowed: expected "
+                            f"{BY_NAME['n_goals'].allowed.replace('an integer in', 'between')}")
+    departments = [Department.model_validate(d) for d in data.get("departments") or []]
+    if departments and not goal_models:
+        raise ScenarioError(f"{where}: departments: a department's KPI bias refers to goals, "
+                            f"but the scenario lists no goals")
+    for i, dept in enumerate(departments):
+        bias = {dept.kpi_bias: 1.0} if isinstance(dept.kpi_bias, str) else dept.kpi_bias
+        for goal in bias:
+            if goal not in names:
+                raise ScenarioError(f"{where}: departments[{i}].kpi_bias: {goal!r} is not one of the "
+                                    f"goals{suggest(goal, names)}; goals: {', '.join(names)}")
+        if sum(bias.values()) <= 0:
+            raise ScenarioError(f"{where}: departments[{i}].kpi_bias: every weight is 0: "
+                                f"at least one goal needs a positive weight")
+    try:
+        current = validate(**params)
+    except ParameterError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()),
+                           key=lambda iv: iv.week)
+    for iv in interventions:  # changes accumulate in week order, as in the model
+        try:
+            current = validate(**{**current.model_dump(), **iv.changes})
+        except ParameterError as exc:
+            raise ScenarioError(f"{where}: interventions.{iv.week}: {exc}") from None
+    fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
+    return Scenario(
+        name=data.get("name") or path.stem,
+        description=(data.get("description") or "").strip(),
+        goals=tuple(goal_models), departments=tuple(departments),
+        structure=data["structure"], parameters=data["parameters"],
+        interventions=tuple(interventions), source=str(path), overrides=applied, **fields)
+
+
+__all__ = ["Scenario", "ScenarioError", "Goal", "Department", "load_scenario", "bundled", "find",
+           "PERSPECTIVES"]
