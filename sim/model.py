@@ -15,6 +15,7 @@ from .org import build_org, regular_bosses
 from .params import STRUCTURAL, ParameterError, validate
 from .state import init_state
 from .submodels import SCHEDULE, Submodel
+from .submodels.workload import compute_load
 from .trace import trace_message
 
 
@@ -58,6 +59,7 @@ class OrgModel(mesa.Model):
                              p.cross_silo_ties, org_rng)
         self.state = init_state(self.org, p, people_rng, strategy_rng, strategy=strategy,
                                 kpi_bias=kpi_bias)
+        compute_load(self.org, self.state, p)  # the first week's cascade meets this week's load
         self.people = [AGENT_TYPES[role](self, row) for row, role in enumerate(self.org.role.tolist())]
 
         self.metrics = measure(self.org, self.state, p)

@@ -99,13 +99,13 @@ def _peer_graph(depth, role, dept, level_start, k, cross, rng) -> sp.csr_matrix:
         if m < 2 or k == 0:
             continue
         half = max(k // 2, 1)
-        if k >= m - 1:  # complete graph
+        if k >= m - 1:  # complete graph: nothing to rewire
             i, j = np.triu_indices(m, 1)
         else:
             i = np.repeat(np.arange(m), half)
             j = (i + np.tile(np.arange(1, half + 1), m)) % m
-        rewire = rng.random(len(i)) < cross
-        j = np.where(rewire, rng.integers(0, m, len(i)), j)
+            rewire = rng.random(len(i)) < cross
+            j = np.where(rewire, rng.integers(0, m, len(i)), j)
         keep = i != j
         rows.append(members[i[keep]])
         cols.append(members[j[keep]])

@@ -148,7 +148,7 @@ def s4(reps=REPS):
 
 def s5(reps=REPS):
     p = _pattern("S5", "Broadcast only -> less front-line understanding than a cascade with dialogue",
-                 dict(communication="cascade", dialogue=0.5), dict(communication="broadcast"),
+                 dict(communication="cascade", dialogue=0.8), dict(communication="broadcast"),
                  {"front-line understanding": ("understanding_employees", "-")}, reps,
                  labels=("cascade with dialogue", "broadcast only"))
     # Diminishing returns: the belief gain of each repeat of an unchanged broadcast.
@@ -233,10 +233,64 @@ def s11(reps=REPS):
 def s12(reps=REPS):
     return _pattern("S12", "Communication illusion: broadcast-heavy communication has a large clarity gap",
                     dict(communication="broadcast", broadcast_interval=4),
-                    dict(communication="cascade", dialogue=0.5),
+                    dict(communication="cascade", dialogue=0.8),
                     {"clarity gap": ("clarity_gap", "-")}, reps,
                     labels=("broadcast every 4 weeks", "cascade with dialogue"))
 
 
 STYLIZED_FACTS = {"S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5, "S6": s6, "S7": s7, "S8": s8,
                   "S9": s9, "S10": s10, "S11": s11, "S12": s12}
+
+
+# --- Survey figures (E1-E5): the model's value beside the survey's, on the default organisation.
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    target: str
+    values: dict[str, float]
+    holds: bool
+    note: str = ""
+
+
+def _default_runs(reps: int, **params) -> list[pd.DataFrame]:
+    return [OrgModel(rng=np.random.default_rng(seed), **params).run(WEEKS) for seed in seeds(reps)]
+
+
+def _second_year(runs, column) -> float:
+    return float(np.mean([ts[column].iloc[SECOND_YEAR].mean() for ts in runs]))
+
+
+def survey_figures(reps: int = REPS) -> list[Figure]:
+    runs = _default_runs(reps)
+    levels = sum(1 for c in runs[0].columns if c.startswith("can_state_"))
+    top = _second_year(runs, "can_state_1")
+    middle = float(np.mean([_second_year(runs, f"can_state_{d}") for d in range(2, levels - 1)]))
+    front = _second_year(runs, f"can_state_{levels - 1}")
+    e1 = Figure("E1", "Ability to state the strategy falls with depth",
+                "about 13% / 8% / 2% of top, middle and front line",
+                {"top managers": top, "middle managers": middle, "front line": front},
+                top > middle > front and all(abs(v - t) < 0.05 for v, t in
+                                             ((top, 0.13), (middle, 0.08), (front, 0.02))),
+                "'can state' = belief alignment >= 0.98; within 5 points of each figure")
+    conf = _second_year(runs, "confidence")
+    clear = conf - _second_year(runs, "clarity_gap")
+    e2 = Figure("E2", "Clarity gap (communication illusion)",
+                "84% say they are clear; under a third can name the priorities",
+                {"mean confidence": conf, "share with belief alignment >= 0.9": clear},
+                conf - clear > 0.3)
+    slow = _second_year(_default_runs(reps, pivot_interval=26), "support")
+    fast = _second_year(_default_runs(reps, pivot_interval=5.2), "support")
+    e3 = Figure("E3", "Support for change falls as changes pile up",
+                "74% at 2 changes a year, 43% at 10",
+                {"support, 2 pivots a year": slow, "support, 10 pivots a year": fast},
+                slow > fast and abs(slow - 0.74) < 0.15 and abs(fast - 0.43) < 0.15,
+                "support = share of people with commitment >= 0.5; within 0.15 of each figure")
+    rate = float(np.mean([failure_rate(ts) for ts in runs]))
+    e4 = Figure("E4", "Initiative failure in a typical organisation", "50-90% (a loose band)",
+                {"failure rate": rate}, 0.5 <= rate <= 0.9)
+    share = _second_year(runs, "engagement_between_share")
+    e5 = Figure("E5", "Managers explain most of the variance in team engagement", "about 70%",
+                {"between-team share of engagement variance": share}, share > 0.5)
+    return [e1, e2, e3, e4, e5]

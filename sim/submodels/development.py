@@ -38,7 +38,7 @@ def apply_reviews(org, st, p, dr) -> None:
     st.kpi_pull += p.kpi_drift * (1 - st.kpi_pull)
     if p.review_interval <= 0 or st.week < st.next_review:
         return
-    st.next_review += p.review_interval
+    st.next_review = st.week + p.review_interval
     if st.week == 0:
         return
     st.kpi_pull *= 1 - p.review_strength

@@ -1,7 +1,7 @@
 """Upward feedback and the executives' responses (MODEL.md 4.5).
 
-With probability ``feedback`` a week each manager is heard: it reports its team's state and its
-overload, its questions are answered (its belief is pulled toward its boss's) and it gains trust.
+With probability ``feedback`` a week each manager is heard: it reports its team's understanding and
+its overload, its questions are answered (its belief is pulled toward its boss's) and it gains trust.
 Executives who hear of overload cut a concurrent initiative (not below one); who hear of little
 understanding make more messages carry the why.
 """
@@ -18,6 +18,13 @@ def draw(org, st, p, rng) -> dict:
     return {"heard_u": rng.random(org.n)}
 
 
+def team_understanding(org, st) -> np.ndarray:
+    """Mean understanding of each person's direct reports (0 for those without)."""
+    reports = slice(int(org.level_start[1]), org.n)
+    total = np.bincount(org.boss[reports], st.u[reports], minlength=org.n)
+    return total / np.maximum(org.n_reports, 1)
+
+
 def apply(org, st, p, dr) -> None:
     st.heard = (org.role == MANAGER) & (dr["heard_u"] < p.feedback)
     heard = np.flatnonzero(st.heard)
@@ -27,5 +34,5 @@ def apply(org, st, p, dr) -> None:
     st.tau[heard] += p.feedback_trust_gain * (1 - st.tau[heard])
     if st.o[heard].mean() > p.overload_alarm:
         st.initiatives_now = max(1, st.initiatives_now - 1)
-    if st.u[heard].mean() < p.understanding_alarm:
+    if team_understanding(org, st)[heard].mean() < p.understanding_alarm:
         st.rationale_now = min(1.0, st.rationale_now + p.rationale_step)

@@ -23,7 +23,7 @@ def pivot_due(st, p, pivot_u: float) -> bool:
     if p.pivot_interval <= 0 or st.week == 0:
         return False
     if p.pivot_schedule == "fixed":
-        return st.week % round(p.pivot_interval) == 0
+        return st.week % max(1, round(p.pivot_interval)) == 0
     return pivot_u < 1.0 / p.pivot_interval
 
 
@@ -34,11 +34,11 @@ def launch_initiative(st) -> None:
 
 
 def apply_pivots(org, st, p, dr) -> None:
-    # An initiative whose deadline passed has failed; a new one with the same direction starts.
-    if st.week - st.initiative_start >= p.initiative_deadline:
-        st.failed += 1
-        launch_initiative(st)
     if not pivot_due(st, p, dr["pivot_u"]):
+        # An initiative whose deadline passed has failed; a new one with the same direction starts.
+        if st.week - st.initiative_start >= p.initiative_deadline:
+            st.failed += 1
+            launch_initiative(st)
         return
     st.force_pivot = False
     mu = p.pivot_magnitude
@@ -66,7 +66,7 @@ def apply_broadcast(org, st, p, dr) -> None:
     """
     if p.communication == "cascade" or st.week < st.next_broadcast:
         return
-    st.next_broadcast += p.broadcast_interval
+    st.next_broadcast = st.week + p.broadcast_interval
     people = slice(int(org.level_start[1]), org.n)
     u, f = st.u[people], st.f[people]
     msg = norm_plus(st.s + (p.c_b * p.translation_noise * (1 - u))[:, None] * st.zeta[people])

@@ -9,16 +9,20 @@ from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOME
                      START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights)
 
 
-def apply_workload(org, st, p, dr) -> None:
+def compute_load(org, st, p) -> None:
     """load = base + span team_load + initiatives initiative_load + (1 - r) span escalation_load
     + dialogue and feedback costs, for everyone with reports; capacity is 1."""
     span = org.n_reports
-    leads = span > 0
     load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
             + (1 - st.r) * span * p.escalation_load + p.dialogue * p.dialogue_load * span
             + p.feedback * p.feedback_load)
-    st.load = np.where(leads, load, 0.0)
+    st.load = np.where(span > 0, load, 0.0)
     st.o = np.maximum(st.load - 1.0, 0.0)
+
+
+def apply_workload(org, st, p, dr) -> None:
+    compute_load(org, st, p)
+    span = org.n_reports
     # Managers absorb their team's anxiety.
     reports = slice(int(org.level_start[1]), org.n)
     team_f = np.bincount(org.boss[reports], st.f[reports], minlength=org.n) / np.maximum(span, 1)

@@ -1,0 +1,253 @@
+"""The interactive teaching view: ``solara run sim/app.py`` or ``cascade app [SCENARIO]``.
+
+Plain Solara components around a ``sim.viz.session.Session`` (one running model per browser
+session). Mesa's SolaraViz was tried first and does not fit here: it rebuilds the model only on
+Reset from sliders it owns, so a preset cannot move the sliders, a rejected combination raises
+inside its Reset instead of showing the reason, sliders carry no help text, and a lever cannot
+act on the running model. What Mesa gives is kept: the model is a ``mesa.Model`` and the charts
+read its ``DataCollector``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import solara
+
+from sim.params import PARAMS
+from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever
+from sim.viz.session import Session, presets
+from sim.viz.telephone import figure as telephone_figure
+
+SPEEDS = (1, 30)  # steps per second the speed slider offers (a view setting, not a model one)
+DEFAULT_SPEED = 5
+MAX_CATCH_UP = 10  # steps one frame may take to keep up with the chosen speed
+SCENARIO_ENV = "CASCADE_SCENARIO"
+HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margin-top": "-12px",
+              "margin-bottom": "6px"}
+
+
+@solara.component
+def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[int]):
+    """A slider or a choice for one parameter, with its meaning and range from sim.params."""
+    _ = params_version.value  # re-render when levers change (preset, reset, rejection)
+
+    def on_value(value, name=lever.name):
+        session.set(name, value)
+        params_version.value += 1
+
+    value = lever.widget_value(session.value(lever.name))
+    p = lever.param
+    if lever.widget == "choice":
+        solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
+    elif lever.widget == "int":
+        solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
+                         on_value=on_value, thumb_label="always")
+    else:
+        solara.SliderFloat(lever.label, value=float(value), min=p.low, max=p.high, step=lever.step,
+                           on_value=on_value, thumb_label="always")
+    solara.Text(lever.help, style=HELP_STYLE)
+
+
+@solara.component
+def Levers(session: Session, params_version: solara.Reactive[int]):
+    with solara.Card("Levers", margin=0):
+        solara.Text("Structure levers rebuild the organisation at week 0; the others act on the "
+                    "running model from next week. Reset replays from week 0 with the same seed.",
+                    style=HELP_STYLE | {"margin-top": "0"})
+        for lever in LEVERS:
+            LeverInput(session, lever, params_version)
+        with solara.Details("More parameters"):
+            for group, levers in OTHER_LEVERS.items():
+                solara.Markdown(f"**{group}**")
+                for lever in levers:
+                    LeverInput(session, lever, params_version)
+
+
+@solara.component
+def Presets(session: Session, params_version: solara.Reactive[int], version: solara.Reactive[int]):
+    names = presets()
+    _ = params_version.value
+    if not names:
+        solara.Text("No bundled scenarios available.", style=HELP_STYLE)
+        return
+
+    def pick(name):
+        session.load_preset(name)
+        params_version.value += 1
+        version.value += 1
+
+    solara.Select(label="Scenario preset", values=names, value=session.preset, on_value=pick)
+
+
+@solara.component
+def Controls(session: Session, version: solara.Reactive[int], params_version: solara.Reactive[int],
+             playing: solara.Reactive[bool], speed: solara.Reactive[int]):
+    _ = version.value
+
+    def loop(cancel):
+        """Step at the chosen speed; when drawing is slower, take several steps per frame."""
+        start, done = time.monotonic(), 0
+        while playing.value and not cancel.is_set():
+            due = int((time.monotonic() - start) * speed.value) + 1 - done
+            if due <= 0:
+                time.sleep(0.005)
+                continue
+            n = min(due, MAX_CATCH_UP)
+            session.step(n)
+            done += n
+            if n < due:  # too far behind: do not try to make up for it later
+                start, done = time.monotonic(), 0
+            version.value += 1
+
+    solara.use_thread(loop, dependencies=[playing.value])
+
+    def step():
+        session.step()
+        version.value += 1
+
+    def reset():
+        playing.value = False
+        session.reset()
+        version.value += 1
+        params_version.value += 1
+
+    def set_seed(seed):
+        playing.value = False
+        session.set_seed(seed)
+        version.value += 1
+        params_version.value += 1
+
+    with solara.Card("Run", margin=0):
+        with solara.Row():
+            solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing.value,
+                          on_click=lambda: playing.set(True))
+            solara.Button("Pause", icon_name="mdi-pause", disabled=not playing.value,
+                          on_click=lambda: playing.set(False))
+            solara.Button("Step", disabled=playing.value, on_click=step)
+            solara.Button("Reset", on_click=reset)
+        solara.SliderInt("speed (steps per second)", value=speed, min=SPEEDS[0], max=SPEEDS[1])
+        solara.InputInt("seed", value=session.seed, on_value=set_seed)
+        Status(session, version)
+
+
+@solara.component
+def Status(session: Session, version: solara.Reactive[int]):
+    _ = version.value
+    m = session.model
+    with solara.Row(style={"align-items": "baseline"}):
+        solara.Text(f"Week {session.week}", style={"font-weight": "bold", "font-size": "18px"})
+        solara.Text(f"{m.org.n:,} people, {m.state.pivots} pivots"
+                    + (f", preset {session.preset}" if session.preset else ""))
+
+
+@solara.component
+def ErrorBanner(session: Session, params_version: solara.Reactive[int]):
+    _ = params_version.value
+    if session.error:
+        solara.Error(f"Rejected: {session.error}. Still running the last valid model "
+                     f"(week {session.week}).", icon=True)
+
+
+@solara.component
+def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str]):
+    _ = version.value
+    with solara.Card("Organisation chart", margin=0):
+        solara.ToggleButtonsSingle(value=measure, values=list(MEASURES))
+        solara.Image(session.draw_orgchart(measure.value), width="100%", classes=["orgchart"])
+        solara.Text("Centre: executives; rings: management layers; outside: employees. "
+                    "Triangle champion, square defender; red ring burnt out; black dot newcomer.",
+                    style=HELP_STYLE | {"margin-top": "0"})
+
+
+@solara.component
+def ChartsPanel(session: Session, version: solara.Reactive[int]):
+    _ = version.value
+    images = session.draw_charts()
+    with solara.Card("Live charts", margin=0):
+        with solara.ColumnsResponsive(default=12, medium=6, large=6):
+            for key, data in images.items():
+                solara.Image(data, width="100%", classes=["chart", f"chart-{key}"])
+
+
+@solara.component
+def TelephonePanel(session: Session, version: solara.Reactive[int]):
+    _ = version.value
+    stages = session.telephone()
+
+    def send():
+        session.new_message()
+        version.value += 1
+
+    with solara.Card("The telephone game", margin=0):
+        with solara.Row():
+            solara.Button("Send a new message", on_click=send)
+            solara.Text(f"One message from an executive down to one employee, sent in week "
+                        f"{session.trace_week}.")
+        solara.Image(telephone_figure(stages, session.goal_names()), width="100%",
+                     classes=["telephone"])
+        dropped = [s["stage"] for s in stages if not s["delivered"]]
+        lines = [f"- **{s['stage']}**: {s['note']}" for s in stages[2:]]
+        if dropped:
+            lines.append(f"- The message was **dropped** at {dropped[0]}.")
+        solara.Markdown("\n".join(lines))
+
+
+@solara.component
+def ExplainPanel():
+    with solara.Card("Why these levers (the ideas behind them)", margin=0):
+        for lever in LEVERS:
+            with solara.Details(lever.label):
+                solara.Markdown(f"{EXPLAIN[lever.name]}\n\n*In the model:* `{lever.name}`: "
+                                f"{lever.param.meaning}")
+
+
+@solara.component
+def Page(values: dict | None = None):
+    """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead)."""
+    scenario = os.environ.get(SCENARIO_ENV) or None
+    session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
+    version = solara.use_reactive(0)  # the model moved: redraw
+    params_version = solara.use_reactive(0)  # levers changed: redraw the inputs
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    measure = solara.use_reactive("alignment")
+
+    solara.Title("Cascade")
+    with solara.AppBar():
+        solara.AppBarTitle("Cascade: how strategy travels through the middle")
+    with solara.Sidebar():
+        Controls(session, version, params_version, playing, speed)
+        Presets(session, params_version, version)
+        Levers(session, params_version)
+    ErrorBanner(session, params_version)
+    with solara.Columns([5, 7]):
+        OrgChartPanel(session, version, measure)
+        ChartsPanel(session, version)
+    with solara.Columns([7, 5]):
+        TelephonePanel(session, version)
+        ExplainPanel()
+
+
+def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Run the Solara server for this view (blocks); returns its exit code.
+
+    ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
+    assets come from Solara's proxy cache (``scripts/fetch_solara_assets.sh``), so no internet is
+    needed once it is filled.
+    """
+    env = dict(os.environ)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    if scenario:
+        env[SCENARIO_ENV] = str(scenario)
+    solara_bin = Path(sys.executable).with_name("solara")
+    cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
+           "--host", host, "--port", str(port), "--no-open", "--production"]
+    return subprocess.call(cmd, env=env)
+
+
+_ = PARAMS  # the sliders are generated from this table (via sim.viz.levers)

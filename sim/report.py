@@ -1,0 +1,511 @@
+"""Figures and the self-contained HTML report a client can read (matplotlib's Agg backend)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from .metrics import chance_corrected  # noqa: E402
+
+# The metrics a client sees first: (summary column, label, what it means, format).
+# fmt: "num" two decimals, "pct" a share shown in percent, "int" a count, "weeks".
+KEY_METRICS = (
+    ("alignment_cc_mean", "Strategy alignment (chance-corrected)",
+     "How closely what people believe the priorities are matches the strategy, averaged over the "
+     "run. 0 = no closer than a random priority mix, 1 = exactly the strategy.", "num"),
+    ("action_alignment_cc_mean", "Front-line work alignment (chance-corrected)",
+     "The same for the direction of employees' actual work, after local KPIs and old habits pull "
+     "on it.", "num"),
+    ("line_of_sight_mean", "Line of sight",
+     "Share of employees whose work points clearly at the strategy (cosine at least 0.9).", "pct"),
+    ("understanding_final", "Understanding of the why (end)",
+     "How well people grasp why the strategy matters, at the end of the run (0 to 1).", "num"),
+    ("clarity_gap_mean", "Clarity gap",
+     "Confidence (how clear people believe the strategy is) minus the share whose belief is "
+     "measurably clear. Large = the communication illusion.", "pct"),
+    ("adoption_final", "Managers who adopted the change (end)",
+     "Share of middle managers committed to the change at the end of the run.", "pct"),
+    ("weeks_to_50", "Weeks to alignment 0.5",
+     "Weeks until chance-corrected alignment first reached 0.5 (blank if never).", "weeks"),
+    ("failure_rate", "Initiative failure rate",
+     "Failed initiatives as a share of those that ended (abandoned at a pivot or past the deadline). "
+     "50-90% is often quoted for a typical organisation.", "pct"),
+    ("fatigue_mean", "Change fatigue (mean)", "Average fatigue over the run (0 to 1).", "num"),
+    ("overload_mean", "Manager overload (mean)", "Average load above capacity among managers.", "num"),
+    ("turnover", "People who left", "Burnt-out people who left (and were replaced) over the run.", "int"),
+    ("trust_final", "Trust in leadership (end)", "Average trust in leadership at the end (0 to 1).", "num"),
+    ("bsc_balance_mean", "Scorecard balance",
+     "How closely the organisation's effort across the goals matches the strategy's mix "
+     "(1 = the same mix).", "pct"),
+)
+KEY = {m[0]: m for m in KEY_METRICS}
+
+COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+# --------------------------------------------------------------------------- number formatting
+
+
+def fmt(value, kind: str = "num", signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if signed else ""
+    if kind == "pct":
+        return f"{value * 100:{sign}.1f}%" if not signed else f"{value * 100:+.1f} pts"
+    if kind in ("int", "weeks"):
+        return f"{value:{sign}.1f}" if abs(value - round(value)) > 1e-9 else f"{value:{sign}.0f}"
+    return f"{value:{sign}.3f}"
+
+
+def fmt_interval(low, high, kind="num", signed=False) -> str:
+    if any(v is None or math.isnan(v) for v in (low, high)):
+        return "–"
+    return f"{fmt(low, kind, signed)} to {fmt(high, kind, signed)}"
+
+
+# --------------------------------------------------------------------------- series with bands
+
+
+def _matrix(ts: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+    wide = ts.pivot(index="week", columns="rep", values=col)
+    return wide.index.to_numpy(), wide.to_numpy(dtype=float)
+
+
+def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over replications (columns) and the 95% t-interval of that mean, per row."""
+    mean = np.nanmean(values, axis=1)
+    n = np.sum(~np.isnan(values), axis=1)
+    if values.shape[1] < 2:
+        return mean, mean, mean
+    sd = np.nanstd(values, axis=1, ddof=1)
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
+    return mean, mean - half, mean + half
+
+
+def _plot(ax, weeks, values, label, color, ls="-", transform=None):
+    mean, low, high = band(values if transform is None else transform(values))
+    ax.plot(weeks, mean, ls, color=color, label=label, lw=1.6)
+    ax.fill_between(weeks, low, high, color=color, alpha=0.18, lw=0)
+
+
+def _levels(ts: pd.DataFrame, name: str) -> list[int]:
+    found = [int(m.group(1)) for c in ts.columns if (m := re.fullmatch(rf"{name}_(\d+)", c))]
+    return sorted(found)
+
+
+def level_name(d: int, deepest: int) -> str:
+    if d == 0:
+        return "Executives"
+    if d == deepest:
+        return "Employees"
+    return f"Middle managers, layer {d}"
+
+
+def _finish(fig, ax_list, title, ylabel=None):
+    for ax in ax_list:
+        ax.set_xlabel("week")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+    if ylabel:
+        ax_list[0].set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _k(results) -> int:
+    return int(results.scenario.params.n_goals)
+
+
+# --------------------------------------------------------------------------- one scenario
+
+
+def run_figures(results) -> dict:
+    """The figures of one run: alignment by level, confidence against measured alignment,
+    adoption, fatigue and burnout, initiatives (each with 95% bands across replications)."""
+    ts, k = results.timeseries, _k(results)
+    cc = lambda v: chance_corrected(v, k)  # noqa: E731
+    figs = {}
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    levels = _levels(ts, "alignment")
+    for i, d in enumerate(levels):
+        weeks, v = _matrix(ts, f"alignment_{d}")
+        _plot(ax, weeks, v, level_name(d, levels[-1]), COLORS[i % len(COLORS)], transform=cc)
+    weeks, v = _matrix(ts, "action_alignment")
+    _plot(ax, weeks, v, "Employees' work (action alignment)", "black", "--", transform=cc)
+    ax.axhline(0, color="grey", lw=0.8)
+    figs["alignment_by_level"] = _finish(
+        fig, [ax], "Alignment with the strategy by level (chance-corrected; 0 = a random mix)",
+        "alignment")
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    weeks, conf = _matrix(ts, "confidence")
+    _, gap = _matrix(ts, "clarity_gap")
+    _plot(ax, weeks, conf, "Confidence: how clear people believe the strategy is", COLORS[3])
+    _plot(ax, weeks, conf - gap, "Measured: share whose belief is clear (cos ≥ 0.9)", COLORS[0])
+    ax.fill_between(weeks, np.nanmean(conf - gap, axis=1), np.nanmean(conf, axis=1),
+                    color=COLORS[3], alpha=0.07, lw=0, label="Clarity gap")
+    ax.set_ylim(0, 1)
+    figs["confidence_vs_alignment"] = _finish(fig, [ax], "Confidence against measured alignment",
+                                              "share")
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for col, label, color in (("adoption", "Middle managers who adopted the change", COLORS[2]),
+                              ("support", "Everyone committed to the change", COLORS[4])):
+        weeks, v = _matrix(ts, col)
+        _plot(ax, weeks, v, label, color)
+    ax.set_ylim(0, 1)
+    figs["adoption"] = _finish(fig, [ax], "Adoption of the change", "share")
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    flevels = _levels(ts, "fatigue")
+    for i, d in enumerate(flevels[1:], start=1):
+        weeks, v = _matrix(ts, f"fatigue_{d}")
+        _plot(a1, weeks, v, level_name(d, flevels[-1]), COLORS[i % len(COLORS)])
+    a1.set_title("Fatigue by level", fontsize=10)
+    for col, label, color in (("burnout", "Burnt out now", COLORS[3]),
+                              ("turnover", "Left so far (cumulative)", COLORS[7])):
+        weeks, v = _matrix(ts, col)
+        _plot(a2, weeks, v, label, color)
+    a2.set_title("Burnout and turnover (people)", fontsize=10)
+    figs["fatigue_burnout"] = _finish(fig, [a1, a2], "Fatigue and burnout")
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for col, label, color in (("initiatives_launched", "Launched", COLORS[0]),
+                              ("initiatives_succeeded", "Succeeded", COLORS[2]),
+                              ("initiatives_failed", "Failed", COLORS[3]),
+                              ("pivots", "Strategy pivots", COLORS[7])):
+        weeks, v = _matrix(ts, col)
+        _plot(ax, weeks, v, label, color, "--" if col == "pivots" else "-")
+    figs["initiatives"] = _finish(fig, [ax], "Initiatives (cumulative)", "count")
+    return figs
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def compare_figures(comparison) -> dict:
+    """Overlaid figures, one colour per alternative, and the differences to the first."""
+    figs = {}
+    items = list(zip(comparison.labels, comparison.results))
+    colors = {label: COLORS[i % len(COLORS)] for i, (label, _) in enumerate(items)}
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    for label, res in items:
+        k = _k(res)
+        cc = lambda v, k=k: chance_corrected(v, k)  # noqa: E731
+        weeks, v = _matrix(res.timeseries, "alignment")
+        _plot(a1, weeks, v, label, colors[label], transform=cc)
+        weeks, v = _matrix(res.timeseries, "action_alignment")
+        _plot(a2, weeks, v, label, colors[label], transform=cc)
+    a1.set_title("Belief alignment, everyone", fontsize=10)
+    a2.set_title("Front-line work (action alignment)", fontsize=10)
+    a1.set_ylabel("alignment (chance-corrected)")
+    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (chance-corrected)")
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for label, res in items:
+        weeks, conf = _matrix(res.timeseries, "confidence")
+        _, gap = _matrix(res.timeseries, "clarity_gap")
+        _plot(ax, weeks, conf, f"{label}: confidence", colors[label], "--")
+        _plot(ax, weeks, conf - gap, f"{label}: measured clarity", colors[label])
+    ax.set_ylim(0, 1)
+    figs["confidence_vs_alignment"] = _finish(
+        fig, [ax], "Confidence (dashed) against measured alignment (solid)", "share")
+
+    panels = (("adoption", "Adoption (managers)"), ("fatigue", "Fatigue (everyone)"),
+              ("burnout", "Burnt out (people)"), ("initiatives_failed", "Failed initiatives (cumulative)"))
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for ax, (col, title) in zip(axes.ravel(), panels):
+        for label, res in items:
+            weeks, v = _matrix(res.timeseries, col)
+            _plot(ax, weeks, v, label, colors[label])
+        ax.set_title(title, fontsize=10)
+    figs["adoption_fatigue_initiatives"] = _finish(fig, list(axes.ravel()),
+                                                   "Adoption, fatigue, burnout and initiatives")
+
+    table = comparison.table()
+    keys = [m for m in KEY_METRICS if m[0] in set(table["metric"]) and m[3] != "int"]
+    others = [lab for lab in comparison.labels[1:]]
+    ncols = 4
+    nrows = max(1, math.ceil(len(keys) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(10, nrows * (0.35 * len(others) + 1.7)),
+                             sharey=True, squeeze=False)
+    for ax in axes.ravel()[len(keys):]:
+        ax.set_visible(False)
+    for ax, (col, label, _, kind) in zip(axes.ravel(), keys):
+        rows = table[(table["metric"] == col) & (table["alternative"].isin(others))]
+        y = np.arange(len(rows))[::-1]
+        scale = 100 if kind == "pct" else 1
+        d = rows["diff"].to_numpy() * scale
+        err = np.vstack([d - rows["diff_low"].to_numpy() * scale, rows["diff_high"].to_numpy() * scale - d])
+        ax.errorbar(d, y, xerr=np.nan_to_num(err), fmt="o", color="black", capsize=3)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_title(_wrap(label, 18) + (" (pts)" if kind == "pct" else ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, axis="x")
+    for row in axes:
+        row[0].set_yticks(np.arange(len(others))[::-1], [_wrap(o, 22) for o in others], fontsize=8)
+        row[0].set_ylim(-0.6, len(others) - 0.4)
+    fig.suptitle(f"Difference to {comparison.labels[0]} (mean and 95% interval, paired replications)",
+                 fontsize=11)
+    fig.tight_layout()
+    figs["differences"] = fig
+    return figs
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# --------------------------------------------------------------------------- files
+
+
+def save_figures(figs: dict, directory: Path) -> dict[str, Path]:
+    """Write each figure as a PNG (and close it); return the paths by name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, fig in figs.items():
+        path = directory / f"{name}.png"
+        fig.savefig(path, dpi=110, metadata={"Software": None})
+        plt.close(fig)
+        out[name] = path
+    return out
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></figure>'
+
+
+CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
+.sub{color:#666}table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
+th,td{padding:.3em .7em;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f5f5f5}td.m{color:#555;font-size:.9em}figure{margin:1em 0}img{max-width:100%}
+.note{background:#f7f7f2;border-left:3px solid #cc9;padding:.5em 1em}.pos{color:#176a2c}.neg{color:#a33}
+details{margin:.8em 0}code{background:#f3f3f3;padding:0 .25em}
+"""
+
+EXPLAINER = """
+<h2>How to read this report</h2>
+<p>The simulation follows a strategy from the executive team down through every layer of middle
+management to the front line, week by week. Each person holds a belief about what the priorities
+are; managers translate the strategy for their teams, adding noise when they are unclear,
+overloaded or short of skill; peers influence each other; local KPIs and old habits pull people's
+work away from what they believe. Every number below is an average over independent replications
+of the same organisation, with a 95% interval: the range within which the true average lies with
+95% confidence, given the randomness of the simulation (not the uncertainty of the model itself).</p>
+<ul>
+<li><b>Alignment (chance-corrected)</b> compares each person's sense of the priorities with the
+strategy. Two random priority mixes already look fairly similar, so the raw similarity is rescaled:
+<b>0 means no better than a random mix, 1 means exactly the strategy</b>. Differences of a few
+hundredths are real differences.</li>
+<li><b>The clarity gap</b> is how clear people <i>believe</i> the strategy is minus the share whose
+belief is <i>measurably</i> clear. A large gap is the communication illusion: announcements make
+people feel informed without making them aligned.</li>
+<li><b>The failure rate</b> counts initiatives that were abandoned at a strategy pivot or ran past
+their deadline, as a share of those that ended. Published figures of 50-90% for typical
+organisations are loose; use the rate to compare alternatives, not as a forecast.</li>
+</ul>
+"""
+
+
+def _head(title: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n")
+
+
+def _scenario_section(sc) -> str:
+    p = sc.params
+    spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+    out = [f"<p>{html.escape(sc.description)}</p>" if sc.description else ""]
+    out.append(f"<p><b>Organisation:</b> {sc.people:,} people: {p.executives} executives, "
+               f"{p.layers} layers of middle management, spans of control "
+               f"{', '.join(map(str, spans)) if len(set(spans)) > 1 else spans[0]}. "
+               f"<b>Horizon:</b> {sc.horizon} weeks.</p>")
+    if sc.goals:
+        total = sum(g.weight for g in sc.goals) or 1
+        out.append("<table><tr><th>Strategic goal</th><th>Scorecard perspective</th><th>Weight</th></tr>")
+        for g in sc.goals:
+            out.append(f"<tr><td>{html.escape(g.name)}</td><td>{g.perspective.replace('_', ' ')}</td>"
+                       f'<td class="n">{g.weight / total:.0%}</td></tr>')
+        out.append("</table>")
+    if sc.departments:
+        out.append("<table><tr><th>Department</th><th>What its KPIs pull toward</th></tr>")
+        for d in sc.departments:
+            bias = d.kpi_bias if isinstance(d.kpi_bias, str) else ", ".join(
+                f"{g} ({w:g})" for g, w in d.kpi_bias.items())
+            out.append(f"<tr><td>{html.escape(d.name)}</td><td>{html.escape(bias)}</td></tr>")
+        out.append("</table>")
+    if sc.interventions:
+        out.append("<p><b>Interventions:</b></p><ul>")
+        for iv in sc.interventions:
+            what = [f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in iv.changes.items()]
+            if iv.pivot:
+                what.append("a forced strategy pivot")
+            out.append(f"<li>week {iv.week}: {', '.join(what)}</li>")
+        out.append("</ul>")
+    if sc.overrides:
+        out.append("<p><b>Changed for this run:</b> " + ", ".join(
+            f"<code>{html.escape(k)}</code> = {html.escape(str(v))}" for k, v in sc.overrides.items()) + "</p>")
+    return "\n".join(out)
+
+
+def _narrative(table: pd.DataFrame, horizon: int) -> str:
+    def get(col):
+        return table.loc[col, "mean"] if col in table.index else math.nan
+
+    parts = []
+    a, w = get("alignment_cc_mean"), get("action_alignment_cc_mean")
+    if not math.isnan(a):
+        parts.append(f"Over {horizon} weeks, people's sense of the priorities scored {a:.2f} on the "
+                     f"chance-corrected alignment scale (0 = a random mix, 1 = the strategy)"
+                     + (f", and the direction of front-line work {w:.2f}." if not math.isnan(w) else "."))
+    g, u = get("clarity_gap_mean"), get("understanding_final")
+    if not math.isnan(g):
+        parts.append(f"Confidence ran {g * 100:.0f} points above measured clarity (the clarity gap)"
+                     + (f"; understanding of the why ended at {u:.2f} on a 0-1 scale." if not math.isnan(u) else "."))
+    f = get("failure_rate")
+    if not math.isnan(f):
+        parts.append(f"{f:.0%} of the initiatives that ended failed.")
+    ad = get("adoption_final")
+    if not math.isnan(ad):
+        parts.append(f"By the end, {ad:.0%} of middle managers had adopted the change.")
+    return "<p>" + " ".join(parts) + "</p>"
+
+
+def _summary_rows(table: pd.DataFrame) -> str:
+    rows = ["<table><tr><th>Measure</th><th>Mean</th><th>95% interval</th><th>What it means</th></tr>"]
+    for col, label, meaning, kind in KEY_METRICS:
+        if col not in table.index:
+            continue
+        r = table.loc[col]
+        rows.append(f'<tr><td>{html.escape(label)}</td><td class="n">{fmt(r["mean"], kind)}</td>'
+                    f'<td class="n">{fmt_interval(r["low"], r["high"], kind)}</td>'
+                    f'<td class="m">{html.escape(meaning)}</td></tr>')
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _full_table(table: pd.DataFrame) -> str:
+    rows = ["<details><summary>Every summary metric</summary><table><tr><th>metric</th><th>mean</th>"
+            "<th>low</th><th>high</th><th>n</th></tr>"]
+    for col, r in table.iterrows():
+        rows.append(f"<tr><td><code>{html.escape(str(col))}</code></td>"
+                    + "".join(f'<td class="n">{fmt(r[c])}</td>' for c in ("mean", "low", "high"))
+                    + f'<td class="n">{int(r["n"])}</td></tr>')
+    rows.append("</table></details>")
+    return "\n".join(rows)
+
+
+CAPTIONS = {
+    "alignment_by_level": "Alignment by level: how the strategy degrades on its way down. Bands are 95% intervals of the mean across replications.",
+    "confidence_vs_alignment": "Confidence against measured alignment: the distance between the lines is the clarity gap.",
+    "adoption": "Adoption: the change spreads among managers through credibility and peers, usually in an S-shape.",
+    "fatigue_burnout": "Fatigue and burnout: overload and pivots tire people; the burnt-out leave and are replaced by newcomers.",
+    "initiatives": "Initiatives: each pivot abandons the initiative in progress; an initiative also fails when its deadline passes.",
+    "alignment": "Alignment with the strategy, everyone (left) and the direction of front-line work (right).",
+    "adoption_fatigue_initiatives": "Adoption, fatigue, burnout and failed initiatives over time.",
+    "differences": "Each alternative minus the first, per replication on the same random numbers: an interval that excludes 0 is a difference the simulation resolves.",
+}
+
+
+def _figures_html(figures: dict[str, Path]) -> str:
+    out = []
+    for name, path in figures.items():
+        caption = CAPTIONS.get(name, name.replace("_", " "))
+        out.append(_img(path, caption).replace("</figure>", f"<figcaption class='sub'>{html.escape(caption)}</figcaption></figure>"))
+    return "\n".join(out)
+
+
+def _footer(info: dict) -> str:
+    from . import __version__
+
+    items = "".join(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in info.items())
+    return (f"<h2>Reproducing this report</h2><ul>{items}<li>cascade-sim {__version__}</li></ul>"
+            f"<p class='sub'>Generated {datetime.now():%Y-%m-%d %H:%M}.</p></body></html>\n")
+
+
+def run_report(results, figures: dict[str, Path]) -> str:
+    """The HTML report of one run (figures embedded as base64 PNG: one self-contained file)."""
+    sc, table = results.scenario, results.table()
+    body = [_head(f"Cascade: {results.name}"),
+            f"<h1>{html.escape(results.name)}</h1>",
+            f"<p class='sub'>Strategy diffusion simulation · {results.reps} replications · seed {results.seed}</p>",
+            "<h2>The organisation</h2>", _scenario_section(sc),
+            "<h2>What happened</h2>", _narrative(table, sc.horizon), _summary_rows(table),
+            _full_table(table), EXPLAINER, "<h2>Figures</h2>", _figures_html(figures),
+            _footer({"command": results.meta.get("command", f"cascade run {sc.source or sc.name}"),
+                     "seed": results.seed, "replications": results.reps})]
+    return "\n".join(body)
+
+
+def compare_report(comparison, figures: dict[str, Path]) -> str:
+    """The HTML report of a comparison: each key metric per alternative with its difference to
+    the first and the 95% interval of that difference."""
+    table = comparison.table()
+    labels = comparison.labels
+    first = comparison.results[0]
+    body = [_head("Cascade: " + " vs ".join(labels)),
+            f"<h1>{html.escape(' vs '.join(labels))}</h1>",
+            f"<p class='sub'>Strategy diffusion simulation · {comparison.reps} replications per "
+            f"alternative on the same random numbers · seed {comparison.seed}</p>",
+            f"<p>Every alternative ran on the same seeds, so replication <i>i</i> of each shares its "
+            f"random draws (common random numbers): the differences below are paired, and their "
+            f"intervals are much narrower than the alternatives' own. <b>The reference is "
+            f"{html.escape(labels[0])}.</b></p>",
+            "<h2>Results</h2>"]
+    head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
+    diff_head = "".join(f"<th>{html.escape(lab)} − {html.escape(labels[0])}</th>" for lab in labels[1:])
+    rows = [f"<table><tr><th>Measure</th>{head}{diff_head}</tr>"]
+    for col, label, meaning, kind in KEY_METRICS:
+        sub = table[table["metric"] == col]
+        if sub.empty:
+            continue
+        cells = "".join(f'<td class="n">{fmt(r["mean"], kind)}<br><span class="sub">'
+                        f'{fmt_interval(r["low"], r["high"], kind)}</span></td>' for _, r in sub.iterrows())
+        diffs = []
+        for _, r in sub.iloc[1:].iterrows():
+            resolved = not (math.isnan(r["diff_low"]) or math.isnan(r["diff_high"])) and (
+                r["diff_low"] > 0 or r["diff_high"] < 0)
+            cls = (" pos" if r["diff"] > 0 else " neg") if resolved else ""
+            diffs.append(f'<td class="n{cls}">{fmt(r["diff"], kind, signed=True)}<br><span class="sub">'
+                         f'{fmt_interval(r["diff_low"], r["diff_high"], kind, signed=True)}</span></td>')
+        rows.append(f'<tr><td title="{html.escape(meaning)}">{html.escape(label)}</td>{cells}{"".join(diffs)}</tr>')
+    rows.append("</table><p class='sub'>Each cell: mean, and below it the 95% interval. A "
+                "difference is coloured when its interval excludes zero (green up, red down; whether "
+                "up is good depends on the measure).</p>")
+    body.append("\n".join(rows))
+    body.append("<h2>The alternatives</h2>")
+    for lab, res in zip(labels, comparison.results):
+        body.append(f"<h3>{html.escape(lab)}</h3>" + _scenario_section(res.scenario))
+    body += [EXPLAINER, "<h2>Figures</h2>", _figures_html(figures),
+             _footer({"command": comparison.meta.get("command", "cascade compare " + " ".join(
+                 r.scenario.source or r.scenario.name for r in comparison.results)),
+                      "seed": comparison.seed, "replications": comparison.reps})]
+    del first
+    return "\n".join(body)
+
+
+__all__ = ["run_figures", "compare_figures", "run_report", "compare_report", "save_figures",
+           "KEY_METRICS", "fmt"]

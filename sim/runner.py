@@ -1,0 +1,322 @@
+"""Replicated runs and comparisons (common random numbers).
+
+Replication ``i`` of a run with seed ``S`` uses ``numpy.random.default_rng(SeedSequence(S).spawn(n)[i])``
+whatever the number of processes, so results are bit-identical for any ``jobs``. A comparison runs
+every alternative on the same seeds, so replication ``i`` of each alternative shares its random
+streams and the per-replication differences are paired (common random numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import platform
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .metrics import summarise
+from .model import OrgModel
+from .scenario import Scenario
+
+Progress = Callable[[int, int], None]  # (replications done, total)
+SEEDING = "numpy.random.default_rng(numpy.random.SeedSequence(seed).spawn(replications)[rep])"
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _replicate(task) -> tuple[int, pd.DataFrame, dict]:
+    kwargs, horizon, seed_seq, rep = task
+    model = OrgModel(np.random.default_rng(seed_seq), **kwargs)
+    ts = model.run(horizon)
+    summary = summarise(ts)
+    ts.insert(0, "rep", rep)
+    return rep, ts, summary
+
+
+def _ignore_sigint() -> None:  # workers leave Ctrl-C to the parent, which stops them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def fresh_seed() -> int:
+    """A new random seed (recorded with the results, so the run can be repeated)."""
+    return int(np.random.SeedSequence().entropy % 2**63)
+
+
+def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | None = None,
+        progress: Progress | None = None) -> "Results":
+    """Run ``reps`` replications (default: the scenario's) of ``scenario`` in ``jobs`` processes.
+
+    ``seed`` defaults to the scenario's seed, or a fresh one (recorded in the results).
+    """
+    reps = scenario.replications if reps is None else int(reps)
+    if reps < 1:
+        raise ValueError(f"reps = {reps} is not allowed: expected at least 1")
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else fresh_seed()
+    kwargs = scenario.model_kwargs()
+    children = np.random.SeedSequence(seed).spawn(reps)
+    tasks = [(kwargs, scenario.horizon, children[i], i) for i in range(reps)]
+    start = time.perf_counter()
+    out: dict[int, tuple[pd.DataFrame, dict]] = {}
+    jobs = max(1, min(int(jobs), reps))
+    if progress:
+        progress(0, reps)
+    if jobs == 1:
+        for task in tasks:
+            rep, ts, summary = _replicate(task)
+            out[rep] = ts, summary
+            if progress:
+                progress(len(out), reps)
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.runner"])
+        pool = ctx.Pool(jobs, initializer=_ignore_sigint)
+        try:
+            for rep, ts, summary in pool.imap_unordered(_replicate, tasks):
+                out[rep] = ts, summary
+                if progress:
+                    progress(len(out), reps)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    timeseries = pd.concat([out[i][0] for i in range(reps)], ignore_index=True)
+    summary = pd.DataFrame([{"rep": i, **out[i][1]} for i in range(reps)])
+    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start)
+
+
+def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 1,
+            seed: int | None = None, progress: Progress | None = None) -> "Comparison":
+    """Run every alternative on the same seeds (common random numbers); the first is the reference."""
+    if len(scenarios) < 2:
+        raise ValueError("a comparison needs at least two alternatives")
+    reps = scenarios[0].replications if reps is None else int(reps)
+    if seed is None:
+        seed = scenarios[0].seed if scenarios[0].seed is not None else fresh_seed()
+    total = reps * len(scenarios)
+    results = []
+    for k, sc in enumerate(scenarios):
+        inner = (lambda done, _n, k=k: progress(k * reps + done, total)) if progress else None
+        results.append(run(sc, reps=reps, jobs=jobs, seed=seed, progress=inner))
+    return Comparison(results)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def interval(values) -> tuple[float, float, float, int]:
+    """Mean and 95% t-interval of the mean (NaN values dropped): (mean, low, high, n)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(x.mean())
+    if n == 1:
+        return mean, math.nan, math.nan, 1
+    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def metric_columns(summary: pd.DataFrame) -> list[str]:
+    return [c for c in summary.columns if c != "rep" and pd.api.types.is_numeric_dtype(summary[c])]
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _versions() -> dict:
+    import matplotlib
+    import mesa
+    import pydantic
+
+    from . import __version__
+
+    return {"cascade-sim": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "pandas": pd.__version__, "mesa": mesa.__version__, "pydantic": pydantic.__version__,
+            "matplotlib": matplotlib.__version__}
+
+
+def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
+    """Write into a hidden temporary folder beside ``directory``, then rename it into place: an
+    interrupted write leaves nothing behind, and an existing folder is never overwritten."""
+    directory = Path(directory)
+    if directory.exists():
+        raise FileExistsError(f"{directory} already exists: results are never overwritten")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory.parent / f".{directory.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        write(tmp)
+        if directory.exists():
+            raise FileExistsError(f"{directory} already exists: results are never overwritten")
+        os.rename(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+@dataclass
+class Results:
+    """Replications of one scenario: ``timeseries`` (long, with ``rep``), ``summary`` (a row per
+    replication); ``table()`` gives each summary metric's mean and 95% interval."""
+
+    scenario: Scenario
+    seed: int
+    reps: int
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    elapsed: float = 0.0
+    meta: dict = field(default_factory=dict)  # e.g. the command line, recorded by the CLI
+
+    @property
+    def name(self) -> str:
+        return self.scenario.label()
+
+    def table(self) -> pd.DataFrame:
+        """Mean and 95% interval (t, across replications) of every summary metric."""
+        rows = {}
+        for col in metric_columns(self.summary):
+            mean, low, high, n = interval(self.summary[col])
+            rows[col] = {"mean": mean, "low": low, "high": high, "n": n}
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high", "n"])
+        table.index.name = "metric"
+        return table
+
+    def plot(self) -> dict:
+        """The report's figures (matplotlib ``Figure`` objects by name)."""
+        from .report import run_figures
+
+        return run_figures(self)
+
+    def run_info(self) -> dict:
+        """Everything needed to repeat the run exactly (plus versions, for the record)."""
+        return {"scenario": self.scenario.name, "label": self.name, "source": self.scenario.source,
+                "seed": self.seed, "replications": self.reps, "horizon": self.scenario.horizon,
+                "seeding": SEEDING, "overrides": self.scenario.overrides, "versions": _versions(),
+                "elapsed_seconds": round(self.elapsed, 3), **self.meta}
+
+    def scenario_yaml(self) -> str:
+        """The resolved scenario, with the seed and replications of this run: running it again
+        (``cascade run scenario.yaml``) repeats the run exactly."""
+        sc = self.scenario.model_copy(update={"seed": self.seed, "replications": self.reps})
+        from . import __version__
+
+        head = (f"# Resolved scenario written by cascade-sim {__version__}: every parameter's value,\n"
+                f"# the seed and the replications of this run. `cascade run <this file>` repeats it\n"
+                f"# exactly; replication i uses {SEEDING}.\n")
+        return head + sc.to_yaml(resolved=True)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the run to a new folder (never overwriting one): scenario.yaml, run.json,
+        timeseries.parquet, replications.csv, summary.csv, figures/*.png and report.html."""
+        from .report import run_report, save_figures
+
+        def write(tmp: Path) -> None:
+            (tmp / "scenario.yaml").write_text(self.scenario_yaml(), encoding="utf-8")
+            (tmp / "run.json").write_text(json.dumps(self.run_info(), indent=2, default=str) + "\n")
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            self.summary.to_csv(tmp / "replications.csv", index=False)
+            self.table().to_csv(tmp / "summary.csv")
+            figures = save_figures(self.plot(), tmp / "figures")
+            (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
+
+        return _atomic_dir(Path(directory), write)
+
+
+@dataclass
+class Comparison:
+    """Alternatives run on the same seeds; the first is the reference for the differences."""
+
+    results: list[Results]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        labels = [r.name for r in self.results]
+        seen: dict[str, int] = {}
+        out = []
+        for label in labels:  # the same file twice: number the repeats
+            seen[label] = seen.get(label, 0) + 1
+            out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+        return out
+
+    @property
+    def seed(self) -> int:
+        return self.results[0].seed
+
+    @property
+    def reps(self) -> int:
+        return self.results[0].reps
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        return pd.concat([r.timeseries.assign(alternative=label)
+                          for label, r in zip(self.labels, self.results)], ignore_index=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.concat([r.summary.assign(alternative=label)
+                          for label, r in zip(self.labels, self.results)], ignore_index=True)
+
+    def table(self) -> pd.DataFrame:
+        """Per metric and alternative: mean and 95% interval, and the difference to the first
+        alternative with the 95% interval of that difference (paired by replication)."""
+        ref = self.results[0].summary.set_index("rep")
+        rows = []
+        for col in metric_columns(ref.reset_index()):
+            for label, res in zip(self.labels, self.results):
+                values = res.summary.set_index("rep")[col]
+                mean, low, high, n = interval(values)
+                diff = values - ref[col].reindex(values.index)
+                d_mean, d_low, d_high, _ = interval(diff)
+                rows.append({"metric": col, "alternative": label, "mean": mean, "low": low,
+                             "high": high, "n": n, "diff": d_mean, "diff_low": d_low,
+                             "diff_high": d_high})
+        return pd.DataFrame(rows)
+
+    def plot(self) -> dict:
+        from .report import compare_figures
+
+        return compare_figures(self)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the comparison to a new folder: comparison.csv, timeseries.parquet,
+        replications.csv, one resolved scenario per alternative, figures and report.html."""
+        from .report import compare_report, save_figures
+
+        def write(tmp: Path) -> None:
+            scen = tmp / "scenarios"
+            scen.mkdir()
+            for k, res in enumerate(self.results):
+                (scen / f"{k + 1}-{res.scenario.name}.yaml").write_text(res.scenario_yaml(), encoding="utf-8")
+            info = {"alternatives": self.labels, "reference": self.labels[0], "seed": self.seed,
+                    "replications": self.reps, "seeding": SEEDING + " (the same for every alternative)",
+                    "versions": _versions(),
+                    "elapsed_seconds": round(sum(r.elapsed for r in self.results), 3), **self.meta}
+            (tmp / "run.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            self.summary.to_csv(tmp / "replications.csv", index=False)
+            self.table().to_csv(tmp / "comparison.csv", index=False)
+            figures = save_figures(self.plot(), tmp / "figures")
+            (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
+
+        return _atomic_dir(Path(directory), write)
+
+
+__all__ = ["run", "compare", "Results", "Comparison", "interval", "fresh_seed"]

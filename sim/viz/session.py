@@ -1,0 +1,177 @@
+"""One viewer's running model and what is drawn from it, with the rules for changing levers.
+
+- A lever change is validated first (``sim.params.validate``, plus a size limit for a live view).
+  A rejected combination keeps the last valid model running and leaves the reason in ``error``.
+- Structural levers (``Param.structural``: layers, span, cross-silo ties...) rebuild the
+  organisation at week 0; the others act on the running model from the next week, as a scenario's
+  intervention would. ``reset`` restarts at week 0 with every lever as set, from the same seed.
+- The organisation chart's layout is computed once per organisation (``OrgChart``), not per frame.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+from ..model import OrgModel
+from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
+from .charts import CHARTS, level_names
+from .orgchart import OrgChart
+from .telephone import goal_names, rows
+
+try:  # scenario presets, when sim.scenario is available
+    from .. import scenario as _scenario
+except ImportError:  # pragma: no cover - an install without scenario support
+    _scenario = None
+
+MAX_PEOPLE = 50_000  # beyond this the live view refuses (use `cascade run`)
+DEFAULT_SEED = 1
+
+
+def presets() -> list[str]:
+    """Names of the bundled scenarios ([] when sim.scenario is not available)."""
+    if _scenario is None:
+        return []
+    try:
+        return list(_scenario.bundled())
+    except Exception:  # noqa: BLE001 - a broken scenario folder must not break the view
+        return []
+
+
+def people(p) -> int:
+    spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+    return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
+
+
+class Session:
+    def __init__(self, scenario: str | None = None, seed: int = DEFAULT_SEED, values=None):
+        self.lock = threading.RLock()
+        self.values: dict = dict(values or {})  # levers as set (a rejected value stays visible)
+        self.valid: dict = {}  # the values the running model was built or last changed with
+        self.extras: dict = {}  # strategy, kpi_bias, interventions from a preset
+        self.seed = seed
+        self.preset: str | None = None
+        self.goals: list[str] | None = None
+        self.error: str | None = None
+        self.model: OrgModel | None = None
+        if scenario:
+            self.load_preset(scenario)
+        else:
+            self.rebuild()
+        if self.model is None:  # an unusable scenario or value: start from the defaults
+            self.values, self.extras = {}, {}
+            error, self.error = self.error, None
+            self.rebuild()
+            self.error = error
+
+    # ------------------------------------------------------------------ levers
+    def value(self, name: str):
+        return self.values.get(name, getattr(self.model.p, name))
+
+    def check(self, values: dict):
+        """Validated parameters for ``values``, or raise ParameterError with the reason."""
+        p = validate(**values)
+        size = people(p)
+        if size > MAX_PEOPLE:
+            raise ParameterError(
+                f"layers = {p.layers}, span = {p.span} gives {size:,} people: the live view takes at "
+                f"most {MAX_PEOPLE:,} (run larger organisations with `cascade run`)")
+        return p
+
+    def set(self, name: str, value) -> bool:
+        """Set one lever; True if the model took it (live or rebuilt)."""
+        if name not in BY_NAME:
+            raise KeyError(name)
+        with self.lock:
+            self.values = {**self.values, name: value}
+            try:
+                p = self.check(self.values)
+            except ParameterError as exc:
+                self.error = str(exc)
+                return False
+            self.error = None
+            changed = {k for k in STRUCTURAL if getattr(p, k) != getattr(self.model.p, k)}
+            if changed:
+                return self.rebuild()
+            self.model.p = p  # a live change, from next week on
+            self.valid = dict(self.values)
+            return True
+
+    def rebuild(self, values: dict | None = None) -> bool:
+        values = self.values if values is None else values
+        with self.lock:
+            try:
+                self.check(values)
+                model = OrgModel(rng=self.seed, **self.extras, **values)
+            except (ParameterError, ValueError) as exc:
+                self.error = str(exc)
+                return False
+            self.model, self.valid = model, dict(values)
+            self.orgchart = OrgChart(model)
+            self.charts = [chart(model) for chart in CHARTS]
+            self.new_message()
+            return True
+
+    def reset(self) -> bool:
+        """Back to week 0 with the levers as set (or, while they are rejected, as last accepted)."""
+        if self.error is None:
+            return self.rebuild()
+        return self.rebuild(self.valid)
+
+    def set_seed(self, seed: int) -> bool:
+        self.seed = int(seed)
+        return self.reset()
+
+    def load_preset(self, name: str) -> bool:
+        if _scenario is None:
+            self.error = "scenario presets need sim.scenario, which is not installed"
+            return False
+        try:
+            sc = _scenario.load_scenario(name)
+            kwargs = sc.model_kwargs()
+        except Exception as exc:  # noqa: BLE001 - a scenario error is shown in the page
+            self.error = str(exc)
+            return False
+        values = {k: v for k, v in kwargs.items() if k in BY_NAME}
+        extras = {k: v for k, v in kwargs.items() if k not in BY_NAME and v is not None}
+        old = (self.values, self.extras, self.seed)
+        self.values, self.extras = values, extras
+        self.seed = sc.seed if getattr(sc, "seed", None) is not None else self.seed
+        if not self.rebuild():
+            self.values, self.extras, self.seed = old
+            return False
+        self.error = None
+        self.preset = sc.name
+        self.goals = [g.name for g in getattr(sc, "goals", ())] or None
+        return True
+
+    # ------------------------------------------------------------------ running
+    @property
+    def week(self) -> int:
+        return self.model.week
+
+    def step(self, n: int = 1) -> None:
+        with self.lock:
+            for _ in range(n):
+                self.model.step()
+
+    def new_message(self, employee: int | None = None) -> None:
+        with self.lock:
+            self.trace = self.model.trace_message(employee)
+            self.trace_week = self.model.week
+
+    # ------------------------------------------------------------------ drawing
+    def draw_orgchart(self, measure: str) -> bytes:
+        with self.lock:
+            return self.orgchart.draw(self.model, measure)
+
+    def draw_charts(self) -> dict[str, bytes]:
+        with self.lock:
+            return {chart.key: chart.draw(self.model) for chart in self.charts}
+
+    def telephone(self) -> list[dict]:
+        with self.lock:
+            return rows(self.model, self.trace, level_names(self.model.org))
+
+    def goal_names(self) -> list[str]:
+        return goal_names(len(self.model.state.s), self.goals)
