@@ -1,0 +1,343 @@
+"""The ``cascade`` command: a thin layer over ``sim.scenario``, ``sim.runner`` and ``sim.report``.
+
+Each subcommand is registered by its own small function (listed in ``COMMANDS``): to add one,
+write ``def _add_x(sub)`` that creates its parser and sets ``func``, and append it to ``COMMANDS``.
+A command function takes the parsed arguments and returns an exit code; bad input raises
+``CLIError`` (or ``ScenarioError``/``ParameterError``) and becomes one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from .params import ParameterError
+from .scenario import ScenarioError, bundled, load_scenario
+
+PROG = "cascade"
+
+
+class CLIError(Exception):
+    """A one-line message for the user; ``code`` is the exit code (2: bad input)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sets(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise CLIError(f"--set {pair!r}: expected name=value (for example --set role_clarity=0.8)")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected 0 or more")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reps", type=_positive, metavar="N", help="replications (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the scenario's)")
+    p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets",
+                   help="change a parameter (or horizon): --set role_clarity=0.8 feedback=0.5")
+    p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
+                   help="parallel processes (default: all cores); results do not depend on it")
+    p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+
+
+def _new_dir(base: Path) -> Path:
+    """base/<timestamp>, with a suffix if that exists already (nothing is ever overwritten)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = base / stamp, 1
+    while path.exists() or (base / f".{path.name}.partial-{os.getpid()}").exists():
+        n += 1
+        path = base / f"{stamp}-{n}"
+    return path
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60] or "scenario"
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, what: str = "replications", stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.what, self.start = what, time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        elapsed = time.perf_counter() - self.start
+        self.stream.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                          f"{self.what}  {elapsed:5.1f} s")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _key_table(table, kinds=True) -> str:
+    from .report import KEY_METRICS, fmt, fmt_interval
+
+    rows = [(label, fmt(table.loc[col, "mean"], kind), fmt_interval(table.loc[col, "low"], table.loc[col, "high"], kind))
+            for col, label, _, kind in KEY_METRICS if col in table.index]
+    w = max(len(r[0]) for r in rows)
+    lines = [f"  {'measure':<{w}}  {'mean':>8}  95% interval"]
+    lines += [f"  {a:<{w}}  {b:>8}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def _warn(scenario) -> None:
+    for note in scenario.notes():
+        print(f"{PROG}: note: {scenario.name}: {note}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="run a scenario's replications and write a report",
+                       description="Run replications of a scenario (in parallel) and write "
+                                   "results/<scenario>/<timestamp>/: the resolved scenario, the time "
+                                   "series (Parquet), a summary table (CSV), figures and report.html.")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or a bundled name (see `cascade list`)")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_run)
+
+
+def _cmd_run(args) -> int:
+    from .runner import run
+
+    scenario = load_scenario(args.scenario, _sets(args.sets))
+    _warn(scenario)
+    directory = _new_dir(Path(args.out) / _safe(scenario.name))
+    results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
+    results.meta["command"] = " ".join([PROG, *args.argv])
+    results.save(directory)
+    print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
+          f"seed {results.seed}, {results.elapsed:.1f} s)")
+    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(_key_table(results.table()))
+    return 0
+
+
+def _add_compare(sub) -> None:
+    p = sub.add_parser("compare", help="compare alternatives on the same random numbers",
+                       description="Run every alternative on the same seeds (common random numbers) "
+                                   "and report each summary metric with its difference to the first "
+                                   "alternative and the 95%% interval of that difference. Alternatives "
+                                   "are scenario files or names, and/or --variant sets applied to the "
+                                   "first one.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (the first is the reference)")
+    p.add_argument("--variant", action="append", metavar="'NAME=VALUE ...'", default=[],
+                   help="an alternative: the first scenario with these changes (repeatable)")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_compare)
+
+
+def _cmd_compare(args) -> int:
+    from .runner import compare
+
+    common = _sets(args.sets)
+    alternatives = [load_scenario(s, common) for s in args.scenarios]
+    for variant in args.variant:
+        changes = _sets(variant.split())
+        if not changes:
+            raise CLIError("--variant: expected one or more NAME=VALUE")
+        alternatives.append(load_scenario(args.scenarios[0], {**common, **changes}))
+    if len(alternatives) < 2:
+        raise CLIError("compare needs at least two alternatives: two scenarios, or one with --variant")
+    for sc in alternatives:
+        _warn(sc)
+    names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
+    directory = _new_dir(Path(args.out) / f"compare-{names}")
+    comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
+                         progress=ProgressBar())
+    comparison.meta["command"] = " ".join([PROG, *args.argv])
+    comparison.save(directory)
+    print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
+          f"replications on the same seeds, seed {comparison.seed})")
+    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(_compare_table(comparison))
+    return 0
+
+
+def _compare_table(comparison) -> str:
+    from .report import KEY_METRICS, fmt, fmt_interval
+
+    table = comparison.table()
+    labels = comparison.labels
+    lines = []
+    for col, label, _, kind in KEY_METRICS:
+        sub = table[table["metric"] == col]
+        if sub.empty:
+            continue
+        lines.append(f"  {label}")
+        for _, r in sub.iterrows():
+            line = f"    {r['alternative']:<40} {fmt(r['mean'], kind):>8}"
+            if r["alternative"] != labels[0]:
+                line += (f"   diff {fmt(r['diff'], kind, True):>10}  "
+                         f"[{fmt_interval(r['diff_low'], r['diff_high'], kind, True)}]")
+            lines.append(line)
+    return f"  (diff: to {labels[0]}, with its 95% interval)\n" + "\n".join(lines)
+
+
+def _add_validate(sub) -> None:
+    p = sub.add_parser("validate", help="check a scenario file without running it")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets")
+    p.add_argument("--resolved", action="store_true", help="print the resolved scenario (every value)")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _cmd_validate(args) -> int:
+    sc = load_scenario(args.scenario, _sets(args.sets))
+    _warn(sc)
+    seed = f", seed {sc.seed}" if sc.seed is not None else ""
+    print(f"{sc.label()}: valid ({_show(Path(sc.source))}; {sc.people:,} people, {sc.horizon} weeks, "
+          f"{sc.replications} replications{seed})")
+    if args.resolved:
+        print(sc.to_yaml(resolved=True), end="")
+    return 0
+
+
+def _add_list(sub) -> None:
+    p = sub.add_parser("list", help="the bundled scenarios, one line each")
+    p.set_defaults(func=_cmd_list)
+
+
+def _cmd_list(args) -> int:
+    names = bundled()
+    width = max((len(n) for n in names), default=0)
+    cols = shutil.get_terminal_size((100, 20)).columns
+    for name, path in names.items():
+        try:
+            description = " ".join(load_scenario(path).description.split())
+        except ScenarioError as exc:
+            description = f"(invalid: {exc})"
+        line = f"{name:<{width}}  {description}"
+        print(line[:cols - 3] + "..." if sys.stdout.isatty() and len(line) > cols else line)
+    return 0
+
+
+def _add_params(sub) -> None:
+    p = sub.add_parser("params", help="the parameter reference (names, defaults, ranges, meaning)")
+    p.add_argument("--markdown", action="store_true", help="Markdown, as in docs/PARAMETERS.md")
+    p.set_defaults(func=_cmd_params)
+
+
+def _cmd_params(args) -> int:
+    from .reference import parameter_markdown, parameter_text
+
+    print(parameter_markdown() if args.markdown else parameter_text(), end="")
+    return 0
+
+
+def _add_app(sub) -> None:
+    p = sub.add_parser("app", help="the interactive view in a browser")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario to start from")
+    p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets")
+    p.add_argument("--host", default="127.0.0.1", metavar="H")
+    p.add_argument("--port", type=int, default=8765, metavar="P")
+    p.set_defaults(func=_cmd_app)
+
+
+def _cmd_app(args) -> int:
+    scenario = load_scenario(args.scenario, _sets(args.sets)) if args.scenario else None
+    try:
+        from . import app
+    except ModuleNotFoundError as exc:
+        if exc.name == "sim.app":
+            raise CLIError("the interactive view is not available in this version (sim/app.py is missing)",
+                           code=1) from None
+        raise CLIError(f"the interactive view needs the package {exc.name!r}, which is not installed",
+                       code=1) from None
+    app.serve(scenario, args.host, args.port)
+    return 0
+
+
+COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app]
+
+
+def build_parser() -> Parser:
+    from . import __version__
+
+    parser = Parser(prog=PROG, description="Cascade: strategy diffusion through middle management. "
+                                           "Run what-if scenarios, compare them, and report.")
+    parser.add_argument("--version", action="version", version=f"cascade-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    args.argv = argv
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (ScenarioError, ParameterError, FileExistsError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted: nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `cascade params | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
