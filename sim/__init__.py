@@ -3,10 +3,10 @@
 from .agents import Employee, Executive, MiddleManager
 from .model import Intervention, OrgModel
 from .params import PARAMS, ParameterError, validate
-from .runner import Comparison, Results, compare, run
-from .scenario import Scenario, ScenarioError, load_scenario
+from .runner import Results, compare, run
+from .scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 __all__ = ["OrgModel", "Intervention", "Executive", "MiddleManager", "Employee", "PARAMS",
            "ParameterError", "validate", "__version__",
-           "load_scenario", "Scenario", "ScenarioError", "run", "compare", "Results", "Comparison"]
+           "load_scenario", "Scenario", "run", "compare", "Results"]
