@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from datetime import datetime
@@ -38,12 +39,12 @@ class Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- helpers
 
 
-def _sets(pairs: list[str] | None) -> dict[str, str]:
+def _sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
     out = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise CLIError(f"--set {pair!r}: expected name=value (for example --set role_clarity=0.8)")
+            raise CLIError(f"{option} {pair!r}: expected name=value (for example {option} role_clarity=0.8)")
         out[name.strip()] = value.strip()
     return out
 
@@ -104,7 +105,8 @@ class ProgressBar:
 
     def __init__(self, what: str = "replications", stream=None):
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
+        # CASCADE_PROGRESS=1 forces it on (for logs, and for tests that wait for a run to start)
+        self.enabled = self.stream.isatty() or os.environ.get("CASCADE_PROGRESS") == "1"
         self.what, self.start = what, time.perf_counter()
 
     def __call__(self, done: int, total: int) -> None:
@@ -185,7 +187,7 @@ def _cmd_compare(args) -> int:
     common = _sets(args.sets)
     alternatives = [load_scenario(s, common) for s in args.scenarios]
     for variant in args.variant:
-        changes = _sets(variant.split())
+        changes = _sets(variant.split(), "--variant")
         if not changes:
             raise CLIError("--variant: expected one or more NAME=VALUE")
         alternatives.append(load_scenario(args.scenarios[0], {**common, **changes}))
@@ -280,14 +282,15 @@ def _cmd_params(args) -> int:
 def _add_app(sub) -> None:
     p = sub.add_parser("app", help="the interactive view in a browser")
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario to start from")
-    p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets")
     p.add_argument("--host", default="127.0.0.1", metavar="H")
     p.add_argument("--port", type=int, default=8765, metavar="P")
     p.set_defaults(func=_cmd_app)
 
 
 def _cmd_app(args) -> int:
-    scenario = load_scenario(args.scenario, _sets(args.sets)) if args.scenario else None
+    scenario = None
+    if args.scenario:  # checked here, so a broken file fails before the server starts
+        scenario = str(Path(load_scenario(args.scenario).source).resolve())
     try:
         from . import app
     except ModuleNotFoundError as exc:
@@ -296,8 +299,16 @@ def _cmd_app(args) -> int:
                            code=1) from None
         raise CLIError(f"the interactive view needs the package {exc.name!r}, which is not installed",
                        code=1) from None
-    app.serve(scenario, args.host, args.port)
-    return 0
+    code = app.serve(scenario, args.host, args.port)
+    return code if isinstance(code, int) else 0
+
+
+class _Terminated(BaseException):
+    pass
+
+
+def _terminated(signum, frame):
+    raise _Terminated()
 
 
 COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app]
@@ -323,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     args.argv = argv
+    # A terminated run cleans up like an interrupted one (no half-written result folder).
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
     except CLIError as exc:
@@ -334,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted: nothing was written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"\n{PROG}: terminated: nothing was written", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # e.g. `cascade params | head`
         sys.stderr.close()
         return 0
