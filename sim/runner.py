@@ -248,7 +248,11 @@ class Comparison:
 
     @property
     def labels(self) -> list[str]:
-        labels = [r.name for r in self.results]
+        # overrides shared by every alternative (e.g. --set horizon=52) do not tell them apart
+        first = self.results[0].scenario.overrides
+        common = {k: v for k, v in first.items()
+                  if all(r.scenario.overrides.get(k, object()) == v for r in self.results)}
+        labels = [r.scenario.label(omit=common) for r in self.results]
         seen: dict[str, int] = {}
         out = []
         for label in labels:  # the same file twice: number the repeats

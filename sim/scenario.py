@@ -174,11 +174,12 @@ class Scenario(pydantic.BaseModel):
                        f"(executives x span of the first level): the last {n_listed - n_model} are unused")
         return out
 
-    def label(self) -> str:
-        """The name plus any --set overrides, to tell variants of one file apart."""
-        if not self.overrides:
+    def label(self, omit: dict | None = None) -> str:
+        """The name plus any --set overrides (but those in ``omit``), to tell variants apart."""
+        shown = {k: v for k, v in self.overrides.items() if not omit or omit.get(k, object()) != v}
+        if not shown:
             return self.name
-        return f"{self.name} [{' '.join(f'{k}={_fmt(v)}' for k, v in self.overrides.items())}]"
+        return f"{self.name} [{' '.join(f'{k}={_fmt(v)}' for k, v in shown.items())}]"
 
     def to_dict(self, resolved: bool = True) -> dict:
         """The scenario as a scenario file's mapping. ``resolved`` writes every parameter's value
