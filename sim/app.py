@@ -84,11 +84,18 @@ def Presets(session: Session, params_version: solara.Reactive[int], version: sol
     solara.Select(label="Scenario preset", values=names, value=session.preset, on_value=pick)
 
 
+def wait_for_frame(session: Session, frame: int, timeout: float = 2.0) -> None:
+    """Wait until the panels have drawn ``frame``: changing state during a render pass would
+    restart it forever. Steps are not lost: the play loop takes more per frame instead."""
+    end = time.monotonic() + timeout
+    while session.drawn < frame and time.monotonic() < end:
+        time.sleep(0.002)
+    time.sleep(0.005)  # room for clicks (Pause) between frames
+
+
 @solara.component
 def Controls(session: Session, version: solara.Reactive[int], params_version: solara.Reactive[int],
              playing: solara.Reactive[bool], speed: solara.Reactive[int]):
-    _ = version.value
-
     def loop(cancel):
         """Step at the chosen speed; when drawing is slower, take several steps per frame."""
         start, done = time.monotonic(), 0
@@ -103,6 +110,7 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
             if n < due:  # too far behind: do not try to make up for it later
                 start, done = time.monotonic(), 0
             version.value += 1
+            wait_for_frame(session, version.value)
 
     solara.use_thread(loop, dependencies=[playing.value])
 
@@ -166,8 +174,8 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
 
 @solara.component
 def ChartsPanel(session: Session, version: solara.Reactive[int]):
-    _ = version.value
     images = session.draw_charts()
+    session.drawn = version.value
     with solara.Card("Live charts", margin=0):
         with solara.ColumnsResponsive(default=12, medium=6, large=6):
             for key, data in images.items():
@@ -177,7 +185,9 @@ def ChartsPanel(session: Session, version: solara.Reactive[int]):
 @solara.component
 def TelephonePanel(session: Session, version: solara.Reactive[int]):
     _ = version.value
-    stages = session.telephone()
+    trace = session.trace  # replaced only by a new message or a new model: draw it only then
+    stages = solara.use_memo(session.telephone, [id(trace)])
+    image = solara.use_memo(lambda: telephone_figure(stages, session.goal_names()), [id(trace)])
 
     def send():
         session.new_message()
@@ -188,7 +198,7 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
             solara.Button("Send a new message", on_click=send)
             solara.Text(f"One message from an executive down to one employee, sent in week "
                         f"{session.trace_week}.")
-        solara.Image(telephone_figure(stages, session.goal_names()), width="100%",
+        solara.Image(image, width="100%",
                      classes=["telephone"])
         dropped = [s["stage"] for s in stages if not s["delivered"]]
         lines = [f"- **{s['stage']}**: {s['note']}" for s in stages[2:]]
@@ -211,11 +221,13 @@ def Page(values: dict | None = None):
     """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead)."""
     scenario = os.environ.get(SCENARIO_ENV) or None
     session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
-    version = solara.use_reactive(0)  # the model moved: redraw
-    params_version = solara.use_reactive(0)  # levers changed: redraw the inputs
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(DEFAULT_SPEED)
-    measure = solara.use_reactive("alignment")
+    # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
+    # every change): only the panels that read one redraw when it changes.
+    version, params_version, playing, speed, measure = solara.use_memo(
+        lambda: (solara.reactive(0),  # the model moved: redraw the panels
+                 solara.reactive(0),  # levers changed: redraw the inputs
+                 solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment")),
+        [])
 
     solara.Title("Cascade")
     with solara.AppBar():

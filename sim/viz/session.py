@@ -54,6 +54,7 @@ class Session:
         self.goals: list[str] | None = None
         self.error: str | None = None
         self.model: OrgModel | None = None
+        self.drawn = 0  # the last frame the page drew (see sim.app.wait_for_frame)
         if scenario:
             self.load_preset(scenario)
         else:
