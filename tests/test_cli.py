@@ -97,13 +97,7 @@ def test_same_seed_gives_identical_files(tmp_path):
              *(f"figures/{p.name}" for p in (a / "figures").glob("*.png"))]
     for f in files:
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
-    assert "seed: 42" in (a / "scenario.yaml").read_text()
-    # the resolved scenario repeats the run
-    out = tmp_path / "again"
-    proc = cascade("run", a / "scenario.yaml", "--jobs", "1", "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    [c] = result_dirs(out)
-    assert (c / "summary.csv").read_bytes() == (a / "summary.csv").read_bytes()
+    assert "seed: 42" in (a / "scenario.yaml").read_text()  # (test_runner: it repeats the run)
 
 
 def test_compare_gives_intervals_of_differences(tmp_path):
@@ -126,44 +120,65 @@ def test_compare_gives_intervals_of_differences(tmp_path):
     assert len(list((out / "scenarios").glob("*.yaml"))) == 3
 
 
-def test_validate_list_params(tmp_path):
-    proc = cascade("validate", "enabled")
-    assert proc.returncode == 0 and "enabled: valid" in proc.stdout
+def test_list_through_python_m_sim():
     proc = cascade("list", module=True)  # python -m sim works too
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines] == sorted(bundled())
-    proc = cascade("params")
-    assert proc.returncode == 0 and "role_clarity" in proc.stdout and "pivot_interval" in proc.stdout
+
+
+def test_validate_and_params(capsys):
+    from sim.cli import main
+
+    assert main(["validate", "enabled", "--set", "horizon=20"]) == 0
+    assert "enabled [horizon=20]: valid" in capsys.readouterr().out
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "role_clarity" in out and "pivot_interval" in out
+    assert main(["params", "--markdown"]) == 0
+    assert capsys.readouterr().out.startswith("# Parameter reference")
 
 
 # --------------------------------------------------------------------------- bad input
 
 
+# Each kind of bad input once through the real command, the rest in-process (same main()).
 BAD = [
-    (["run", "no_such_scenario"], "no_such_scenario"),
     (["run", "baselin"], "did you mean 'baseline'"),
     (["run", "baseline", "--set", "rol_clarity=0.5"], "did you mean 'role_clarity'"),
     (["run", "baseline", "--set", "role_clarity=2"], "role_clarity"),
-    (["run", "baseline", "--set", "role_clarity"], "expected name=value"),
     (["run", "baseline", "--reps", "0"], "--reps"),
+    (["run", "{broken}"], "parameters.feedback = 7"),
+    (["run", "{unsafe}"], "not valid YAML"),
+    (["compare", "baseline"], "at least two"),
+]
+BAD_IN_PROCESS = [
+    (["run", "no_such_scenario"], "no_such_scenario"),
+    (["run", "baseline", "--set", "role_clarity"], "expected name=value"),
+    (["run", "baseline", "--set", "horizon=0"], "horizon"),
     (["run", "baseline", "--jobs", "many"], "--jobs"),
     (["run", "baseline", "--seed", "-1"], "--seed"),
-    (["run", "{broken}"], "broken.yaml"),
-    (["run", "{unsafe}"], "not valid YAML"),
     (["validate", "{broken}"], "parameters.feedback = 7"),
-    (["compare", "baseline"], "at least two"),
+    (["validate", "{typo}"], "did you mean 'goals'"),
     (["compare", "baseline", "--variant", "nonsense"], "--variant"),
+    (["compare", "baseline", "{broken}"], "broken.yaml"),
+    (["app", "{missing}"], "missing.yaml"),
     (["frobnicate"], "invalid choice"),
 ]
 
 
-@pytest.mark.parametrize("args,fragment", BAD, ids=[" ".join(a) for a, _ in BAD])
-def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
+def _files(tmp_path, args):
     (tmp_path / "broken.yaml").write_text("extends: baseline.yaml\nparameters: {feedback: 7}\n")
     (tmp_path / "unsafe.yaml").write_text("x: !!python/object/apply:os.getcwd []\n")
-    args = [a.format(broken=tmp_path / "broken.yaml", unsafe=tmp_path / "unsafe.yaml") for a in args]
-    proc = cascade(*args, "--out", tmp_path / "out") if args[0] in ("run", "compare") else cascade(*args)
+    (tmp_path / "typo.yaml").write_text("extends: baseline.yaml\ngoalz: []\n")
+    names = {k: tmp_path / f"{k}.yaml" for k in ("broken", "unsafe", "typo", "missing")}
+    args = [a.format(**names) for a in args]
+    return [*args, "--out", str(tmp_path / "out")] if args[0] in ("run", "compare") else args
+
+
+@pytest.mark.parametrize("args,fragment", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
+    proc = cascade(*_files(tmp_path, args))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
@@ -171,10 +186,18 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_app_without_a_scenario_file_fails_cleanly(tmp_path):
-    proc = cascade("app", tmp_path / "missing.yaml")
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+@pytest.mark.parametrize("args,fragment", BAD_IN_PROCESS, ids=[" ".join(a) for a, _ in BAD_IN_PROCESS])
+def test_more_bad_input(args, fragment, tmp_path, capsys):
+    from sim.cli import main
+
+    try:
+        code = main(_files(tmp_path, args))
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert not (tmp_path / "out").exists()
 
 
 # --------------------------------------------------------------------------- safety
