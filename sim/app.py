@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,13 +33,15 @@ HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margi
 
 
 @solara.component
-def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[int]):
+def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[int],
+               version: solara.Reactive[int]):
     """A slider or a choice for one parameter, with its meaning and range from sim.params."""
     _ = params_version.value  # re-render when levers change (preset, reset, rejection)
 
     def on_value(value, name=lever.name):
         session.set(name, value)
-        params_version.value += 1
+        bump(params_version)
+        bump(version)
 
     value = lever.widget_value(session.value(lever.name))
     p = lever.param
@@ -54,18 +57,18 @@ def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[i
 
 
 @solara.component
-def Levers(session: Session, params_version: solara.Reactive[int]):
+def Levers(session: Session, params_version: solara.Reactive[int], version: solara.Reactive[int]):
     with solara.Card("Levers", margin=0):
         solara.Text("Structure levers rebuild the organisation at week 0; the others act on the "
                     "running model from next week. Reset replays from week 0 with the same seed.",
                     style=HELP_STYLE | {"margin-top": "0"})
         for lever in LEVERS:
-            LeverInput(session, lever, params_version)
+            LeverInput(session, lever, params_version, version)
         with solara.Details("More parameters"):
             for group, levers in OTHER_LEVERS.items():
                 solara.Markdown(f"**{group}**")
                 for lever in levers:
-                    LeverInput(session, lever, params_version)
+                    LeverInput(session, lever, params_version, version)
 
 
 @solara.component
@@ -78,10 +81,19 @@ def Presets(session: Session, params_version: solara.Reactive[int], version: sol
 
     def pick(name):
         session.load_preset(name)
-        params_version.value += 1
-        version.value += 1
+        bump(params_version)
+        bump(version)
 
     solara.Select(label="Scenario preset", values=names, value=session.preset, on_value=pick)
+
+
+_BUMP = threading.Lock()
+
+
+def bump(counter: solara.Reactive[int]) -> None:
+    """Increment a redraw counter; the play thread and a click may bump at the same moment."""
+    with _BUMP:
+        counter.value = counter.value + 1
 
 
 def wait_for_frame(session: Session, frame: int, timeout: float = 2.0) -> None:
@@ -105,30 +117,31 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
                 time.sleep(0.005)
                 continue
             n = min(due, MAX_CATCH_UP)
-            session.step(n)
+            session.step(n, only_if=lambda: playing.value)  # Pause/Reset win over a late step
             done += n
             if n < due:  # too far behind: do not try to make up for it later
                 start, done = time.monotonic(), 0
-            version.value += 1
+            bump(version)
             wait_for_frame(session, version.value)
 
     solara.use_thread(loop, dependencies=[playing.value])
 
     def step():
         session.step()
-        version.value += 1
+        bump(version)
 
     def reset():
         playing.value = False
-        session.reset()
-        version.value += 1
-        params_version.value += 1
+        with session.lock:  # wait for a step in flight
+            session.reset()
+        bump(version)
+        bump(params_version)
 
     def set_seed(seed):
         playing.value = False
         session.set_seed(seed)
-        version.value += 1
-        params_version.value += 1
+        bump(version)
+        bump(params_version)
 
     with solara.Card("Run", margin=0):
         with solara.Row():
@@ -174,8 +187,13 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
 
 @solara.component
 def ChartsPanel(session: Session, version: solara.Reactive[int]):
+    frame = version.value
     images = session.draw_charts()
-    session.drawn = version.value
+
+    def drawn():  # effects run once the whole render pass is done
+        session.drawn = max(session.drawn, frame)
+
+    solara.use_effect(drawn, [frame])
     with solara.Card("Live charts", margin=0):
         with solara.ColumnsResponsive(default=12, medium=6, large=6):
             for key, data in images.items():
@@ -191,7 +209,7 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
 
     def send():
         session.new_message()
-        version.value += 1
+        bump(version)
 
     with solara.Card("The telephone game", margin=0):
         with solara.Row():
@@ -235,7 +253,7 @@ def Page(values: dict | None = None):
     with solara.Sidebar():
         Controls(session, version, params_version, playing, speed)
         Presets(session, params_version, version)
-        Levers(session, params_version)
+        Levers(session, params_version, version)
     ErrorBanner(session, params_version)
     with solara.Columns([5, 7]):
         OrgChartPanel(session, version, measure)

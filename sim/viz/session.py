@@ -151,8 +151,11 @@ class Session:
     def week(self) -> int:
         return self.model.week
 
-    def step(self, n: int = 1) -> None:
+    def step(self, n: int = 1, only_if=None) -> None:
+        """Take ``n`` steps (none if ``only_if()`` is false once the lock is held)."""
         with self.lock:
+            if only_if is not None and not only_if():
+                return
             for _ in range(n):
                 self.model.step()
 

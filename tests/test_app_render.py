@@ -1,0 +1,128 @@
+"""The Solara view without a browser: solara.render of the real page, each control and panel."""
+
+import time
+
+import ipyvuetify as v
+import ipywidgets as w
+import pytest
+import solara
+
+from sim.app import Page
+from sim.params import BY_NAME
+from sim.viz.bench import _week, button, texts, walk
+from sim.viz.levers import EXPLAIN, LEVERS
+from sim.viz.session import Session, presets
+
+SMALL = {"executives": 2, "layers": 2, "span": 4}  # set explicitly: defaults change in calibration
+
+
+@pytest.fixture
+def page():
+    box, rc = solara.render(solara.AppLayout(children=[Page(values=SMALL)]), handle_error=False)
+    yield box
+    rc.close()
+
+
+def images(box, cls):
+    return [bytes(x.value) for x in walk(box) if isinstance(x, w.Image) and cls in x._dom_classes]
+
+
+def slider(box, label):
+    (s,) = [x for x in walk(box) if isinstance(x, v.Slider) and x.label == label]
+    return s
+
+
+def select(box, label):
+    (s,) = [x for x in walk(box) if isinstance(x, v.Select) and x.label == label]
+    return s
+
+
+def page_text(box):
+    return "\n".join(texts(box))
+
+
+def test_step_advances_counter_charts_and_orgchart(page):
+    org, charts = images(page, "orgchart"), images(page, "chart")
+    assert len(charts) == 5 and len(org) == 1
+    button(page, "Step").click()
+    assert _week(page) == 1
+    assert images(page, "orgchart") != org
+    assert images(page, "chart") != charts
+
+
+def test_play_pause_and_reset(page):
+    button(page, "Play").click()
+    time.sleep(1.0)
+    button(page, "Pause").click()
+    assert _week(page) > 0
+    button(page, "Reset").click()
+    assert _week(page) == 0
+
+
+def test_sliders_come_from_params_with_help(page):
+    text = page_text(page)
+    for lever in LEVERS:
+        p = BY_NAME[lever.name]
+        assert p.meaning in text
+        if not p.choices:
+            s = slider(page, lever.label)
+            assert (s.min, s.max) == (p.low, p.high)
+        else:
+            assert select(page, lever.label).items == list(p.choices)
+
+
+def test_live_lever_keeps_running_structural_lever_rebuilds(page):
+    button(page, "Step").click()
+    slider(page, "feedback").v_model = 0.5
+    assert _week(page) == 1  # a live change: the model keeps its week
+    slider(page, "layers").v_model = 3
+    assert _week(page) == 0  # the organisation was rebuilt
+
+
+def test_rejected_combination_shows_reason_and_keeps_model(page):
+    button(page, "Step").click()
+    slider(page, "span").v_model = 60
+    slider(page, "layers").v_model = 8
+    text = page_text(page)
+    assert "Rejected" in text and "layers" in text
+    assert _week(page) == 1
+    button(page, "Step").click()  # the last valid model still runs
+    assert _week(page) == 2
+
+
+def test_measure_picker_recolours_orgchart(page):
+    before = images(page, "orgchart")
+    (toggle,) = [x for x in walk(page) if isinstance(x, v.BtnToggle)]
+    toggle.v_model = 3  # fatigue
+    assert images(page, "orgchart") != before
+
+
+def test_telephone_panel_and_new_message(page):
+    assert "One message from an executive down to one employee" in page_text(page)
+    before = images(page, "telephone")
+    for _ in range(5):  # a random message: new ones differ
+        button(page, "Send a new message").click()
+        if images(page, "telephone") != before:
+            break
+    assert images(page, "telephone") != before
+
+
+def test_explain_panel_covers_every_lever(page):
+    text = page_text(page)
+    for lever in LEVERS:
+        assert lever.label in text
+        assert EXPLAIN[lever.name]
+
+
+@pytest.mark.skipif(not presets(), reason="sim.scenario has no bundled scenarios")
+def test_preset_picker_loads_scenario(page):
+    name = presets()[0]
+    select(page, "Scenario preset").v_model = name
+    assert f"preset {name}" in page_text(page)
+
+
+def test_large_organisation_is_aggregated():
+    s = Session(values={"executives": 4, "layers": 4, "span": 6})
+    assert s.model.org.n > 30_000
+    assert s.orgchart.groups.aggregated and len(s.orgchart.groups.size) <= 2500
+    assert s.draw_orgchart("commitment")[:4] == b"\x89PNG"
