@@ -150,7 +150,7 @@ PARAMS: tuple[Param, ...] = (
           "change spreads through credibility", _P),
     Param("q_imit", 0.45, 0.0, 2.0, "per week", "Bass imitation: adoption hazard per share of adopted peers.",
           "change spreads through credibility", _P),
-    Param("m_adopt", 0.8, 0.5, 1.0, "commitment", "Commitment of a manager at adoption (at least).",
+    Param("m_adopt", 0.8, 0.55, 1.0, "commitment", "Commitment of a manager at adoption (at least).",
           "change spreads through credibility", _P),
     Param("f_relapse", 0.6, 0.0, 1.0, "fatigue", "Fatigue above which an adopted manager may relapse.",
           "overload, burnout, disengagement", _P),

@@ -94,6 +94,7 @@ def peer_weights(org: Org, kappa: np.ndarray):
     w.data = kappa[w.indices].astype(np.float64)
     row_sum = np.asarray(w.sum(axis=1)).ravel()
     w.data /= np.repeat(np.where(row_sum > 0, row_sum, 1.0), np.diff(w.indptr))
+    w.eliminate_zeros()  # peers without credibility are not listened to: such rows have no peers
     return w
 
 

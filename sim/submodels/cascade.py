@@ -39,7 +39,8 @@ def receive(org, st, p, senders, receivers, msg, delivered, why) -> None:
     gap = np.maximum(0.0, st.u[senders] - st.u[receivers])  # nobody passes on more than they have
     st.u[receivers] = np.minimum(st.u[receivers] + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
     credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[senders]
-    w = delivered * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
+    carries = msg.any(axis=1)  # noise can clip every priority away: such a message says nothing
+    w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
     st.b[receivers] = norm_plus((1 - w)[:, None] * st.b[receivers] + w[:, None] * msg)
     m = st.m[receivers]
     st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
