@@ -65,7 +65,7 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
     if kind == "pct":
         return f"{value * 100:{sign}.1f}%" if not signed else f"{value * 100:+.1f} pts"
     if kind in ("int", "weeks"):
-        return f"{value:{sign}.1f}" if abs(value - round(value)) > 1e-9 else f"{value:{sign}.0f}"
+        return f"{value:{sign}.1f}"
     return f"{value:{sign}.3f}"
 
 
