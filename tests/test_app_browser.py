@@ -1,0 +1,134 @@
+"""End to end in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+`solara run sim/app.py` in a subprocess, offline page assets from the proxy cache."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOT = ROOT / "docs" / "images" / "cascade-view.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                       "(apt-get install -y chromium; .ci/run installs it)"),
+]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def assets():
+    """Solara's page assets, fetched from the npm registry into the proxy cache if missing."""
+    cache = Path(sys.prefix) / "share" / "solara" / "cdn"
+    cache = Path(os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", cache))
+    if not (cache / "@widgetti" / "solara-vuetify-app@10.1.1" / "package.json").exists():
+        subprocess.run(["bash", str(ROOT / "scripts" / "fetch_solara_assets.sh"), str(cache)],
+                       check=True, capture_output=True)
+    return cache
+
+
+@pytest.fixture(scope="module")
+def app_url(assets, tmp_path_factory):
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("solara") / "server.log").open("w+")
+    env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    env.pop("CASCADE_SCENARIO", None)
+    solara_bin = Path(sys.executable).with_name("solara")
+    proc = subprocess.Popen([str(solara_bin), "run", "sim/app.py", "--host", "127.0.0.1",
+                             "--port", str(port), "--no-open"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    t0 = time.monotonic()
+    try:
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"solara exited early ({proc.returncode}):\n{log.read()}")
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.monotonic() - t0 > 60:
+                    pytest.fail("solara server did not come up in 60 s")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()  # our own server, by its pid
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_preset_slider_step_change_the_page(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1300})
+        page.set_default_timeout(30_000)
+        page.goto(app_url)
+        week = page.get_by_text(re.compile(r"^Week \d+$"))
+        expect(week).to_be_visible(timeout=60_000)
+        org = page.locator("img.orgchart")
+        charts = page.locator("img.chart")
+        expect(charts).to_have_count(5)
+
+        # pick a preset (when sim.scenario offers them)
+        preset = page.locator(".v-select:has(label:text-is('Scenario preset'))")
+        if preset.count():
+            preset.click()
+            option = page.locator(".v-menu__content .v-list-item").first
+            name = option.inner_text().strip()
+            option.click()
+            expect(page.get_by_text(re.compile(f"preset {re.escape(name)}"))).to_be_visible()
+
+        # move a slider (feedback: a live lever) with the keyboard
+        thumb = page.locator(".v-input:has(label:text-is('feedback')) [role=slider]")
+        before_value = thumb.get_attribute("aria-valuenow")
+        thumb.focus()
+        for _ in range(10):
+            thumb.press("ArrowRight")
+        expect(thumb).not_to_have_attribute("aria-valuenow", before_value)
+
+        before_week = int(week.inner_text().split()[1])
+        before_org = org.get_attribute("src")
+        before_charts = [charts.nth(i).get_attribute("src") for i in range(5)]
+        page.get_by_role("button", name="Step").click()
+        expect(week).to_have_text(f"Week {before_week + 1}")
+        expect(org).not_to_have_attribute("src", before_org)
+        for i in range(5):
+            expect(charts.nth(i)).not_to_have_attribute("src", before_charts[i])
+
+        # play for a while (the figure is printed, not asserted), then the screenshot
+        page.get_by_role("slider", name=re.compile("speed")).count()
+        start = int(week.inner_text().split()[1])
+        t0 = time.monotonic()
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_timeout(4000)
+        page.get_by_role("button", name="Pause").click()
+        elapsed = time.monotonic() - t0
+        page.wait_for_timeout(500)
+        played = int(week.inner_text().split()[1]) - start
+        print(f"browser: {played} steps in {elapsed:.1f} s while playing ({played / elapsed:.1f} steps/s)")
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOT), full_page=True)
+        browser.close()
