@@ -96,7 +96,8 @@ class Person(mesa.Agent):
         gap = max(0.0, boss.u - self.u)  # nobody passes on more understanding than they have
         self.u = min(self.u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
         credibility = p.authority_weight + (1 - p.authority_weight) * boss.kappa
-        w = delivered * p.eta * self.tau * (1 - self.f) * credibility
+        carries = bool(msg.any())  # noise can clip every priority away: such a message says nothing
+        w = (delivered and carries) * p.eta * self.tau * (1 - self.f) * credibility
         self.b = norm_plus((1 - w) * self.b + w * msg)
         self.m = clip01(self.m + w * p.eta_m * (boss.m - self.m))
         self.conf += delivered * p.conf_message * (1 - self.conf)

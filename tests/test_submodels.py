@@ -16,7 +16,7 @@ import pytest
 from conftest import params
 
 from sim import OrgModel
-from sim.org import EXECUTIVE, MANAGER
+from sim.params import BY_NAME
 from sim.state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_UNDERSTANDING, START_COMMITMENT,
                        peer_weights)
 from sim.submodels import cascade, development, execution, feedback, leadership, peers, workload
@@ -425,9 +425,9 @@ def test_bass_adoption_and_relapse():
 
 
 def test_relapse_leaves_the_adopted_state_even_at_the_lowest_m_adopt():
-    """m_adopt's allowed range starts at 0.5; a relapse must still take the manager out of the
-    adopted state (m < 0.5), otherwise relapse silently does nothing."""
-    org, st, p, dr = adoption_case(m_adopt=0.5)
+    """At the lowest allowed m_adopt a relapse must still take the manager out of the adopted
+    state (m < 0.5); at m_adopt = 0.5 the relapse to 1 - m_adopt would silently do nothing."""
+    org, st, p, dr = adoption_case(m_adopt=BY_NAME["m_adopt"].low)
     peers.apply_adoption(org, st, p, dr)
     assert st.m[6] < 0.5
 
