@@ -194,6 +194,20 @@ def test_first_broadcast_does_not_tire():
     assert st.n_repeat == 1
 
 
+def test_broadcast_never_makes_a_belief_zero():
+    """Edge of the parameter space: a fresh broadcast at full weight (eta_b = 1, trust 1, no
+    fatigue) read through a frame that clips every priority away: norm+ gives the zero vector,
+    and a belief must stay a unit vector (MODEL.md 2)."""
+    org, st, p = tiny(**{**BROADCAST, "eta_b": 1.0, "c_b": 3.0, "translation_noise": 3.0})
+    broadcast_state(st)
+    st.n_repeat, st.tau[:], st.f[:], st.u[:] = 0, 1.0, 0.0, 0.0
+    st.s = np.array([0.6, 0.8])
+    st.zeta[1] = [-1.0, -1.0]  # s + 9 zeta = (-8.4, -8.2)
+    leadership.apply_broadcast(org, st, p, {})
+    assert np.linalg.norm(st.b[1]) == pytest.approx(1.0, abs=1e-9)
+    close(st.b[2], normp([0.6 + 9 * 0.0, 0.8 + 9 * 1.0]))  # others read it as usual (w = 1)
+
+
 @pytest.mark.parametrize("communication, week", [("both", 2), ("cascade", 3)])
 def test_no_broadcast_before_due_or_without_the_channel(communication, week):
     org, st, p = tiny(**{**BROADCAST, "communication": communication})
