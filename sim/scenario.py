@@ -352,6 +352,7 @@ def _pydantic_message(err: dict, data: Any = None) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         known = _known_at(loc[:-1])
+        path = ".".join(filter(None, (_path(loc[:-1]), str(loc[-1]))))
         return f"{path}: unknown field{suggest(str(loc[-1]), known)}; allowed: {', '.join(known)}"
     if kind == "missing":
         return f"{path} is missing"
@@ -370,6 +371,8 @@ def _pydantic_message(err: dict, data: Any = None) -> str:
         what = "an integer"
     elif kind.startswith("float_") or kind == "finite_number":
         what = "a number"
+    elif kind == "string_too_short":
+        what = "non-empty text"
     elif kind.startswith("string_"):
         what = "text"
     elif kind.startswith("dict_"):
@@ -400,15 +403,15 @@ def _known_at(loc: tuple) -> list[str]:
 
 
 def _path(loc) -> str:
-    out = ""
+    """A user's field path (goals[0].weight) from pydantic's loc, which also names union branches."""
+    known = {*FIELDS, *Goal.model_fields, *Department.model_fields}
+    out, prev = "", None
     for part in loc:
-        if isinstance(part, int) and out:
+        if isinstance(part, int) and prev not in ("interventions",):
             out += f"[{part}]"
-        elif part in ("str", "dict[str,constrained-float]", "function-after", "int",
-                      "constrained-int") or "[" in str(part) or "-" in str(part):
-            continue  # pydantic's names for union branches: not part of the user's path
-        else:
+        elif part in known or prev == "interventions":
             out += ("." if out else "") + str(part)
+        prev = part
     return out
 
 

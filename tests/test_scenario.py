@@ -170,6 +170,7 @@ ERRORS = [
     ("goals:\n  - {name: A, perspective: financal, weight: 1}\n",
      ["goals[0].perspective", "'financal'", "'financial'"]),
     ("goals:\n  - {name: A, perspective: financial, weight: -1}\n", ["goals[0].weight", "-1", ">= 0"]),
+    ("goals:\n  - {name: A, perspective: financial, weight: x}\n", ["goals[0].weight = 'x'", "a number"]),
     ("goals:\n  - {name: A, perspective: financial, weight: 1, colour: red}\n",
      ["goals[0].colour", "unknown field"]),
     ("goals:\n  - {name: A, perspective: financial, weight: 1}\n  - {name: B, perspective: customer, weight: 1}\n"
