@@ -171,7 +171,7 @@ def _add_compare(sub) -> None:
     p = sub.add_parser("compare", help="compare alternatives on the same random numbers",
                        description="Run every alternative on the same seeds (common random numbers) "
                                    "and report each summary metric with its difference to the first "
-                                   "alternative and the 95%% interval of that difference. Alternatives "
+                                   "alternative and the 95% interval of that difference. Alternatives "
                                    "are scenario files or names, and/or --variant sets applied to the "
                                    "first one.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (the first is the reference)")
@@ -311,6 +311,16 @@ def _terminated(signum, frame):
     raise _Terminated()
 
 
+EXAMPLES = """examples:
+  cascade list                                  the bundled scenarios
+  cascade run baseline                          20 replications of a typical organisation
+  cascade run my_client.yaml --set role_clarity=0.8 --reps 50
+  cascade compare baseline enabled              what enabling the middle changes
+  cascade compare baseline --variant "feedback=0.5" --variant "pivot_interval=52"
+  cascade validate my_client.yaml --resolved    check a file; show every value
+  cascade params                                every parameter, its range and meaning
+"""
+
 COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app]
 
 
@@ -318,7 +328,8 @@ def build_parser() -> Parser:
     from . import __version__
 
     parser = Parser(prog=PROG, description="Cascade: strategy diffusion through middle management. "
-                                           "Run what-if scenarios, compare them, and report.")
+                                           "Run what-if scenarios, compare them, and report.",
+                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     parser.add_argument("--version", action="version", version=f"cascade-sim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for add in COMMANDS:
