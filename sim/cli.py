@@ -313,7 +313,7 @@ def _terminated(signum, frame):
 
 EXAMPLES = """examples:
   cascade list                                  the bundled scenarios
-  cascade run baseline                          20 replications of a typical organisation
+  cascade run baseline                          replicated runs of a typical organisation
   cascade run my_client.yaml --set role_clarity=0.8 --reps 50
   cascade compare baseline enabled              what enabling the middle changes
   cascade compare baseline --variant "feedback=0.5" --variant "pivot_interval=52"
