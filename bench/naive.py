@@ -78,7 +78,7 @@ class Person(mesa.Agent):
     def read_broadcast(self, p, s: np.ndarray, n_repeat: int) -> None:
         """Read the official strategy through one's own frame: belief and confidence, not the why."""
         msg = norm_plus(s + p.c_b * p.translation_noise * (1 - self.u) * self.zeta)
-        w = p.eta_b * self.tau * (1 - self.f) * p.nu**n_repeat
+        w = p.eta_b * self.tau * (1 - self.f) * p.nu**n_repeat * bool(msg.any())
         self.b = norm_plus((1 - w) * self.b + w * msg)
         self.conf += p.conf_broadcast * (1 - self.conf)
         if n_repeat > 0:

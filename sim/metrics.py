@@ -97,7 +97,7 @@ def _team_spread(org: Org, cos, emp, e) -> tuple[float, float]:
     mean_e = np.bincount(bosses, e, minlength=org.n)[teams] / size[teams]
     total = e.var()
     between = np.average((mean_e - e.mean()) ** 2, weights=size[teams])
-    return float(mean_cos.std()), float(between / total) if total > 0 else 0.0
+    return float(mean_cos.std()), float(min(between / total, 1.0)) if total > 0 else 0.0
 
 
 SUMMARY_METRICS = ("alignment", "alignment_cc", "alignment_managers", "alignment_employees",

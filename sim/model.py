@@ -68,19 +68,29 @@ class OrgModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _intervene(self, iv: Intervention) -> None:
-        """Apply an intervention: new parameter values, and what they mean for the state."""
+        self.set_params(**iv.changes)
+        self.state.force_pivot |= iv.pivot
+
+    def set_params(self, **changes) -> None:
+        """Change parameters of the running model from the next step on (an intervention, a
+        slider). The organisation's structure cannot change; the individual role clarity and
+        capability of managers move with the organisation's level."""
+        structural = STRUCTURAL & {k for k, v in changes.items() if v != getattr(self.p, k, v)}
+        if structural:
+            raise ParameterError(f"{', '.join(sorted(structural))} cannot change in a running model: "
+                                 "the structure of the organisation is fixed (build a new model)")
         old, st = self.p, self.state
-        self.p = validate(**{**old.model_dump(), **iv.changes})
+        self.p = validate(**{**old.model_dump(), **changes})
         managers = self.org.n_reports > 0
         for name, attr in (("role_clarity", "r"), ("capability", "c")):
-            if name in iv.changes:  # individual values move with the organisation's level
+            shift = getattr(self.p, name) - getattr(old, name)
+            if shift:
                 values = getattr(st, attr)
-                values[managers] = np.clip(values[managers] + getattr(self.p, name) - getattr(old, name), 0, 1)
-        if "initiatives" in iv.changes:
+                values[managers] = np.clip(values[managers] + shift, 0, 1)
+        if self.p.initiatives != old.initiatives:
             st.initiatives_now = self.p.initiatives
-        if "rationale" in iv.changes:
+        if self.p.rationale != old.rationale:
             st.rationale_now = self.p.rationale
-        st.force_pivot |= iv.pivot
 
     @property
     def week(self) -> int:

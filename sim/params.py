@@ -251,7 +251,7 @@ def _field(p: Param):
         return (Literal[p.choices], p.default)  # type: ignore[valid-type]
     if p.name == "span":
         item = pydantic.conint(ge=int(p.low), le=int(p.high), strict=True)
-        return (int | list[item], p.default)  # type: ignore[valid-type]
+        return (item | list[item], p.default)  # type: ignore[valid-type]
     kind = pydantic.StrictInt if p.kind is int else pydantic.StrictFloat | pydantic.StrictInt
     return (kind, pydantic.Field(p.default, ge=p.low, le=p.high))
 
@@ -282,7 +282,7 @@ def validate(**values: Any) -> Any:
     try:
         params = Params(**values)
     except pydantic.ValidationError as exc:
-        raise ParameterError("; ".join(_message(e) for e in exc.errors())) from None
+        raise ParameterError("; ".join(dict.fromkeys(_message(e) for e in exc.errors()))) from None
     span = params.span
     if isinstance(span, list) and len(span) != params.layers + 1:
         raise ParameterError(

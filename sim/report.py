@@ -51,6 +51,11 @@ KEY_METRICS = (
      "(1 = the same mix).", "pct"),
 )
 KEY = {m[0]: m for m in KEY_METRICS}
+# Which way is better for the client (+1 higher, -1 lower): colours the differences in reports.
+BETTER = {"alignment_cc_mean": 1, "action_alignment_cc_mean": 1, "line_of_sight_mean": 1,
+          "understanding_final": 1, "clarity_gap_mean": -1, "adoption_final": 1, "weeks_to_50": -1,
+          "failure_rate": -1, "fatigue_mean": -1, "overload_mean": -1, "turnover": -1,
+          "trust_final": 1, "bsc_balance_mean": 1}
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -62,6 +67,9 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if signed else ""
+    digits = {"pct": 3, "int": 1, "weeks": 1}.get(kind, 3)
+    if round(value, digits) == 0:
+        value = 0.0  # no "-0.0"
     if kind == "pct":
         return f"{value * 100:{sign}.1f}%" if not signed else f"{value * 100:+.1f} pts"
     if kind in ("int", "weeks"):
@@ -488,13 +496,14 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
         for _, r in sub.iloc[1:].iterrows():
             resolved = not (math.isnan(r["diff_low"]) or math.isnan(r["diff_high"])) and (
                 r["diff_low"] > 0 or r["diff_high"] < 0)
-            cls = (" pos" if r["diff"] > 0 else " neg") if resolved else ""
+            better = BETTER.get(col, 0) * r["diff"]
+            cls = (" pos" if better > 0 else " neg" if better < 0 else "") if resolved else ""
             diffs.append(f'<td class="n{cls}">{fmt(r["diff"], kind, signed=True)}<br><span class="sub">'
                          f'{fmt_interval(r["diff_low"], r["diff_high"], kind, signed=True)}</span></td>')
         rows.append(f'<tr><td title="{html.escape(meaning)}">{html.escape(label)}</td>{cells}{"".join(diffs)}</tr>')
     rows.append("</table><p class='sub'>Each cell: mean, and below it the 95% interval. A "
-                "difference is coloured when its interval excludes zero (green up, red down; whether "
-                "up is good depends on the measure).</p>")
+                "difference is coloured when its interval excludes zero: green when it is an "
+                "improvement, red when it is a deterioration.</p>")
     body.append("\n".join(rows))
     body.append("<h2>The alternatives</h2>")
     for lab, res in zip(labels, comparison.results):

@@ -70,7 +70,8 @@ def apply_broadcast(org, st, p, dr) -> None:
     people = slice(int(org.level_start[1]), org.n)
     u, f = st.u[people], st.f[people]
     msg = norm_plus(st.s + (p.c_b * p.translation_noise * (1 - u))[:, None] * st.zeta[people])
-    w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat)[:, None]
+    carries = msg.any(axis=1)  # a reading clipped to nothing says nothing
+    w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat * carries)[:, None]
     st.b[people] = norm_plus((1 - w) * st.b[people] + w * msg)
     st.conf[people] += p.conf_broadcast * (1 - st.conf[people])
     if st.n_repeat > 0:

@@ -94,7 +94,7 @@ class Session:
             changed = {k for k in STRUCTURAL if getattr(p, k) != getattr(self.model.p, k)}
             if changed:
                 return self.rebuild()
-            self.model.p = p  # a live change, from next week on
+            self.model.set_params(**{k: getattr(p, k) for k in BY_NAME if k not in STRUCTURAL})
             self.valid = dict(self.values)
             return True
 
