@@ -303,6 +303,27 @@ def _cmd_app(args) -> int:
     return code if isinstance(code, int) else 0
 
 
+def _add_validate_model(sub) -> None:
+    p = sub.add_parser("validate-model", help="run the stylized facts and survey figures; write docs/VALIDATION.md")
+    p.add_argument("--out", default="docs/VALIDATION.md", metavar="FILE", help="the report to write")
+    p.add_argument("--reps", type=_positive, default=None, metavar="N", help="replications per condition")
+    p.set_defaults(func=_cmd_validate_model)
+
+
+def _cmd_validate_model(args) -> int:
+    from . import validation
+
+    reps = args.reps or validation.REPS
+    print(f"running {len(validation.STYLIZED_FACTS)} stylized facts and 5 survey figures, "
+          f"{reps} replications each", file=sys.stderr)
+    results = validation.write_report(Path(args.out), reps,
+                                      progress=lambda key: print(f"  {key}", file=sys.stderr, flush=True))
+    failing = [r.key for r in results if not r.holds]
+    print(f"wrote {args.out}: {len(results) - len(failing)} of {len(results)} patterns hold"
+          + (f" (failing: {', '.join(failing)})" if failing else ""))
+    return 1 if failing else 0
+
+
 class _Terminated(BaseException):
     pass
 
@@ -319,9 +340,10 @@ EXAMPLES = """examples:
   cascade compare baseline --variant "feedback=0.5" --variant "pivot_interval=52"
   cascade validate my_client.yaml --resolved    check a file; show every value
   cascade params                                every parameter, its range and meaning
+  cascade validate-model                        the model against its patterns (docs/VALIDATION.md)
 """
 
-COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app]
+COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model]
 
 
 def build_parser() -> Parser:
