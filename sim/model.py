@@ -11,7 +11,7 @@ import pandas as pd
 
 from .agents import AGENT_TYPES
 from .metrics import measure, summarise
-from .org import build_org, regular_bosses
+from .org import Chart, build_org, regular_bosses
 from .params import STRUCTURAL, ParameterError, validate
 from .state import init_state
 from .submodels import SCHEDULE, Submodel
@@ -33,12 +33,13 @@ class OrgModel(mesa.Model):
 
     ``OrgModel(rng=None, **params)``: ``params`` are any of ``sim.params.PARAMS`` by name;
     ``strategy`` gives the goals' weights (the new strategy), ``kpi_bias`` one KPI direction per
-    department (cycled), ``interventions`` a list of ``Intervention``, ``submodels`` replacements
-    for named submodels of the schedule.
+    department (cycled), ``org_chart`` a ``sim.org.Chart`` to run on instead of the regular tree
+    of ``executives``, ``layers`` and ``span``, ``interventions`` a list of ``Intervention``,
+    ``submodels`` replacements for named submodels of the schedule.
     """
 
-    def __init__(self, rng=None, *, strategy=None, kpi_bias=None, interventions=(),
-                 submodels: dict[str, Submodel] | None = None, **params):
+    def __init__(self, rng=None, *, org_chart: Chart | None = None, strategy=None, kpi_bias=None,
+                 interventions=(), submodels: dict[str, Submodel] | None = None, **params):
         self.p = validate(**params)
         self.interventions = _check_interventions(self.p, interventions)
         self.schedule = _schedule(submodels or {})
@@ -54,11 +55,13 @@ class OrgModel(mesa.Model):
         self._trace_rng = trace
 
         p = self.p
-        spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
-        self.org = build_org(regular_bosses(p.executives, spans), p.peer_degree,
-                             p.cross_silo_ties, org_rng)
+        if org_chart is None:
+            spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+            org_chart = Chart(regular_bosses(p.executives, spans))
+        self.org = build_org(org_chart.bosses, p.peer_degree, p.cross_silo_ties, org_rng,
+                             org_chart.departments)
         self.state = init_state(self.org, p, people_rng, strategy_rng, strategy=strategy,
-                                kpi_bias=kpi_bias)
+                                kpi_bias=kpi_bias, traits=org_chart.traits)
         compute_load(self.org, self.state, p)  # the first week's cascade meets this week's load
         self.people = [AGENT_TYPES[role](self, row) for row, role in enumerate(self.org.role.tolist())]
 

@@ -7,7 +7,7 @@ fancy-indexing expression, and it holds for any tree, regular or a client's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,8 +52,25 @@ def regular_bosses(executives: int, spans: list[int]) -> np.ndarray:
     return np.concatenate(bosses)
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A given organisation (a client's org chart): rows sorted by depth, bosses before reports.
+
+    ``departments`` (optional, codes 0..D-1, -1 for executives) replaces the level-1 subtrees;
+    ``traits`` (optional) maps ``credibility``, ``capability``, ``role_clarity`` or ``tenure`` to
+    one value per row (NaN where unknown: drawn as usual).
+    """
+
+    bosses: np.ndarray
+    departments: np.ndarray | None = None
+    traits: dict = field(default_factory=dict)
+
+
+TRAIT_COLUMNS = {"credibility": "kappa", "capability": "c", "role_clarity": "r", "tenure": "tenure"}
+
+
 def build_org(boss: np.ndarray, peer_degree: int, cross_silo_ties: float,
-              rng: np.random.Generator) -> Org:
+              rng: np.random.Generator, departments: np.ndarray | None = None) -> Org:
     """Derive levels, roles, departments and peer graphs from a boss array sorted by depth."""
     boss = np.asarray(boss, dtype=np.int64)
     n = len(boss)
@@ -72,12 +89,15 @@ def build_org(boss: np.ndarray, peer_degree: int, cross_silo_ties: float,
     role = np.where(depth == 0, EXECUTIVE, np.where(n_reports > 0, MANAGER, EMPLOYEE))
     level_start = np.searchsorted(depth, np.arange(depth.max() + 2))
 
-    dept = np.full(n, -1, dtype=np.int64)
-    lvl1 = slice(level_start[1], level_start[2]) if depth.max() >= 1 else slice(0, 0)
-    dept[lvl1] = np.arange(lvl1.stop - lvl1.start)
-    for d in range(2, depth.max() + 1):
-        rows = slice(level_start[d], level_start[d + 1])
-        dept[rows] = dept[boss[rows]]
+    if departments is not None:
+        dept = np.where(depth == 0, -1, np.asarray(departments, dtype=np.int64))
+    else:  # a department is the subtree of a level-1 manager
+        dept = np.full(n, -1, dtype=np.int64)
+        lvl1 = slice(level_start[1], level_start[2]) if depth.max() >= 1 else slice(0, 0)
+        dept[lvl1] = np.arange(lvl1.stop - lvl1.start)
+        for d in range(2, depth.max() + 1):
+            rows = slice(level_start[d], level_start[d + 1])
+            dept[rows] = dept[boss[rows]]
 
     peers = _peer_graph(depth, role, dept, level_start, peer_degree, cross_silo_ties, rng)
     return Org(boss, depth, role, dept, n_reports, level_start, peers)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .org import EXECUTIVE, MANAGER, Org
+from .org import EXECUTIVE, MANAGER, TRAIT_COLUMNS, Org
 
 NEUTRAL, CHAMPION, DEFENDER = 0, 1, 2
 STANCE_NAMES = ("neutral", "champion", "defender")
@@ -104,7 +104,7 @@ def exec_strategies(s, rng_z, leadership_alignment):
 
 
 def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Generator,
-               strategy=None, kpi_bias=None) -> State:
+               strategy=None, kpi_bias=None, traits=None) -> State:
     """Draw the people's starting state (``rng``) and the strategy (``strategy_rng``)."""
     n, k = org.n, p.n_goals
     s0 = random_direction(strategy_rng, 1, k)[0]
@@ -122,6 +122,12 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
     c = around(rng, p.capability, p.trait_spread, n)
     r = around(rng, p.role_clarity, p.trait_spread, n)
     trust_offset = p.trust_offset_spread * rng.standard_normal(n)
+    tenure = np.zeros(n, dtype=np.int64)
+    given = {"kappa": kappa, "c": c, "r": r, "tenure": tenure}
+    for name, values in (traits or {}).items():  # a chart's known traits replace the drawn ones
+        values = np.asarray(values, dtype=float)
+        known = ~np.isnan(values)
+        given[TRAIT_COLUMNS[name]][known] = values[known]
 
     # KPI axes: each department measures one goal, chosen with probability ~ s0_k^2.
     n_depts = max(org.n_depts, 1)
@@ -143,7 +149,7 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
         s=s, s0=s0, kpi_bias=kpi_bias, kpi_pull=np.ones(n_depts),
         b=b, h=h, zeta=zeta, u=u, m=m, m0=m.copy(), f=np.zeros(n),
         tau=np.clip(p.leadership_consistency + trust_offset, 0, 1), conf=np.full(n, START_CONFIDENCE),
-        kappa=kappa, c=c, r=r, lam=lam, stance=stance, tenure=np.zeros(n, dtype=np.int64),
+        kappa=kappa, c=c, r=r, lam=lam, stance=stance, tenure=tenure,
         trust_offset=trust_offset, load=np.zeros(n), o=np.zeros(n), x=h.copy(),
         informed=execs.copy(), heard=np.zeros(n, dtype=bool),
         initiatives_now=p.initiatives, rationale_now=p.rationale,
