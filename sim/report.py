@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 import re
 from datetime import datetime
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "MPLBACKEND" not in os.environ:  # a notebook (ipykernel sets it to inline) keeps its backend
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
