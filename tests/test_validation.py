@@ -22,8 +22,10 @@ def test_stylized_fact(key):
 
 
 @pytest.mark.slow
-def test_survey_figures_E1_to_E5():
-    figures = validation.survey_figures()
+@pytest.mark.parametrize("organisation", ["defaults", "baseline scenario"])
+def test_survey_figures_E1_to_E5(organisation):
+    base = validation.baseline_kwargs() if organisation == "baseline scenario" else None
+    figures = validation.survey_figures(base=base)
     failing = [f"{f.key}: {f.values} vs {f.target}" for f in figures if not f.holds]
     assert not failing, failing
 
