@@ -1,0 +1,118 @@
+"""Running a sweep: every (point, replication) not yet in the store, on any executor.
+
+Run ``point * replications + rep`` builds ``OrgModel`` from the base scenario with the point's
+values, seeded by ``SeedSequence(entropy, spawn_key=(rep,))`` (entropy from the sweep's identity),
+runs ``horizon`` weeks and keeps its summary (and, if asked, its downsampled time series). A run
+that raises is recorded with its error. Results are written in shards as they arrive; rerunning
+the same sweep does only the runs that are missing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import summarise
+from ..model import OrgModel
+from .design import points
+from .executors import make_executor
+from .spec import SweepSpec, load_spec, outputs
+from .store import Store, load_runs
+
+Progress = Callable[[int, int], None]  # (runs done, total), the runs done before included
+SHARD_RUNS = 500  # a shard holds at most this many runs...
+SHARD_SECONDS = 30.0  # ...and is written at least this often while runs arrive
+MAX_BATCH = 16  # runs sent to a worker at once
+
+
+def run_batch(batch) -> list[tuple[dict, pd.DataFrame | None]]:
+    """Run a batch of runs (in a worker): ``(entropy, kwargs, horizon, series, runs)`` where
+    ``series`` is ``(every, columns)`` or None and ``runs`` are ``(run, point, rep, values)``."""
+    entropy, kwargs, horizon, series, runs = batch
+    return [_run_one(entropy, kwargs, horizon, series, *run) for run in runs]
+
+
+def _run_one(entropy, kwargs, horizon, series, run, point, rep, values):
+    record = {"run": run, "point": point, "rep": rep, **values, "status": "ok", "error": None}
+    try:
+        model = OrgModel(np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(rep,))),
+                         **{**kwargs, **values})
+        ts = model.run(horizon)
+        record.update(summarise(ts))
+    except Exception as exc:  # recorded, and the sweep goes on
+        record.update(status="error", error=" ".join(f"{type(exc).__name__}: {exc}".split()))
+        return record, None
+    if series is None:
+        return record, None
+    every, columns = series
+    keep = (ts["week"] % every == 0) | (ts["week"] == ts["week"].iloc[-1])
+    kept = ts.loc[keep, ["week", *[c for c in columns if c in ts.columns]]].astype({"week": "int64"})
+    kept.insert(0, "run", run)
+    return record, kept
+
+
+def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: str = "local",
+          workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
+          shard_runs: int = SHARD_RUNS) -> pd.DataFrame:
+    """Run (or finish) a sweep into ``out/<name>/`` and return its table, one row per run.
+
+    ``spec``: a ``SweepSpec``, a spec file or a bundled sweep's name. ``executor``: ``local``
+    (``workers`` processes; 1 runs in this process) or ``dask`` (the scheduler at ``scheduler``,
+    or a local cluster of ``workers`` processes). The table is the same whatever the executor,
+    the workers, the order, or how often the sweep was interrupted and resumed.
+    """
+    spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    directory = Path(out) / spec.name
+    metrics, columns = outputs(spec.scenario)
+    kept_columns = list(spec.timeseries.columns or columns) if spec.timeseries else []
+    store = Store.open(directory, spec, points(spec), metrics, kept_columns)
+    try:
+        values = store.points().to_dict("records")  # the stored design is the truth on resume
+        total = len(values) * spec.replications
+        done = store.done()
+        todo = [r for r in range(total) if r not in done]
+        if progress:
+            progress(len(done), total)
+        if todo:
+            _execute(spec, store, values, todo, total - len(todo), total, kept_columns, executor,
+                     workers, scheduler, progress, shard_runs)
+    finally:
+        store.close()
+    table = load_runs(directory)
+    table.attrs["directory"] = str(directory)
+    return table
+
+
+def _execute(spec, store, values, todo, done, total, columns, executor, workers, scheduler,
+             progress, shard_runs) -> None:
+    kwargs = spec.scenario.model_kwargs()
+    series = (spec.timeseries.every, columns) if spec.timeseries else None
+    reps = spec.replications
+    with make_executor(executor, workers, scheduler) as ex:
+        size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * ex.workers))))
+        batches = ((spec.entropy, kwargs, spec.horizon, series,
+                    [(r, r // reps, r % reps, values[r // reps]) for r in todo[i:i + size]])
+                   for i in range(0, len(todo), size))
+        records, frames, last = [], [], time.monotonic()
+        try:
+            for results in ex.map_unordered(run_batch, batches):
+                for record, frame in results:
+                    records.append(record)
+                    if frame is not None:
+                        frames.append(frame)
+                done += len(results)
+                if len(records) >= shard_runs or time.monotonic() - last >= SHARD_SECONDS:
+                    store.write(records, frames)
+                    records, frames, last = [], [], time.monotonic()
+                if progress:
+                    progress(done, total)
+        finally:  # what finished is kept, whatever stopped the sweep
+            store.write(records, frames)
+
+
+__all__ = ["sweep", "run_batch"]

@@ -1,0 +1,180 @@
+"""The results store of one sweep: ``results/<sweep>/``.
+
+::
+
+    sweep.json        the manifest: identity (spec hash), design, sizes, seeding, versions
+    spec.yaml         the spec as written
+    scenario.yaml     the resolved base scenario (every parameter's value)
+    points.parquet    the design: one row per point
+    unit.parquet      a sampled design's points in the unit cube (for Sobol and Morris indices)
+    runs/*.parquet    the runs' summaries, in shards (a row per run: run, point, rep, the
+                      parameters, status, error, every summary metric)
+    timeseries/*.parquet   the downsampled time series, if kept
+
+A shard is written under a temporary name and renamed into place (``os.replace``), so a shard is
+either complete or absent: a sweep killed at any moment loses only the runs it had not yet written,
+and the runs in the shards are the record of what is done. One process writes a store at a time
+(an advisory lock, released by the system even after ``kill -9``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..runner import _atomic_dir, _versions
+from .design import unit_sample
+from .spec import SEEDING, SweepError, SweepSpec
+
+ID_COLUMNS = ("run", "point", "rep")
+RUNS, SERIES = "runs", "timeseries"
+
+
+class Store:
+    """An open, locked store. ``Store.open(directory, spec, points)`` creates it or checks that it
+    holds the same sweep; ``done()`` the runs already written; ``write(records, series)`` a shard."""
+
+    def __init__(self, directory: Path, lock_fd: int, schema: pa.Schema, series_schema: pa.Schema | None):
+        self.directory, self._lock = directory, lock_fd
+        self.schema, self.series_schema = schema, series_schema
+
+    @classmethod
+    def open(cls, directory: str | Path, spec: SweepSpec, points: pd.DataFrame, metrics, columns) -> "Store":
+        directory = Path(directory)
+        if not (directory / "sweep.json").is_file():
+            if directory.exists() and any(directory.iterdir()):
+                raise SweepError(f"{directory} exists and is not a sweep's results folder: choose another --out")
+            if directory.exists():
+                directory.rmdir()
+            _atomic_dir(directory, lambda tmp: _create(tmp, spec, points))
+        manifest = read_manifest(directory)
+        if manifest["identity"] != spec.identity:
+            raise SweepError(
+                f"{directory} holds a different sweep (spec hash {manifest['identity'][:12]}, this spec "
+                f"{spec.identity[:12]}): the spec, its base scenario or the model's defaults changed; "
+                "choose another --out or remove the folder")
+        fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SweepError(f"{directory} is being written by another cascade sweep: wait for it, or stop it") from None
+        for stale in directory.glob("*/.*.tmp"):  # shards a killed sweep left half-written
+            stale.unlink()
+        for orphan in _shards(directory, SERIES, complete=False):  # series whose runs never landed
+            if not (directory / RUNS / orphan.name).exists():
+                orphan.unlink()
+        stored = pd.read_parquet(directory / "points.parquet")
+        schema = pa.schema(
+            [pa.field(c, pa.int64()) for c in ID_COLUMNS]
+            + [pa.field(f.name, f.type) for f in pa.Schema.from_pandas(stored, preserve_index=False)]
+            + [pa.field("status", pa.string()), pa.field("error", pa.string())]
+            + [pa.field(m, pa.float64()) for m in metrics])
+        series = (pa.schema([pa.field("run", pa.int64()), pa.field("week", pa.int64())]
+                            + [pa.field(c, pa.float64()) for c in columns])
+                  if spec.timeseries else None)
+        return cls(directory, fd, schema, series)
+
+    def points(self) -> pd.DataFrame:
+        return pd.read_parquet(self.directory / "points.parquet")
+
+    def done(self) -> set[int]:
+        """The runs already written."""
+        out: set[int] = set()
+        for path in _shards(self.directory, RUNS):
+            out.update(pq.read_table(path, columns=["run"]).column("run").to_pylist())
+        return out
+
+    def write(self, records: list[dict], series: list[pd.DataFrame]) -> None:
+        """One shard of runs (and their time series, written first: a run counts as done only
+        when its summary is in place, so a series is never missing for a done run)."""
+        if not records:
+            return
+        name = f"part-{min(r['run'] for r in records):09d}-{uuid.uuid4().hex[:8]}.parquet"
+        if self.series_schema is not None and series:
+            frame = pd.concat(series, ignore_index=True)
+            _write(pa.Table.from_pandas(frame, schema=self.series_schema, preserve_index=False),
+                   self.directory / SERIES / name)
+        _write(pa.Table.from_pylist(records, schema=self.schema), self.directory / RUNS / name)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def _create(tmp: Path, spec: SweepSpec, points: pd.DataFrame) -> None:
+    (tmp / "spec.yaml").write_text(spec.text or "", encoding="utf-8")
+    (tmp / "scenario.yaml").write_text(spec.scenario.to_yaml(resolved=True), encoding="utf-8")
+    points.to_parquet(tmp / "points.parquet")
+    if spec.design.method != "grid":  # the unit-cube coordinates, for the sensitivity analyses
+        pd.DataFrame(unit_sample(spec), columns=list(spec.parameters)).to_parquet(tmp / "unit.parquet")
+    manifest = {
+        "name": spec.name, "description": spec.description, "identity": spec.identity,
+        "source": spec.source, "base": spec.scenario.name, "horizon": spec.horizon,
+        "parameters": {k: list(v) if isinstance(v, tuple) else v.model_dump() for k, v in spec.parameters.items()},
+        "design": spec.design.model_dump(), "points": len(points), "replications": spec.replications,
+        "runs": len(points) * spec.replications, "seed": spec.seed, "seeding": SEEDING,
+        "run_index": "run = point * replications + rep",
+        "metrics": list(spec.metrics), "timeseries": spec.timeseries and spec.timeseries.model_dump(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions(),
+    }
+    (tmp / "sweep.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    for sub in (RUNS, SERIES):
+        (tmp / sub).mkdir()
+
+
+def _shards(directory: Path, sub: str, complete: bool = True) -> list[Path]:
+    """A folder's shards; ``complete``: only those whose runs' summaries are written."""
+    found = sorted((directory / sub).glob("part-*.parquet"))
+    return [p for p in found if not complete or (directory / RUNS / p.name).exists()]
+
+
+def read_manifest(directory: str | Path) -> dict:
+    path = Path(directory) / "sweep.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{directory}: not a sweep's results folder (no sweep.json)") from None
+    except (OSError, ValueError) as exc:
+        raise SweepError(f"{path}: cannot read: {exc}") from None
+
+
+def load_runs(directory: str | Path) -> pd.DataFrame:
+    """Every run written so far, one row per run, in run order."""
+    directory = Path(directory)
+    read_manifest(directory)
+    shards = _shards(directory, RUNS)
+    if not shards:
+        return pd.DataFrame()
+    table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
+    return table.sort_values("run", kind="stable").reset_index(drop=True)
+
+
+def load_timeseries(directory: str | Path) -> pd.DataFrame:
+    """The kept time series of every run written so far (``run``, ``week``, the columns)."""
+    directory = Path(directory)
+    read_manifest(directory)
+    shards = _shards(directory, SERIES)
+    if not shards:
+        return pd.DataFrame()
+    table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
+    return table.sort_values(["run", "week"], kind="stable").reset_index(drop=True)
+
+
+__all__ = ["Store", "load_runs", "load_timeseries", "read_manifest"]
