@@ -105,18 +105,26 @@ class ProgressBar:
         # CASCADE_PROGRESS=1 forces it on (for logs, and for tests that wait for a run to start)
         self.enabled = self.stream.isatty() or os.environ.get("CASCADE_PROGRESS") == "1"
         self.what, self.start = what, time.perf_counter()
+        self.first: int | None = None  # done at the first call (a resumed sweep starts part-way)
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
+        if self.first is None:
+            self.first = done
         width = 30
         filled = int(width * done / max(total, 1))
         elapsed = time.perf_counter() - self.start
         self.stream.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                          f"{self.what}  {elapsed:5.1f} s")
+                          f"{self.what}  {elapsed:5.1f} s{self._eta(done, total, elapsed):<16}")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()
+
+    def _eta(self, done: int, total: int, elapsed: float) -> str:
+        if not self.first < done < total:
+            return ""
+        return f"  ETA {elapsed / (done - self.first) * (total - done):6.0f} s"
 
 
 def _key_table(table, kinds=True) -> str:
