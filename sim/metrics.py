@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .org import EMPLOYEE, EXECUTIVE, MANAGER, Org
+from .org import Org
 from .state import State, random_direction
 from .submodels.execution import engagement
 
@@ -40,16 +40,19 @@ def by_level(org: Org, values: np.ndarray) -> np.ndarray:
 
 def measure(org: Org, st: State, p) -> dict:
     k = len(st.s)
-    people = org.role != EXECUTIVE
-    managers = org.role == MANAGER
-    emp = org.role == EMPLOYEE
+    # Slices where the rows are contiguous (views, no copies): measuring must stay cheap beside the step.
+    people, managers, emp = org.staff, org.managers, org.employees
+    has_managers = len(org.manager_rows) > 0
     cos = st.b @ st.s
-    act = st.x[emp] @ st.s
+    x = st.x[emp]
+    act = x @ st.s
     e = engagement(st, emp)
+    cos_people, m_people, f_people = cos[people], st.m[people], st.f[people]
+    o_managers = st.o[managers]
     row = {"week": st.week}
-    row["alignment"] = cos[people].mean()
+    row["alignment"] = cos_people.mean()
     row["alignment_cc"] = chance_corrected(row["alignment"], k)
-    row["alignment_managers"] = cos[managers].mean() if managers.any() else 0.0
+    row["alignment_managers"] = cos[managers].mean() if has_managers else 0.0
     row["alignment_employees"] = cos[emp].mean()
     row["understanding_employees"] = st.u[emp].mean()
     row["action_alignment"] = act.mean()
@@ -57,19 +60,19 @@ def measure(org: Org, st: State, p) -> dict:
     row["line_of_sight"] = np.mean(act >= CLEAR)
     row["understanding"] = st.u[people].mean()
     row["confidence"] = st.conf[people].mean()
-    row["clarity_gap"] = row["confidence"] - np.mean(cos[people] >= CLEAR)
-    row["adoption"] = np.mean(st.m[managers] >= 0.5) if managers.any() else 0.0
-    row["support"] = np.mean(st.m[people] >= 0.5)
-    row["commitment"] = st.m[people].mean()
-    row["fatigue"] = st.f[people].mean()
-    row["overload"] = st.o[managers].mean() if managers.any() else 0.0
-    row["overloaded"] = np.mean(st.o[managers] > 0) if managers.any() else 0.0
-    row["burnout"] = int(np.sum(st.f[people] >= p.f_burnout))
+    row["clarity_gap"] = row["confidence"] - np.mean(cos_people >= CLEAR)
+    row["adoption"] = np.mean(st.m[managers] >= 0.5) if has_managers else 0.0
+    row["support"] = np.mean(m_people >= 0.5)
+    row["commitment"] = m_people.mean()
+    row["fatigue"] = f_people.mean()
+    row["overload"] = o_managers.mean() if has_managers else 0.0
+    row["overloaded"] = np.mean(o_managers > 0) if has_managers else 0.0
+    row["burnout"] = int(np.count_nonzero(f_people >= p.f_burnout))
     row["turnover"] = st.turnover
     row["trust"] = st.tau[people].mean()
     row["engagement"] = e.mean()
-    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos, emp, e)
-    execution = (e[:, None] * st.x[emp]).mean(axis=0)
+    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos[emp], e)
+    execution = (e[:, None] * x).mean(axis=0)
     for g in range(k):
         row[f"execution_{g}"] = execution[g]
     row["bsc_balance"] = 1 - 0.5 * np.abs(execution / max(execution.sum(), 1e-12) - st.s / st.s.sum()).sum()
@@ -87,16 +90,15 @@ def measure(org: Org, st: State, p) -> dict:
     return {key: float(v) if not isinstance(v, int) else v for key, v in row.items()}
 
 
-def _team_spread(org: Org, cos, emp, e) -> tuple[float, float]:
+def _team_spread(org: Org, cos_emp, e) -> tuple[float, float]:
     """Spread of alignment across teams (distortion, S6) and the between-team share of the
     variance in engagement (managers explain most of it, E5)."""
-    bosses = org.boss[emp]
-    size = np.bincount(bosses, minlength=org.n)
-    teams = size > 0
-    mean_cos = np.bincount(bosses, cos[emp], minlength=org.n)[teams] / size[teams]
-    mean_e = np.bincount(bosses, e, minlength=org.n)[teams] / size[teams]
+    bosses, teams = org.employee_boss, org.team_leaders
+    size = org.team_size
+    mean_cos = np.bincount(bosses, cos_emp)[teams] / size
+    mean_e = np.bincount(bosses, e)[teams] / size
     total = e.var()
-    between = np.average((mean_e - e.mean()) ** 2, weights=size[teams])
+    between = np.average((mean_e - e.mean()) ** 2, weights=size)
     return float(mean_cos.std()), float(min(between / total, 1.0)) if total > 0 else 0.0
 
 

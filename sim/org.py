@@ -8,6 +8,7 @@ fancy-indexing expression, and it holds for any tree, regular or a client's own 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,6 +41,75 @@ class Org:
 
     def level(self, d: int) -> slice:
         return slice(int(self.level_start[d]), int(self.level_start[d + 1]))
+
+    # Index sets the step and the metrics use every week, computed once per organisation. Each is
+    # a slice where its rows are contiguous (as in a regular tree), so that ``state.b[rows]`` is a
+    # view rather than a gathered copy, and an index array otherwise (a client's own chart).
+    @cached_property
+    def staff(self) -> slice:
+        """Everyone below the executives (rows are sorted by depth)."""
+        return slice(int(self.level_start[1]), self.n)
+
+    @cached_property
+    def staff_boss(self) -> np.ndarray:
+        return self.boss[self.staff]
+
+    @cached_property
+    def is_manager(self) -> np.ndarray:
+        return self.role == MANAGER
+
+    @cached_property
+    def manager_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.is_manager)
+
+    @cached_property
+    def managers(self) -> slice | np.ndarray:
+        return _rows(self.manager_rows)
+
+    @cached_property
+    def employee_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.role == EMPLOYEE)
+
+    @cached_property
+    def employees(self) -> slice | np.ndarray:
+        return _rows(self.employee_rows)
+
+    @cached_property
+    def employee_boss(self) -> np.ndarray:
+        return self.boss[self.employees]
+
+    @cached_property
+    def employee_dept(self) -> np.ndarray:
+        return self.dept[self.employees]
+
+    @cached_property
+    def team_leaders(self) -> np.ndarray:
+        """Rows of those who lead employees."""
+        return np.flatnonzero(np.bincount(self.employee_boss))
+
+    @cached_property
+    def team_size(self) -> np.ndarray:
+        """Employees of each of the ``team_leaders``."""
+        return np.bincount(self.employee_boss)[self.team_leaders]
+
+    @cached_property
+    def leaders(self) -> slice | np.ndarray:
+        """Everyone with reports (executives and managers)."""
+        return _rows(np.flatnonzero(self.n_reports > 0))
+
+    @cached_property
+    def level_bosses(self) -> tuple[np.ndarray, ...]:
+        """``level_bosses[d]``: the boss of each person at level d (empty for the executives)."""
+        return (self.boss[:0],) + tuple(self.boss[self.level(d)] for d in range(1, self.levels))
+
+
+def _rows(rows: np.ndarray) -> slice | np.ndarray:
+    """Sorted rows as a slice when they are contiguous, else as they are."""
+    if len(rows) == 0:
+        return slice(0, 0)
+    if rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def regular_bosses(executives: int, spans: list[int]) -> np.ndarray:

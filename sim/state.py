@@ -23,11 +23,28 @@ NEWCOMER_CONFIDENCE = 0.2
 NEWCOMER_TRAIT_SHARE = 0.5  # a newcomer's credibility and capability, as a share of the usual
 
 
-def norm_plus(v: np.ndarray) -> np.ndarray:
-    """``norm+``: clip negatives to 0 and scale each row to unit length (zero rows stay zero)."""
-    v = np.maximum(v, 0.0)
-    n = np.sqrt(np.einsum("...k,...k->...", v, v))
-    return v / np.where(n > 0, n, 1.0)[..., None]
+def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``norm+``: clip negatives to 0 and scale each row to unit length (zero rows stay zero).
+
+    ``out=v`` works in place (no temporaries of v's size).
+    """
+    v = np.maximum(v, 0.0, out=out)
+    n = np.sqrt(squared_norms(v))
+    return np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=out)
+
+
+def squared_norms(v: np.ndarray) -> np.ndarray:
+    """Squared length of each row."""
+    return np.einsum("...k,...k->...", v, v)
+
+
+def nonzero_rows(v: np.ndarray) -> np.ndarray:
+    """``v.any(axis=1)`` without numpy's slow reduction along a short axis: rows of positive
+    length, and rows so tiny their squares vanish checked one by one."""
+    out = squared_norms(v) > 0
+    tiny = np.flatnonzero(~out)
+    out[tiny] = v[tiny].any(axis=1)
+    return out
 
 
 def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:

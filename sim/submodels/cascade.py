@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus
+from ..state import nonzero_rows, norm_plus
 
 
 def draw(org, st, p, rng) -> dict:
@@ -27,21 +27,31 @@ def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
     return p.translation_noise * (1 - st.c[senders] * st.u[senders]) * (1 + p.k_rush * st.o[senders])
 
 
-def message(org, st, p, senders, receivers, xi) -> np.ndarray:
+def message(org, st, p, senders, receivers: slice, xi) -> np.ndarray:
+    """One level's messages, built in one buffer (a level of employees is most of the people)."""
     sigma = sender_noise(org, st, p, senders)[:, None]
     rho = p.translation_persistence
-    noise = np.sqrt(rho) * (1 - p.dialogue) * st.zeta[receivers] + np.sqrt(1 - rho) * xi
-    return norm_plus(st.b[senders] + sigma * noise)
+    msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))
+    buf = np.multiply(xi, np.sqrt(1 - rho))
+    msg += buf
+    msg *= sigma
+    msg += np.take(st.b, senders, axis=0, out=buf)
+    return norm_plus(msg, out=msg)
 
 
-def receive(org, st, p, senders, receivers, msg, delivered, why) -> None:
-    """The receivers' update from one level of messages (in place)."""
-    gap = np.maximum(0.0, st.u[senders] - st.u[receivers])  # nobody passes on more than they have
-    st.u[receivers] = np.minimum(st.u[receivers] + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
+def receive(org, st, p, senders, receivers: slice, msg, delivered, why) -> None:
+    """The receivers' update from one level of messages (in place; ``msg`` is used up)."""
+    u = st.u[receivers]
+    gap = np.maximum(0.0, st.u[senders] - u)  # nobody passes on more than they have
+    st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
     credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[senders]
-    carries = msg.any(axis=1)  # noise can clip every priority away: such a message says nothing
+    carries = nonzero_rows(msg)  # noise can clip every priority away: such a message says nothing
     w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
-    st.b[receivers] = norm_plus((1 - w)[:, None] * st.b[receivers] + w[:, None] * msg)
+    b = st.b[receivers]  # a view: levels are contiguous rows
+    b *= (1 - w)[:, None]
+    msg *= w[:, None]
+    b += msg
+    norm_plus(b, out=b)
     m = st.m[receivers]
     st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
     st.conf[receivers] += delivered * p.conf_message * (1 - st.conf[receivers])
@@ -50,11 +60,11 @@ def receive(org, st, p, senders, receivers, msg, delivered, why) -> None:
 
 def apply(org, st, p, dr) -> None:
     if p.communication == "broadcast":
-        st.informed[int(org.level_start[1]):] = False
+        st.informed[org.staff] = False
         return
     for d in range(1, org.levels):
         receivers = org.level(d)
-        senders = org.boss[receivers]
+        senders = org.level_bosses[d]
         msg = message(org, st, p, senders, receivers, dr["xi"][receivers])
         delivered = dr["deliver_u"][receivers] * st.load[senders] < 1.0
         why = dr["why_u"][receivers] < st.rationale_now

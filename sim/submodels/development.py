@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..org import EMPLOYEE, MANAGER
 from ..state import norm_plus
 
 
@@ -16,19 +15,17 @@ def boss_quality(st) -> np.ndarray:
 def apply_trust(org, st, p, dr) -> None:
     """Trust drifts to what leaders do; an employee's also to how good their boss is."""
     target = np.full(org.n, p.leadership_consistency)
-    emp = org.role == EMPLOYEE
-    bosses = org.boss[emp]
+    emp = org.employees
     q = boss_quality(st)
-    leads_employees = np.zeros(org.n, dtype=bool)
-    leads_employees[bosses] = True
-    target[emp] += p.g_boss * (q[bosses] - q[leads_employees].mean()) + st.trust_offset[emp]
-    people = org.boss >= 0
-    st.tau[people] = np.clip(st.tau[people] + p.delta_tau * (target[people] - st.tau[people]), 0, 1)
+    target[emp] += p.g_boss * (q[org.employee_boss] - q[org.team_leaders].mean()) + st.trust_offset[emp]
+    staff = org.staff
+    tau = st.tau[staff]
+    st.tau[staff] = np.clip(tau + p.delta_tau * (target[staff] - tau), 0, 1)
 
 
 def apply_development(org, st, p, dr) -> None:
     """Rewards for change leadership lift managers' commitment; coaching builds capability."""
-    managers = org.role == MANAGER
+    managers = org.managers
     st.m[managers] += p.change_rewards * p.delta_m * (1 - st.m[managers])
     st.c[managers] += p.capability_investment * (1 - st.c[managers])
 
@@ -42,7 +39,10 @@ def apply_reviews(org, st, p, dr) -> None:
     if st.week == 0:
         return
     st.kpi_pull *= 1 - p.review_strength
-    people = slice(int(org.level_start[1]), org.n)
-    bosses = org.boss[people]
     rs = p.review_strength
-    st.b[people] = norm_plus((1 - rs) * st.b[people] + rs * st.b[bosses])
+    pull = np.take(st.b, org.staff_boss, axis=0)  # the bosses' beliefs before anyone moves
+    pull *= rs
+    b = st.b[org.staff]  # a view: updated in place
+    b *= 1 - rs
+    b += pull
+    norm_plus(b, out=b)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..org import EMPLOYEE
 from ..state import norm_plus
 from .leadership import launch_initiative
 
@@ -19,14 +18,16 @@ def engagement(st, rows) -> np.ndarray:
 
 
 def apply(org, st, p, dr) -> None:
-    emp = np.flatnonzero(org.role == EMPLOYEE)
+    emp = org.employees
     m = st.m[emp, None]
-    dept = org.dept[emp]
-    kpi = (kpi_weight(p) * st.kpi_pull[dept])[:, None] * st.kpi_bias[dept]
-    st.x[emp] = norm_plus(m * st.b[emp] + (1 - m) * st.h[emp] + kpi)
-    if not len(emp):
+    kpi = (kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias  # per department
+    x = np.multiply(st.b[emp], m)
+    x += np.multiply(st.h[emp], 1 - m)
+    x += np.take(kpi, org.employee_dept, axis=0)
+    st.x[emp] = norm_plus(x, out=x)
+    if not len(x):
         return
-    on_target = np.maximum(0.0, st.x[emp] @ st.s - p.theta) / (1 - p.theta)
+    on_target = np.maximum(0.0, x @ st.s - p.theta) / (1 - p.theta)
     gain = np.mean(engagement(st, emp) * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain
     if st.progress >= p.initiative_effort:

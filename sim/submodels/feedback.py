@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..org import MANAGER
 from ..state import norm_plus
 
 
@@ -20,13 +19,12 @@ def draw(org, st, p, rng) -> dict:
 
 def team_understanding(org, st) -> np.ndarray:
     """Mean understanding of each person's direct reports (0 for those without)."""
-    reports = slice(int(org.level_start[1]), org.n)
-    total = np.bincount(org.boss[reports], st.u[reports], minlength=org.n)
+    total = np.bincount(org.staff_boss, st.u[org.staff], minlength=org.n)
     return total / np.maximum(org.n_reports, 1)
 
 
 def apply(org, st, p, dr) -> None:
-    st.heard = (org.role == MANAGER) & (dr["heard_u"] < p.feedback)
+    st.heard = org.is_manager & (dr["heard_u"] < p.feedback)
     heard = np.flatnonzero(st.heard)
     if not len(heard):
         return

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..org import EXECUTIVE
-from ..state import exec_strategies, norm_plus, random_direction, set_executives
+from ..state import exec_strategies, nonzero_rows, norm_plus, random_direction, set_executives
 
 
 def draw_pivots(org, st, p, rng) -> dict:
@@ -48,7 +47,7 @@ def apply_pivots(org, st, p, dr) -> None:
     st.pivots += 1
     st.n_repeat = 0
     st.initiatives_now = p.initiatives
-    people = org.role != EXECUTIVE
+    people = org.staff
     st.f[people] = np.minimum(st.f[people] + p.a_pivot * unfinished, 1.0)
     st.tau[people] = np.maximum(st.tau[people] - p.tau_pivot_loss, 0.0)
     st.m[people] *= 1.0 - mu * p.m_pivot_loss
@@ -67,12 +66,18 @@ def apply_broadcast(org, st, p, dr) -> None:
     if p.communication == "cascade" or st.week < st.next_broadcast:
         return
     st.next_broadcast = st.week + p.broadcast_interval
-    people = slice(int(org.level_start[1]), org.n)
+    people = org.staff
     u, f = st.u[people], st.f[people]
-    msg = norm_plus(st.s + (p.c_b * p.translation_noise * (1 - u))[:, None] * st.zeta[people])
-    carries = msg.any(axis=1)  # a reading clipped to nothing says nothing
+    msg = np.multiply(st.zeta[people], (p.c_b * p.translation_noise * (1 - u))[:, None])
+    msg += st.s
+    norm_plus(msg, out=msg)
+    carries = nonzero_rows(msg)  # a reading clipped to nothing says nothing
     w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat * carries)[:, None]
-    st.b[people] = norm_plus((1 - w) * st.b[people] + w * msg)
+    b = st.b[people]  # a view: updated in place
+    b *= 1 - w
+    msg *= w
+    b += msg
+    norm_plus(b, out=b)
     st.conf[people] += p.conf_broadcast * (1 - st.conf[people])
     if st.n_repeat > 0:
         st.f[people] = np.minimum(f + p.a_repeat, 1.0)

@@ -16,8 +16,10 @@ from ..state import norm_plus
 
 def habit_and_stubbornness(org, st, p) -> None:
     """Habit pulls everyone back a little; defenders are pulled back to their status quo."""
-    people = slice(int(org.level_start[1]), org.n)
-    st.b[people] = norm_plus((1 - p.phi_h) * st.b[people] + p.phi_h * st.h[people])
+    b = st.b[org.staff]  # a view: updated in place
+    b *= 1 - p.phi_h
+    b += np.multiply(st.h[org.staff], p.phi_h)
+    norm_plus(b, out=b)
     stubborn = np.flatnonzero(st.lam > 0)
     if len(stubborn):
         lam = st.lam[stubborn]
@@ -28,13 +30,17 @@ def habit_and_stubbornness(org, st, p) -> None:
 
 def degroot_step(org, st, p, w) -> None:
     """b_i <- norm+(b_i + beta (W b - b)_i), m_i <- m_i + beta_m (W m - m)_i for managers with peers."""
-    has_peers = np.diff(w.indptr) > 0
-    if not has_peers.any():
+    rows = np.flatnonzero(np.diff(w.indptr))
+    if not len(rows):
         return
-    rows = np.flatnonzero(has_peers)
-    wb, wm = w @ st.b, w @ st.m
-    st.b[rows] = norm_plus(st.b[rows] + p.beta * (wb[rows] - st.b[rows]))
-    st.m[rows] = np.clip(st.m[rows] + p.beta_m * (wm[rows] - st.m[rows]), 0.0, 1.0)
+    w = w[rows]  # only the rows with peers: W b for the managers, not for everyone
+    b, m = st.b[rows], st.m[rows]
+    wb = w @ st.b
+    wb -= b
+    wb *= p.beta
+    wb += b
+    st.b[rows] = norm_plus(wb, out=wb)
+    st.m[rows] = np.clip(m + p.beta_m * (w @ st.m - m), 0.0, 1.0)
 
 
 def apply_degroot(org, st, p, dr) -> None:
@@ -65,11 +71,15 @@ def draw_adoption(org, st, p, rng) -> dict:
 def apply_adoption(org, st, p, dr) -> None:
     """Bass adoption: hazard (p_innov + q_imit A_i) tau_i, A_i the credibility-weighted adopted
     share of peers; an exhausted adopter may relapse."""
-    managers = org.role == MANAGER
     adopted = st.m >= 0.5
-    share = st.peer_w @ adopted.astype(np.float64)
-    chance = np.minimum((p.p_innov + p.q_imit * share) * st.tau, 1.0)
-    adopt = managers & ~adopted & (dr["adopt_u"] < chance)
-    relapse = managers & adopted & (st.f > p.f_relapse) & (dr["relapse_u"] < p.p_relapse)
-    st.m[adopt] = np.maximum(st.m[adopt], p.m_adopt)
-    st.m[relapse] = np.minimum(st.m[relapse], 1 - p.m_adopt)
+    rows = org.managers
+    share = st.peer_w[rows] @ adopted.astype(np.float64) if isinstance(rows, slice) else (
+        st.peer_w @ adopted.astype(np.float64))[rows]
+    chance = np.minimum((p.p_innov + p.q_imit * share) * st.tau[rows], 1.0)
+    m, adopted = st.m[rows], adopted[rows]
+    adopt = np.flatnonzero(~adopted & (dr["adopt_u"][rows] < chance))
+    relapse = np.flatnonzero(adopted & (st.f[rows] > p.f_relapse) & (dr["relapse_u"][rows] < p.p_relapse))
+    new_m = m.copy()
+    new_m[adopt] = np.maximum(m[adopt], p.m_adopt)
+    new_m[relapse] = np.minimum(m[relapse], 1 - p.m_adopt)
+    st.m[rows] = new_m

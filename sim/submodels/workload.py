@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..org import EXECUTIVE, MANAGER
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
                      START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights)
 
@@ -12,20 +11,20 @@ from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOME
 def compute_load(org, st, p) -> None:
     """load = base + span team_load + initiatives initiative_load + (1 - r) span escalation_load
     + dialogue and feedback costs, for everyone with reports; capacity is 1."""
-    span = org.n_reports
-    load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
-            + (1 - st.r) * span * p.escalation_load + p.dialogue * p.dialogue_load * span
-            + p.feedback * p.feedback_load)
-    st.load = np.where(span > 0, load, 0.0)
-    st.o = np.maximum(st.load - 1.0, 0.0)
+    leaders = org.leaders
+    span = org.n_reports[leaders]
+    st.load = np.zeros(org.n)
+    st.load[leaders] = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
+                        + (1 - st.r[leaders]) * span * p.escalation_load
+                        + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
+    st.o = np.zeros(org.n)
+    st.o[leaders] = np.maximum(st.load[leaders] - 1.0, 0.0)
 
 
 def apply_workload(org, st, p, dr) -> None:
     compute_load(org, st, p)
-    span = org.n_reports
     # Managers absorb their team's anxiety.
-    reports = slice(int(org.level_start[1]), org.n)
-    team_f = np.bincount(org.boss[reports], st.f[reports], minlength=org.n) / np.maximum(span, 1)
+    team_f = np.bincount(org.staff_boss, st.f[org.staff], minlength=org.n) / np.maximum(org.n_reports, 1)
     st.f = np.minimum(st.f + p.a_absorb * team_f, 1.0)
 
 
@@ -38,7 +37,8 @@ def apply_fatigue(org, st, p, dr) -> None:
 
 def draw_turnover(org, st, p, rng) -> dict:
     leave_u = rng.random(org.n)
-    leavers = np.flatnonzero((st.f >= p.f_burnout) & (org.role != EXECUTIVE) & (leave_u < p.p_leave))
+    staff = org.staff
+    leavers = staff.start + np.flatnonzero((st.f[staff] >= p.f_burnout) & (leave_u[staff] < p.p_leave))
     k, n = p.n_goals, len(leavers)
     return {
         "leavers": leavers,
@@ -75,5 +75,5 @@ def apply_turnover(org, st, p, dr) -> None:
     st.stance[new] = NEUTRAL
     st.tenure[new] = 0
     st.turnover += len(new)
-    if np.any(org.role[new] == MANAGER):
+    if org.is_manager[new].any():
         st.peer_w = peer_weights(org, st.kappa)
