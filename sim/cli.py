@@ -108,10 +108,10 @@ class ProgressBar:
         self.first: int | None = None  # done at the first call (a resumed sweep starts part-way)
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
         if self.first is None:
             self.first = done
+        if not self.enabled:
+            return
         width = 30
         filled = int(width * done / max(total, 1))
         elapsed = time.perf_counter() - self.start
@@ -329,6 +329,92 @@ def _cmd_validate_model(args) -> int:
     return 1 if failing else 0
 
 
+def _add_sweep(sub) -> None:
+    p = sub.add_parser("sweep", help="run a parameter sweep (resumable) into results/<sweep>/",
+                       description="Run every (design point, replication) of a sweep spec and store "
+                                   "the runs in Parquet shards under OUT/<sweep>/. Rerunning an "
+                                   "interrupted sweep does only the missing runs; a run that fails is "
+                                   "recorded and the sweep goes on. Results do not depend on the "
+                                   "executor or the number of workers. See docs/SWEEPS.md.")
+    p.add_argument("spec", metavar="SPEC", help="a sweep spec file, or a bundled sweep (scenarios/sweeps/)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default), or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    p.set_defaults(func=_cmd_sweep)
+
+
+def _cmd_sweep(args) -> int:
+    from .sweep import SweepError, load_runs, load_spec, sweep
+    from .sweep.design import size
+
+    try:
+        spec = load_spec(args.spec)
+        _warn(spec.scenario)
+        n = size(spec)
+        design = spec.design.method + ("" if spec.design.method == "grid" else f", n = {spec.design.n}")
+        print(f"{spec.name}: {n} points x {spec.replications} replications = {n * spec.replications} runs "
+              f"({design}; {spec.scenario.people:,} people, {spec.horizon} weeks)", file=sys.stderr)
+        directory = Path(args.out) / spec.name
+        bar = ProgressBar("runs")
+        start = time.perf_counter()
+        try:
+            table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar)
+        except (KeyboardInterrupt, _Terminated) as exc:
+            saved = len(load_runs(directory)) if (directory / "sweep.json").is_file() else 0
+            print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: "
+                  f"{saved} of {n * spec.replications} runs are saved in {_show(directory)}; "
+                  "run the same command again to finish", file=sys.stderr)
+            return 130 if isinstance(exc, KeyboardInterrupt) else 143
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    failed = int((table["status"] != "ok").sum())
+    now = len(table) - (bar.first or 0)
+    print(f"Wrote {_show(directory)}: {len(table)} runs ({now} now"
+          + (f", {bar.first} from before" if bar.first else "") + f"; {failed} failed), "
+          f"{time.perf_counter() - start:.1f} s")
+    if failed:
+        print(f"  failed runs: their parameters and errors are in the table (status = error); "
+              f"first: {table.loc[table['status'] != 'ok', 'error'].iloc[0]}")
+    print(f"  next: {PROG} analyze {_show(directory)}")
+    return 0
+
+
+def _add_analyze(sub) -> None:
+    p = sub.add_parser("analyze", help="heatmaps, lines with bands, Sobol and Morris indices of a sweep",
+                       description="Analyse a sweep's results: per-point means and spread, heatmaps "
+                                   "(two-parameter grids), lines with 95%% bands, Sobol or Morris "
+                                   "indices; CSV, PNG and index.html in SWEEP_DIR/analysis/.")
+    p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
+    p.add_argument("--metrics", nargs="+", metavar="METRIC", help="summary metrics (default: the spec's)")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/analysis)")
+    p.set_defaults(func=_cmd_analyze)
+
+
+def _cmd_analyze(args) -> int:
+    from .sweep import SweepError, analyze
+
+    out = Path(args.out) if args.out else Path(args.directory) / "analysis"
+    try:
+        tables = analyze(args.directory, metrics=args.metrics, out=out)
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    figures = len(list((out / "figures").glob("*.png")))
+    csvs = ", ".join(f"{name}.csv" for name in tables if name != "notes")
+    print(f"Wrote {_show(out)}: index.html, {figures} figures, {csvs}")
+    for note in tables["notes"]["note"]:
+        print(f"  note: {note}")
+    for method, cols in (("sobol", ["S1", "S1_conf", "ST", "ST_conf"]), ("morris", ["mu_star", "mu_star_conf", "sigma"])):
+        if method in tables:
+            for metric, sub in tables[method].groupby("metric", sort=False):
+                print(f"\n{method} indices of {metric}:")
+                print(sub.set_index("parameter")[cols].round(3).to_string())
+    return 0
+
+
 class _Terminated(BaseException):
     pass
 
@@ -346,9 +432,11 @@ EXAMPLES = """examples:
   cascade validate my_client.yaml --resolved    check a file; show every value
   cascade params                                every parameter, its range and meaning
   cascade validate-model                        the model against its patterns (docs/VALIDATION.md)
+  cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
+  cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
 """
 
-COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model]
+COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_sweep, _add_analyze]
 
 
 def build_parser() -> Parser:
