@@ -10,6 +10,8 @@ A scenario describes a client's organisation and the interventions to weigh::
     departments:                  # what each department can measure easily (its KPI bias)
       - {name: Sales, kpi_bias: Grow revenue}           # one goal, or {goal: weight, ...}
     structure: {executives: 2, layers: 3, span: 5}
+    # or, instead of structure, the client's own chart (path relative to this file; see
+    # sim.orgchart): org_chart: client.csv, or {file: client.csv, executives: [E1, E2]}
     parameters: {role_clarity: 0.8}                     # any of sim.params, by name
     interventions:                # week -> parameter changes, or a forced pivot
       26: {capability_investment: 0.02}
@@ -35,6 +37,7 @@ import pydantic
 import yaml
 
 from .model import Intervention
+from .orgchart import ChartError, OrgChart, read_chart
 from .params import BY_NAME, STRUCTURAL, Params, ParameterError, coerce, suggest, validate
 
 PERSPECTIVES = ("financial", "customer", "internal_process", "learning_and_growth")
@@ -72,6 +75,14 @@ class Department(pydantic.BaseModel):
     kpi_bias: _Name | dict[str, _Weight]
 
 
+class OrgChartRef(pydantic.BaseModel):
+    """An org chart file and, when it has several tops and no role column, its executives."""
+
+    model_config = _STRICT
+    file: _Name
+    executives: list[_Name | pydantic.StrictInt] = []
+
+
 class ScenarioFile(pydantic.BaseModel):
     """One YAML file as written (every field optional: a file may extend another)."""
 
@@ -82,6 +93,7 @@ class ScenarioFile(pydantic.BaseModel):
     goals: list[Goal] | None = None
     departments: list[Department] | None = None
     structure: dict[str, Any] | None = None
+    org_chart: _Name | OrgChartRef | None = None
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
@@ -108,6 +120,7 @@ class Scenario(pydantic.BaseModel):
     goals: tuple[Goal, ...] = ()
     departments: tuple[Department, ...] = ()
     structure: dict[str, Any] = {}  # as given (executives, layers, span)
+    org_chart: OrgChartRef | None = None  # instead of structure (file: an absolute path)
     parameters: dict[str, Any] = {}  # as given (any other parameters)
     interventions: tuple[InterventionSpec, ...] = ()
     horizon: int = 104
@@ -124,14 +137,28 @@ class Scenario(pydantic.BaseModel):
             values["n_goals"] = len(self.goals)
         return validate(**values)
 
+    def chart(self) -> OrgChart | None:
+        """The org chart, read and checked (None for a regular tree built from ``structure``)."""
+        if self.org_chart is None:
+            return None
+        try:
+            return read_chart(self.org_chart.file, self.org_chart.executives,
+                              [d.name for d in self.departments])
+        except ChartError as exc:
+            raise ScenarioError(f"{_display(Path(self.source or ''))}: org_chart: {exc}") from None
+
     @property
     def people(self) -> int:
+        if self.org_chart is not None:
+            return self.chart().n
         p = self.params
         spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
         return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
 
     @property
     def n_departments(self) -> int:
+        if self.org_chart is not None:
+            return len(self.chart().department_names)
         p = self.params
         return p.executives * (p.span[0] if isinstance(p.span, list) else p.span)
 
@@ -153,13 +180,21 @@ class Scenario(pydantic.BaseModel):
 
     def model_kwargs(self) -> dict:
         """Keyword arguments for ``OrgModel`` (all but ``rng``)."""
-        return {
+        kwargs = {
             **self.params.model_dump(),
             "strategy": self.strategy(),
             "kpi_bias": self.kpi_bias(),
             "interventions": [Intervention(iv.week, dict(iv.changes), iv.pivot)
                               for iv in self.interventions],
         }
+        chart = self.chart()
+        if chart is not None:
+            kwargs["org_chart"] = chart.chart
+            if self.departments:  # by name; the chart's other departments take the list in turn
+                index = {d.name: i for i, d in enumerate(self.departments)}
+                rows = [index.get(name, j % len(index)) for j, name in enumerate(chart.department_names)]
+                kwargs["kpi_bias"] = kwargs["kpi_bias"][rows]
+        return kwargs
 
     def notes(self) -> list[str]:
         """Things worth knowing that are not errors (for the CLI to print as warnings)."""
@@ -168,6 +203,17 @@ class Scenario(pydantic.BaseModel):
         if late:
             out.append(f"interventions at week {', '.join(map(str, late))} fall after the horizon "
                        f"({self.horizon} weeks) and will not happen")
+        chart = self.chart()
+        if chart is not None:
+            out += [f"org chart: {note}" for note in chart.notes]
+            if self.structure:
+                out.append(f"structure ({', '.join(self.structure)}) is ignored: the org chart "
+                           f"gives the organisation")
+            unmatched = [d.name for d in self.departments if d.name not in chart.department_names]
+            if unmatched:
+                out.append(f"departments not in the org chart: {', '.join(unmatched)} (the chart's "
+                           f"departments without a listed name take the listed KPI biases in turn)")
+            return out
         n_listed, n_model = len(self.departments), self.n_departments
         if n_listed > n_model:
             out.append(f"{n_listed} departments are listed but the structure has only {n_model} "
@@ -193,7 +239,10 @@ class Scenario(pydantic.BaseModel):
             parameters.pop("n_goals", None)
         if self.departments:
             out["departments"] = [d.model_dump() for d in self.departments]
-        out["structure"] = structure
+        if self.org_chart is not None:
+            out["org_chart"] = self.org_chart.model_dump() if self.org_chart.executives else self.org_chart.file
+        else:
+            out["structure"] = structure
         out["parameters"] = parameters
         if self.interventions:
             out["interventions"] = {
@@ -316,6 +365,11 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
         chain = " -> ".join(p.name for p in (*seen, real))
         raise ScenarioError(f"{_display(path)}: extends itself ({chain})")
     data = _read(path)
+    if data.get("org_chart") is not None:  # relative to the file that names it
+        ref = data["org_chart"]
+        ref = dict(ref) if isinstance(ref, dict) else {"file": ref}
+        data["org_chart"] = {**ref, "file": str((path.parent / ref["file"].strip()).resolve()),
+                             "executives": [str(e).strip() for e in ref.get("executives", [])]}
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -404,7 +458,7 @@ def _known_at(loc: tuple) -> list[str]:
 
 def _path(loc) -> str:
     """A user's field path (goals[0].weight) from pydantic's loc, which also names union branches."""
-    known = {*FIELDS, *Goal.model_fields, *Department.model_fields}
+    known = {*FIELDS, *Goal.model_fields, *Department.model_fields, *OrgChartRef.model_fields}
     out, prev = "", None
     for part in loc:
         if isinstance(part, int) and prev not in ("interventions",):
@@ -546,12 +600,16 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         except ParameterError as exc:
             raise ScenarioError(f"{where}: interventions.{iv.week}: {exc}") from None
     fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
-    return Scenario(
+    if data.get("org_chart") is not None:
+        fields["org_chart"] = OrgChartRef.model_validate(data["org_chart"])
+    scenario = Scenario(
         name=data.get("name") or path.stem,
         description=(data.get("description") or "").strip(),
         goals=tuple(goal_models), departments=tuple(departments),
         structure=data["structure"], parameters=data["parameters"],
         interventions=tuple(interventions), source=str(path), overrides=applied, **fields)
+    scenario.chart()  # nothing runs on a broken chart: check it now
+    return scenario
 
 
 __all__ = ["Scenario", "ScenarioError", "Goal", "Department", "load_scenario", "bundled", "find",
