@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from .orgchart import SHAPES, ChartError
 from .params import ParameterError
 from .scenario import ScenarioError, bundled, load_scenario
 
@@ -415,6 +416,54 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _add_orgchart(sub) -> None:
+    p = sub.add_parser("orgchart", help="summarise and draw a client's org chart, or generate one",
+                       description="Check an org chart file (.csv, .parquet or .xlsx: person_id, "
+                                   "manager_id, optional department, role and traits), print a "
+                                   "summary (people by level, spans, depth, departments) and draw it, "
+                                   "before anything is simulated. Or, with --generate, write a "
+                                   "synthetic irregular chart.")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the org chart to check")
+    p.add_argument("--executives", nargs="+", metavar="ID", default=[],
+                   help="the executive team's ids, when several people have no manager and the file has no role column")
+    p.add_argument("--picture", metavar="PNG", help="where to draw the chart (default: results/<FILE's name>-orgchart.png)")
+    p.add_argument("--generate", type=_positive, metavar="N", help="write a synthetic irregular chart of N people to --out")
+    p.add_argument("--shape", choices=sorted(SHAPES), default="typical", help="the synthetic chart's shape (default: typical)")
+    p.add_argument("--seed", type=_seed, metavar="S", help="seed of the synthetic chart (default: a fresh one)")
+    p.add_argument("--out", metavar="FILE", help="the synthetic chart's file (.csv, .parquet or .xlsx)")
+    p.set_defaults(func=_cmd_orgchart)
+
+
+def _cmd_orgchart(args) -> int:
+    from .orgchart import describe, generate, picture, read_chart, write_table
+    from .runner import fresh_seed
+
+    try:
+        if args.generate is not None:
+            if args.file or not args.out:
+                raise CLIError("orgchart --generate N writes a new chart: give --out FILE (and no FILE to read)")
+            if Path(args.out).exists():
+                raise CLIError(f"--out {args.out}: the file exists already (nothing is overwritten)")
+            seed = args.seed if args.seed is not None else fresh_seed()
+            path = write_table(generate(args.generate, args.shape, seed), args.out)
+            print(f"Wrote {_show(path)} (a synthetic {args.shape} chart, seed {seed})\n")
+            print(describe(read_chart(path)))
+            return 0
+        if not args.file:
+            raise CLIError("orgchart: give a chart FILE to check, or --generate N --out FILE")
+        chart = read_chart(args.file, args.executives)
+    except ChartError as exc:
+        raise CLIError(str(exc)) from None
+    for note in chart.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    target = Path(args.picture or Path("results") / f"{_safe(Path(args.file).stem)}-orgchart.png")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    picture(chart).savefig(target, dpi=150)
+    print(describe(chart))
+    print(f"\n  picture: {_show(target)}")
+    return 0
+
+
 class _Terminated(BaseException):
     pass
 
@@ -434,9 +483,11 @@ EXAMPLES = """examples:
   cascade validate-model                        the model against its patterns (docs/VALIDATION.md)
   cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
   cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
+  cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
-COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_sweep, _add_analyze]
+COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_sweep, _add_analyze,
+            _add_orgchart]
 
 
 def build_parser() -> Parser:
