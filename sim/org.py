@@ -88,6 +88,11 @@ class Org:
         return np.flatnonzero(np.bincount(self.employee_boss))
 
     @cached_property
+    def peer_row(self) -> np.ndarray:
+        """The row of each stored tie of ``peers`` (CSR order)."""
+        return np.repeat(np.arange(self.n), np.diff(self.peers.indptr))
+
+    @cached_property
     def team_size(self) -> np.ndarray:
         """Employees of each of the ``team_leaders``."""
         return np.bincount(self.employee_boss)[self.team_leaders]

@@ -23,6 +23,32 @@ NEWCOMER_CONFIDENCE = 0.2
 NEWCOMER_TRAIT_SHARE = 0.5  # a newcomer's credibility and capability, as a share of the usual
 
 
+def keep_freed_memory() -> None:
+    """Let the C allocator keep the memory numpy frees, instead of handing it back to the system.
+
+    A step makes and drops temporaries of a few MB (n x goals floats); glibc returns such blocks
+    to the kernel and page-faults them back in the next week, about 15% of a step at 100,000
+    people. Arrays below 64 MB come from the heap, and up to 512 MB of freed heap is kept. Done
+    once per process, and only where the C library is glibc.
+    """
+    global _memory_kept
+    if _memory_kept:
+        return
+    _memory_kept = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 64 << 20)
+        libc.mallopt(m_trim_threshold, 512 << 20)
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
+_memory_kept = False
+
+
 def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``norm+``: clip negatives to 0 and scale each row to unit length (zero rows stay zero).
 
@@ -34,8 +60,14 @@ def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def squared_norms(v: np.ndarray) -> np.ndarray:
-    """Squared length of each row."""
-    return np.einsum("...k,...k->...", v, v)
+    """Squared length of each row (a column at a time: twice as fast as einsum on (n, 4))."""
+    if v.ndim != 2 or v.shape[1] == 0:
+        return np.einsum("...k,...k->...", v, v)
+    out = v[:, 0] * v[:, 0]
+    col = np.empty_like(out)
+    for j in range(1, v.shape[1]):
+        out += np.multiply(v[:, j], v[:, j], out=col)
+    return out
 
 
 def nonzero_rows(v: np.ndarray) -> np.ndarray:
@@ -109,8 +141,8 @@ def peer_weights(org: Org, kappa: np.ndarray):
     """Row-normalised credibility weights on the peer graph: w_ik = kappa_k / sum_N(i) kappa."""
     w = org.peers.copy()
     w.data = kappa[w.indices].astype(np.float64)
-    row_sum = np.asarray(w.sum(axis=1)).ravel()
-    w.data /= np.repeat(np.where(row_sum > 0, row_sum, 1.0), np.diff(w.indptr))
+    row_sum = np.bincount(org.peer_row, w.data, minlength=org.n)
+    w.data /= np.where(row_sum > 0, row_sum, 1.0)[org.peer_row]
     w.eliminate_zeros()  # peers without credibility are not listened to: such rows have no peers
     return w
 
@@ -123,6 +155,7 @@ def exec_strategies(s, rng_z, leadership_alignment):
 def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Generator,
                strategy=None, kpi_bias=None, traits=None) -> State:
     """Draw the people's starting state (``rng``) and the strategy (``strategy_rng``)."""
+    keep_freed_memory()
     n, k = org.n, p.n_goals
     s0 = random_direction(strategy_rng, 1, k)[0]
     z = random_direction(strategy_rng, 1, k)[0]
