@@ -295,12 +295,12 @@ def _traits(table, cols, source) -> dict[str, np.ndarray]:
         text = table[cols[name]].to_numpy(dtype=object)
         values = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
         if name == "tenure":
-            bad = (values < 0) | (values != np.round(values))
+            bad = (values < 0) | (np.isfinite(values) & (values != np.round(values)))
             allowed = "a whole number of weeks >= 0"
         else:
             bad = (values < 0) | (values > 1)
             allowed = "a number in [0, 1]"
-        bad = np.flatnonzero(bad | ((text != "") & np.isnan(values)))
+        bad = np.flatnonzero(bad | ((text != "") & ~np.isfinite(values)))
         if len(bad):
             raise ChartError(f"{source}: {name} not allowed at {_rows(bad, [repr(v) for v in text[bad]])}: "
                              f"expected {allowed} (or empty: drawn by the model)")
