@@ -37,7 +37,7 @@ import pydantic
 import yaml
 
 from ..model import OrgModel
-from ..params import BY_NAME, ParameterError, suggest, validate
+from ..params import BY_NAME, Params, suggest
 from ..scenario import Scenario, ScenarioError, find, load_scenario
 from ..metrics import summarise
 
@@ -205,14 +205,15 @@ def spec_from_dict(data: dict, path: Path | None = None, text: str = "") -> Swee
     try:
         raw = SpecFile.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise SweepError(f"{where}: {_message(exc.errors()[0])}") from None
+        # of a union's alternatives, the error that got furthest into the input says most
+        raise SweepError(f"{where}: {_message(max(exc.errors(), key=lambda e: len(_loc(e))))}") from None
 
     def fail(message: str):
         raise SweepError(f"{where}: {message}")
 
     scenario = _base(raw, path, fail)
     design = raw.design if isinstance(raw.design, Design) else Design(method=raw.design)
-    parameters = {name: _parameter(name, spec, design.method, scenario, fail)
+    parameters = {name: _parameter(name, spec, design.method, fail)
                   for name, spec in raw.parameters.items()}
     _check_design(design, len(parameters), fail)
     metric_names, columns = outputs(scenario)
@@ -239,12 +240,17 @@ def _base(raw: SpecFile, path: Path | None, fail) -> Scenario:
     if raw.horizon is not None:
         overrides["horizon"] = raw.horizon
     try:
-        return load_scenario(find(base), overrides)
+        path = find(base)
+        load_scenario(path)
     except ScenarioError as exc:
-        fail(f"base = {raw.base!r}" + (f" with set = {raw.set}" if raw.set else "") + f": {exc}")
+        fail(f"base = {raw.base!r}: {exc}")
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as exc:
+        fail(f"set: {exc}")
 
 
-def _parameter(name: str, spec, method: str, scenario: Scenario, fail) -> tuple | Range:
+def _parameter(name: str, spec, method: str, fail) -> tuple | Range:
     where = f"parameters.{name}"
     if name not in BY_NAME:
         fail(f"{where}: unknown parameter{suggest(name, BY_NAME)} (see `cascade params`)")
@@ -265,12 +271,13 @@ def _parameter(name: str, spec, method: str, scenario: Scenario, fail) -> tuple 
         if len(set(map(repr, spec))) != len(spec):
             fail(f"{where}: {spec!r} repeats a value")
         values = spec
-    base = scenario.params.model_dump()
-    for v in values:
+    field = Params.model_fields[name]
+    check = pydantic.TypeAdapter(Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation)
+    for v in values:  # each value in its range (constraints between parameters are the runs' to meet)
         try:
-            validate(**{**base, name: _typed(p, v)})
-        except ParameterError as exc:
-            fail(f"{where}: {exc}")
+            check.validate_python(_typed(p, v))
+        except pydantic.ValidationError:
+            fail(f"{where}: parameter {name!r} = {v!r} is not allowed: expected {p.allowed}")
     if isinstance(spec, Range):
         return Range(low=_typed(p, spec.low), high=_typed(p, spec.high), steps=spec.steps)
     return tuple(_typed(p, v) for v in spec)
@@ -299,23 +306,32 @@ def _check_design(design: Design, d: int, fail) -> None:
         fail(f"design: {m} needs at least 2 parameters (got {d})")
 
 
+_UNION_TAGS = ("list[any]", "Range", "Design", "Timeseries", "bool")
+
+
+def _loc(err: dict) -> tuple:
+    """The error's location in the file (without pydantic's names for a union's alternatives)."""
+    return tuple(x for x in err["loc"] if not (isinstance(x, str) and (x in _UNION_TAGS or x.startswith("literal["))))
+
+
 def _message(err: dict) -> str:
-    loc = ".".join(str(x) for x in err["loc"] if not (isinstance(x, str) and x in ("list[any]", "Range", "Design")))
+    path = _loc(err)
+    loc = ".".join(map(str, path))
     kind = err["type"]
     if kind == "extra_forbidden":
-        parent = ".".join(str(x) for x in err["loc"][:-1])
+        parent = ".".join(str(x) for x in path[:-1])
         allowed = {"": SpecFile, "design": Design, "timeseries": Timeseries}.get(parent)
         if allowed is None and parent.startswith("parameters."):
             allowed = Range
         known = tuple(allowed.model_fields) if allowed else ()
-        return (f"{loc}: unknown field{suggest(str(err['loc'][-1]), known)}"
+        return (f"{loc}: unknown field{suggest(str(path[-1]), known)}"
                 + (f"; allowed: {', '.join(known)}" if known else ""))
     if kind == "missing":
         return f"{loc} is missing"
-    if err["loc"] and err["loc"][0] == "design":
+    if path == ("design",):
         return f"design = {err.get('input')!r} is not allowed: expected one of {', '.join(METHODS)}, or {{method: ..., n: ...}}"
-    if len(err["loc"]) >= 2 and err["loc"][0] == "parameters" and not isinstance(err.get("input"), (int, float)):
-        return (f"parameters.{err['loc'][1]} = {err.get('input')!r} is not allowed: expected a list of values "
+    if len(path) == 2 and path[0] == "parameters":
+        return (f"parameters.{path[1]} = {err.get('input')!r} is not allowed: expected a list of values "
                 f"or a range {{low: ..., high: ..., steps: ...}}")
     return f"{loc} = {err.get('input')!r} is not allowed: {err['msg'].lower()}"
 
