@@ -76,7 +76,7 @@ PARAMS: tuple[Param, ...] = (
     Param("champion_selection", "random", unit="", meaning="Who the initial champions are.",
           seed="change spreads through credibility, not authority alone", group=_S,
           choices=("random", "high_credibility", "low_credibility", "betweenness"), kind=str, structural=True),
-    Param("initial_change_magnitude", 0.9, 0.0, 1.0, "mix", "How far the new strategy departs from the status quo.",
+    Param("initial_change_magnitude", 0.7, 0.0, 1.0, "mix", "How far the new strategy departs from the status quo.",
           "translation layer", _S, structural=True),
     # --- leadership and pivots (4.1)
     Param("strategy_clarity", 0.6, 0.0, 1.0, "share", "How clearly the executives articulate the strategy (cuts their translation noise).",
@@ -220,7 +220,7 @@ PARAMS: tuple[Param, ...] = (
     Param("review_strength", 0.1, 0.0, 1.0, "share", "How much a review cuts the KPI pull and aligns a team with its manager.",
           "follow-through, visible goals", _T),
     # --- initiatives (4.9)
-    Param("initiative_effort", 2.4, 0.1, 50.0, "progress", "Progress an initiative needs to succeed.",
+    Param("initiative_effort", 2.6, 0.1, 50.0, "progress", "Progress an initiative needs to succeed.",
           "prioritisation", _I),
     Param("initiative_deadline", 42.0, 1.0, 520.0, "weeks", "Weeks before an unfinished initiative fails.",
           "endless pivots", _I),

@@ -408,10 +408,9 @@ by one-at-a-time searches with the experiments above (`sim/validation.py`):
 | `overload_alarm` | (not given) | 0.05 | Executives never heard an alarm at the typical mean overload (about 0.08), so feedback only added load (S6 overload failed). |
 | `m_adopt` | (0.5 + ...) | 0.8 | Support for change at 2 pivots a year (E3, 74%): adopters are committed. |
 | `m_pivot_loss` | 0.07 | 0.02 | E3 at 10 pivots a year (43%): with 0.07, support collapsed to 12%. |
-| `initiative_effort` | 1.8 | 2.4 | E4: the typical organisation failed 47% of initiatives; now inside the 50-90% band, with the defaults and with the baseline scenario, and the enabled one far fewer (S7). |
-| `initial_change_magnitude` | (not given) | 0.9 | The change being introduced is a real one: at 0.6 the status quo was already so close to the strategy (chance-corrected alignment about 0.5 at week 0) that "weeks to 50% alignment" was about one week, and the baseline scenario's initiatives succeeded too easily (E4 at 42-45%). |
+| `initiative_effort` | 1.8 | 2.6 | E4: the typical organisation failed 47% of initiatives; now inside the 50-90% band, with the defaults and with the baseline scenario, and the enabled one far fewer (S7). |
+| `initial_change_magnitude` | (not given) | 0.7 | The change being introduced is a real one: at 0.6 the status quo was already so close to the strategy (chance-corrected alignment about 0.5 at week 0) that "weeks to 50% alignment" was about one week, and the baseline scenario's initiatives succeeded too easily (E4 at 42-45%). Not further: habits stay anchored to the original status quo, so at 0.9 the first strategy is further from everyone's habits than a typical pivoted one, frequent pivots then *raise* alignment by moving the strategy toward the habits, and S2's alignment effect vanished (-0.016 [-0.046, +0.013]). |
 
 "Can state the strategy" (E1) is belief alignment of at least 0.98: with four goals, two random
 priority mixes already have a cosine of about 0.72, so only a near-exact mix counts as stating
-the strategy; at this threshold the model gives about 12% / 7% / 4% for top, middle and front line
-with the defaults and 16% / 7% / 3% with the baseline scenario (survey: 13% / 8% / 2%)."""
+the strategy; the table above gives the model's shares by level beside the survey's 13% / 8% / 2%."""
