@@ -351,8 +351,10 @@ def _add_sweep(sub) -> None:
 def _cmd_sweep(args) -> int:
     from .sweep import SweepError, load_runs, load_spec, sweep
     from .sweep.design import size
+    from .sweep.executors import check_executor
 
     try:
+        check_executor(args.executor, args.workers, args.scheduler)
         spec = load_spec(args.spec)
         _warn(spec.scenario)
         n = size(spec)
