@@ -4,6 +4,7 @@ the CLI. Organisations are tiny (40 people) and horizons short; every value a te
 from __future__ import annotations
 
 import base64
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 import sim
 from sim.sweep import SweepError, analyze, load_runs, load_spec, run_batch, spec_from_dict, sweep
 from sim.sweep.design import points, size, unit_sample
+from sim.cli import main
 from sim.sweep.store import Store
 
 CASCADE = Path(sys.executable).with_name("cascade")
@@ -211,31 +213,40 @@ def test_sensitivity_indices(tmp_path, method, n, columns):
 # --------------------------------------------------------------------------- the command
 
 
+_nothing = contextlib.nullcontext
+
+
 def cascade(*args, cwd=None):
     return subprocess.run([str(CASCADE), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
-def test_cli_sweep_and_analyze(tmp_path):
+def test_cli_sweep_and_analyze(tmp_path, capsys, monkeypatch):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({
         "name": "cli", "base": "baseline", "set": SMALL, "horizon": 8, "replications": 2,
         "parameters": {"pivot_interval": [0, 13]}, "metrics": ["fatigue_mean"]}))
-    done = cascade("sweep", "s.yaml", "--workers", "1", "--out", "res", cwd=tmp_path)
+    done = cascade("sweep", "s.yaml", "--workers", "1", "--out", "res", cwd=tmp_path)  # the real command
     assert done.returncode == 0, done.stderr
     assert "Wrote res/cli: 4 runs (4 now; 0 failed)" in done.stdout
-    again = cascade("sweep", "s.yaml", "--workers", "1", "--out", "res", cwd=tmp_path)
-    assert "4 runs (0 now, 4 from before; 0 failed)" in again.stdout
-    shown = cascade("analyze", "res/cli", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    assert (tmp_path / "res/cli/analysis/index.html").is_file()
+    monkeypatch.chdir(tmp_path)  # the rest in-process
+    assert main(["sweep", "s.yaml", "--workers", "1", "--out", "res"]) == 0
+    assert "4 runs (0 now, 4 from before; 0 failed)" in capsys.readouterr().out
+    assert main(["analyze", "res/cli"]) == 0
+    assert "Wrote res/cli/analysis: index.html, 1 figures" in capsys.readouterr().out
     assert (tmp_path / "res/cli/analysis/figures/effects-fatigue_mean.png").is_file()
 
 
-def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     (tmp_path / "bad.yaml").write_text("name: bad\nbase: baseline\nparameters: {pivot_intervall: [1, 2]}\n")
-    for args, message in ((["sweep", "bad.yaml"], "parameters.pivot_intervall: unknown parameter"),
-                          (["sweep", "nothing.yaml"], "no sweep spec file or bundled sweep named 'nothing.yaml'"),
-                          (["sweep", "bad.yaml", "--scheduler", "tcp://127.0.0.1:1"], "unknown parameter"),
-                          (["analyze", "."], "not a sweep's results folder")):
-        done = cascade(*args, cwd=tmp_path)
-        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
-        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    done = cascade("sweep", "bad.yaml", cwd=tmp_path)  # the real command, once
+    assert done.returncode == 2 and "parameters.pivot_intervall: unknown parameter" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    monkeypatch.chdir(tmp_path)
+    for args, message in ((["sweep", "nothing.yaml"], "no sweep spec file or bundled sweep named 'nothing.yaml'"),
+                          (["sweep", "pivot_vs_clarity", "--scheduler", "tcp://127.0.0.1:1"],
+                           "a scheduler address is for the dask executor"),
+                          (["analyze", "."], "not a sweep's results folder"),
+                          (["sweep", "pivot_vs_clarity", "--executor", "spark"], "invalid choice: 'spark'")):
+        with pytest.raises(SystemExit) if "spark" in args else _nothing():
+            assert main(args) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, (args, err)

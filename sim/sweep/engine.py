@@ -20,7 +20,7 @@ import pandas as pd
 from ..metrics import summarise
 from ..model import OrgModel
 from .design import points
-from .executors import make_executor
+from .executors import check_executor, make_executor
 from .spec import SweepSpec, load_spec, outputs
 from .store import Store, load_runs
 
@@ -66,6 +66,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     or a local cluster of ``workers`` processes). The table is the same whatever the executor,
     the workers, the order, or how often the sweep was interrupted and resumed.
     """
+    check_executor(executor, workers, scheduler)
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     directory = Path(out) / spec.name
     metrics, columns = outputs(spec.scenario)

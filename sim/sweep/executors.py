@@ -136,19 +136,24 @@ class Dask(Executor):
             self.cluster.close()
 
 
-def make_executor(kind: str = "local", workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """``local``: ``workers`` processes (1: this process; default: every core); ``dask``: the
-    cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``workers`` processes."""
+def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:
+    """Raise ``SweepError`` for a bad combination (before anything starts)."""
     if kind not in EXECUTORS:
         raise SweepError(f"executor = {kind!r} is not allowed: expected one of {', '.join(EXECUTORS)}")
     if workers is not None and workers < 1:
         raise SweepError(f"workers = {workers} is not allowed: expected at least 1")
+    if scheduler and kind != "dask":
+        raise SweepError("a scheduler address is for the dask executor (--executor dask)")
+
+
+def make_executor(kind: str = "local", workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """``local``: ``workers`` processes (1: this process; default: every core); ``dask``: the
+    cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``workers`` processes."""
+    check_executor(kind, workers, scheduler)
     if kind == "local":
-        if scheduler:
-            raise SweepError("a scheduler address is for the dask executor (--executor dask)")
         workers = workers or os.cpu_count() or 1
         return Serial() if workers == 1 else Processes(workers)
     return Dask(workers, scheduler)
 
 
-__all__ = ["Executor", "Serial", "Processes", "Dask", "make_executor", "EXECUTORS"]
+__all__ = ["Executor", "Serial", "Processes", "Dask", "make_executor", "check_executor", "EXECUTORS"]
