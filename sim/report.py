@@ -347,11 +347,16 @@ def _head(title: str) -> str:
 
 def _scenario_section(sc) -> str:
     p = sc.params
-    spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
     out = [f"<p>{html.escape(sc.description)}</p>" if sc.description else ""]
-    out.append(f"<p><b>Organisation:</b> {sc.people:,} people: {p.executives} executives, "
-               f"{p.layers} layers of middle management, spans of control "
-               f"{', '.join(map(str, spans)) if len(set(spans)) > 1 else spans[0]}. "
+    chart = sc.chart()
+    if chart is not None:  # a client's chart: its shape, never its names
+        shape = (f"the client's org chart, {int(chart.depth.max()) + 1} levels deep, "
+                 f"{sc.n_departments} departments")
+    else:
+        spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+        shape = (f"{p.executives} executives, {p.layers} layers of middle management, spans of control "
+                 f"{', '.join(map(str, spans)) if len(set(spans)) > 1 else spans[0]}")
+    out.append(f"<p><b>Organisation:</b> {sc.people:,} people: {shape}. "
                f"<b>Horizon:</b> {sc.horizon} weeks.</p>")
     if sc.goals:
         total = sum(g.weight for g in sc.goals) or 1
