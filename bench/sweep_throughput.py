@@ -1,0 +1,67 @@
+"""Sweep throughput: runs per minute with 1 and 2 worker processes (and their ratio), and the time
+of 1,000 runs of a 1,000-person organisation (executives 1, layers 2, span 10: 1,111 people) over
+104 weeks on every core.
+
+    .venv/bin/python bench/sweep_throughput.py [--runs N] [--big N]
+
+Results go to a temporary folder and are deleted. Both worker counts run the same sweep (a grid of
+pivot_interval x role_clarity with replications), timed from the first result to the last (pool
+start-up excluded; the 1,000-run time includes it), so the ratio holds on a busy machine better than
+either figure alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.sweep import spec_from_dict, sweep  # noqa: E402
+
+ORG = {"executives": 1, "layers": 2, "span": 10}
+
+
+def spec(name: str, runs: int):
+    reps = max(1, runs // 20)
+    return spec_from_dict({"name": name, "base": "baseline", "set": ORG, "horizon": 104, "replications": reps,
+                           "parameters": {"pivot_interval": [0.0, 13.0, 26.0, 52.0],
+                                          "role_clarity": {"low": 0.1, "high": 0.9, "steps": 5}}})
+
+
+def timed(spec_, out: Path, workers: int) -> tuple[int, float, float]:
+    """(runs, seconds in all, runs per minute once the workers are up: first result to last)."""
+    marks: list[tuple[int, float]] = []
+    start = time.perf_counter()
+    table = sweep(spec_, out, workers=workers, progress=lambda done, total: marks.append((done, time.perf_counter())))
+    (n0, t0), (n1, t1) = marks[1], marks[-1]
+    return len(table), time.perf_counter() - start, (n1 - n0) / (t1 - t0) * 60
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=200, help="runs per worker count (default 200)")
+    ap.add_argument("--big", type=int, default=1000, help="runs of the timed sweep (default 1000)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        s = spec("throughput", args.runs)
+        rates = {}
+        for workers in (1, 2):
+            n, seconds, rates[workers] = timed(s, out / f"w{workers}", workers)
+            print(f"sweep throughput, {workers} worker process{'es' if workers > 1 else ''}: "
+                  f"{rates[workers]:7.1f} runs/min ({n} runs of {s.scenario.people:,} people x 104 weeks, {seconds:.1f} s)")
+        print(f"sweep speed-up, 2 workers vs 1: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
+        big = spec("thousand", args.big)
+        n, seconds, _ = timed(big, out / "big", os.cpu_count() or 1)
+        print(f"sweep of {n} runs ({big.scenario.people:,} people x 104 weeks, {os.cpu_count()} workers): "
+              f"{seconds:.1f} s (target <= 120 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
