@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .org import Org
-from .state import State, random_direction
+from .state import State, random_direction, take_rows
 from .submodels.execution import engagement
 
 CAN_STATE = 0.98  # belief alignment at which a person "can state the strategy" (E1; see VALIDATION)
@@ -44,24 +44,24 @@ def measure(org: Org, st: State, p) -> dict:
     people, managers, emp = org.staff, org.managers, org.employees
     has_managers = len(org.manager_rows) > 0
     cos = st.b @ st.s
-    x = st.x[emp]
+    x = take_rows(st.x, emp)
     act = x @ st.s
     e = engagement(st, emp)
     cos_people, m_people, f_people = cos[people], st.m[people], st.f[people]
-    o_managers = st.o[managers]
+    cos_emp, o_managers = take_rows(cos, emp), take_rows(st.o, managers)
     row = {"week": st.week}
     row["alignment"] = cos_people.mean()
     row["alignment_cc"] = chance_corrected(row["alignment"], k)
-    row["alignment_managers"] = cos[managers].mean() if has_managers else 0.0
-    row["alignment_employees"] = cos[emp].mean()
-    row["understanding_employees"] = st.u[emp].mean()
+    row["alignment_managers"] = take_rows(cos, managers).mean() if has_managers else 0.0
+    row["alignment_employees"] = cos_emp.mean()
+    row["understanding_employees"] = take_rows(st.u, emp).mean()
     row["action_alignment"] = act.mean()
     row["action_alignment_cc"] = chance_corrected(row["action_alignment"], k)
     row["line_of_sight"] = np.mean(act >= CLEAR)
     row["understanding"] = st.u[people].mean()
     row["confidence"] = st.conf[people].mean()
     row["clarity_gap"] = row["confidence"] - np.mean(cos_people >= CLEAR)
-    row["adoption"] = np.mean(st.m[managers] >= 0.5) if has_managers else 0.0
+    row["adoption"] = np.mean(take_rows(st.m, managers) >= 0.5) if has_managers else 0.0
     row["support"] = np.mean(m_people >= 0.5)
     row["commitment"] = m_people.mean()
     row["fatigue"] = f_people.mean()
@@ -71,7 +71,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["turnover"] = st.turnover
     row["trust"] = st.tau[people].mean()
     row["engagement"] = e.mean()
-    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos[emp], e)
+    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos_emp, e)
     execution = (e[:, None] * x).mean(axis=0)
     for g in range(k):
         row[f"execution_{g}"] = execution[g]

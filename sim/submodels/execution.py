@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus
+from ..state import norm_plus, put_rows, take_rows
 from .leadership import launch_initiative
 
 
@@ -14,17 +14,17 @@ def kpi_weight(p) -> float:
 
 
 def engagement(st, rows) -> np.ndarray:
-    return (1 - st.f[rows]) * (0.5 + 0.5 * st.tau[rows])
+    return (1 - take_rows(st.f, rows)) * (0.5 + 0.5 * take_rows(st.tau, rows))
 
 
 def apply(org, st, p, dr) -> None:
     emp = org.employees
-    m = st.m[emp, None]
+    m = take_rows(st.m, emp)[:, None]
     kpi = (kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias  # per department
-    x = np.multiply(st.b[emp], m)
-    x += np.multiply(st.h[emp], 1 - m)
+    x = np.multiply(take_rows(st.b, emp), m)
+    x += np.multiply(take_rows(st.h, emp), 1 - m)
     x += np.take(kpi, org.employee_dept, axis=0)
-    st.x[emp] = norm_plus(x, out=x)
+    put_rows(st.x, emp, norm_plus(x, out=x))
     if not len(x):
         return
     on_target = np.maximum(0.0, x @ st.s - p.theta) / (1 - p.theta)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus
+from ..state import norm_plus, put_rows, take_rows
 
 
 def draw(org, st, p, rng) -> dict:
@@ -28,7 +28,8 @@ def apply(org, st, p, dr) -> None:
     heard = np.flatnonzero(st.heard)
     if not len(heard):
         return
-    st.b[heard] = norm_plus((1 - p.eta_fb) * st.b[heard] + p.eta_fb * st.b[org.boss[heard]])
+    put_rows(st.b, heard, norm_plus((1 - p.eta_fb) * take_rows(st.b, heard)
+                                    + p.eta_fb * take_rows(st.b, org.boss[heard])))
     st.tau[heard] += p.feedback_trust_gain * (1 - st.tau[heard])
     if st.o[heard].mean() > p.overload_alarm:
         st.initiatives_now = max(1, st.initiatives_now - 1)

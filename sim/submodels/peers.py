@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..org import MANAGER
-from ..state import norm_plus
+from ..state import norm_plus, put_rows, take_rows
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -23,23 +23,23 @@ def habit_and_stubbornness(org, st, p) -> None:
     stubborn = np.flatnonzero(st.lam > 0)
     if len(stubborn):
         lam = st.lam[stubborn]
-        st.b[stubborn] = norm_plus((1 - lam)[:, None] * st.b[stubborn] + lam[:, None] * st.h[stubborn])
+        put_rows(st.b, stubborn, norm_plus((1 - lam)[:, None] * take_rows(st.b, stubborn)
+                                           + lam[:, None] * take_rows(st.h, stubborn)))
         st.m[stubborn] = (1 - lam) * st.m[stubborn] + lam * st.m0[stubborn]
         st.lam[stubborn] = lam * (1 - p.stubbornness_decay)
 
 
 def degroot_step(org, st, p, w) -> None:
     """b_i <- norm+(b_i + beta (W b - b)_i), m_i <- m_i + beta_m (W m - m)_i for managers with peers."""
-    rows = np.flatnonzero(np.diff(w.indptr))
+    rows, w = st.with_peers(w)  # only the rows with peers: W b for the managers, not for everyone
     if not len(rows):
         return
-    w = w[rows]  # only the rows with peers: W b for the managers, not for everyone
-    b, m = st.b[rows], st.m[rows]
+    b, m = take_rows(st.b, rows), st.m[rows]
     wb = w @ st.b
     wb -= b
     wb *= p.beta
     wb += b
-    st.b[rows] = norm_plus(wb, out=wb)
+    put_rows(st.b, rows, norm_plus(wb, out=wb))
     st.m[rows] = np.clip(m + p.beta_m * (w @ st.m - m), 0.0, 1.0)
 
 
