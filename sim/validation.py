@@ -311,10 +311,7 @@ def survey_figures(reps: int = REPS, base: dict | None = None) -> list[Figure]:
 # --- The report: docs/VALIDATION.md, one figure per pattern.
 
 def _figure(pattern: Pattern, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .report import plt  # report chooses the backend
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1.3, 1]})
     column = pattern.column or "alignment"

@@ -19,20 +19,16 @@ import html
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from SALib.analyze import morris as salib_morris
+from SALib.analyze import sobol as salib_sobol
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from SALib.analyze import morris as salib_morris  # noqa: E402
-from SALib.analyze import sobol as salib_sobol  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from ..report import COLORS, KEY, _head, _img, save_figures  # noqa: E402
-from .design import problem  # noqa: E402
-from .spec import SweepError  # noqa: E402
-from .store import load_runs, read_manifest  # noqa: E402
+from ..report import COLORS, KEY, _head, _img, plt, save_figures  # report chooses the backend
+from .design import problem
+from .spec import SweepError
+from .store import load_runs, read_manifest
 
 BOOTSTRAP_SEED = 0  # the indices' confidence intervals are bootstrapped: the same every time
 
