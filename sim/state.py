@@ -54,9 +54,23 @@ def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
     ``out=v`` works in place (no temporaries of v's size).
     """
+    return _norm_plus(v, out)[0]
+
+
+def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
+    """``norm+`` of v in place; returns which rows are not zero (``v.any(axis=1)`` afterwards), from
+    the lengths norm+ computes anyway. Rows so tiny their squares vanish are checked one by one."""
+    v, length = _norm_plus(v, v)
+    out = length > 0
+    tiny = np.flatnonzero(~out)
+    out[tiny] = v[tiny].any(axis=1)
+    return out
+
+
+def _norm_plus(v, out) -> tuple[np.ndarray, np.ndarray]:
     v = np.maximum(v, 0.0, out=out)
     n = np.sqrt(squared_norms(v))
-    return np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=out)
+    return np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=out), n
 
 
 def squared_norms(v: np.ndarray) -> np.ndarray:
@@ -67,15 +81,6 @@ def squared_norms(v: np.ndarray) -> np.ndarray:
     col = np.empty_like(out)
     for j in range(1, v.shape[1]):
         out += np.multiply(v[:, j], v[:, j], out=col)
-    return out
-
-
-def nonzero_rows(v: np.ndarray) -> np.ndarray:
-    """``v.any(axis=1)`` without numpy's slow reduction along a short axis: rows of positive
-    length, and rows so tiny their squares vanish checked one by one."""
-    out = squared_norms(v) > 0
-    tiny = np.flatnonzero(~out)
-    out[tiny] = v[tiny].any(axis=1)
     return out
 
 
@@ -92,7 +97,7 @@ def put_rows(a: np.ndarray, rows, values: np.ndarray) -> None:
         a[rows] = values
         return
     record = np.dtype((np.void, a.itemsize * a.shape[1]))
-    a.view(record)[rows, 0] = np.ascontiguousarray(values, dtype=a.dtype).view(record)[:, 0]
+    np.put(a.view(record)[:, 0], rows, np.ascontiguousarray(values, dtype=a.dtype).view(record)[:, 0])
 
 
 def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:

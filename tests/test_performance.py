@@ -8,7 +8,7 @@ from conftest import params
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, build_org
-from sim.state import nonzero_rows, norm_plus, squared_norms
+from sim.state import norm_plus, norm_plus_nonzero, squared_norms
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -51,4 +51,6 @@ def test_norm_plus_in_place_and_row_helpers():
     np.testing.assert_array_equal(w, expected)
     np.testing.assert_allclose(squared_norms(v), np.einsum("ik,ik->i", v, v), rtol=1e-15)
     # The tiny row's square vanishes but it is not empty: v.any(axis=1) exactly.
-    assert list(nonzero_rows(expected)) == list(expected.any(axis=1)) == [True, False, True]
+    w = v.copy()
+    assert list(norm_plus_nonzero(w)) == list(expected.any(axis=1)) == [True, False, True]
+    np.testing.assert_array_equal(w, expected)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import nonzero_rows, norm_plus
+from ..state import norm_plus, norm_plus_nonzero
 
 
 def draw(org, st, p, rng) -> dict:
@@ -27,8 +27,9 @@ def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
     return p.translation_noise * (1 - st.c[senders] * st.u[senders]) * (1 + p.k_rush * st.o[senders])
 
 
-def message(org, st, p, senders, receivers: slice, xi) -> np.ndarray:
-    """One level's messages, built in one buffer (a level of employees is most of the people)."""
+def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
+    """One level's messages, built in one buffer (a level of employees is most of the people),
+    and which of them say anything (noise can clip every priority away)."""
     sigma = sender_noise(org, st, p, senders)[:, None]
     rho = p.translation_persistence
     msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))
@@ -36,16 +37,14 @@ def message(org, st, p, senders, receivers: slice, xi) -> np.ndarray:
     msg += buf
     msg *= sigma
     msg += np.take(st.b, senders, axis=0, out=buf)
-    return norm_plus(msg, out=msg)
+    return msg, norm_plus_nonzero(msg)
 
 
-def receive(org, st, p, senders, receivers: slice, msg, delivered, why) -> None:
+def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why, credibility) -> None:
     """The receivers' update from one level of messages (in place; ``msg`` is used up)."""
     u = st.u[receivers]
     gap = np.maximum(0.0, st.u[senders] - u)  # nobody passes on more than they have
     st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
-    credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[senders]
-    carries = nonzero_rows(msg)  # noise can clip every priority away: such a message says nothing
     w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
     b = st.b[receivers]  # a view: levels are contiguous rows
     b *= (1 - w)[:, None]
@@ -59,13 +58,19 @@ def receive(org, st, p, senders, receivers: slice, msg, delivered, why) -> None:
 
 
 def apply(org, st, p, dr) -> None:
+    staff = org.staff
     if p.communication == "broadcast":
-        st.informed[org.staff] = False
+        st.informed[staff] = False
         return
+    # What stays fixed while the cascade runs, for everyone below the executives at once (a level
+    # at a time, the calls would cost more than the arithmetic in a deep, narrow chart).
+    bosses = org.staff_boss
+    delivered = dr["deliver_u"][staff] * st.load[bosses] < 1.0
+    why = dr["why_u"][staff] < st.rationale_now
+    credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[bosses]
     for d in range(1, org.levels):
         receivers = org.level(d)
+        here = slice(receivers.start - staff.start, receivers.stop - staff.start)  # rows among the staff
         senders = org.level_bosses[d]
-        msg = message(org, st, p, senders, receivers, dr["xi"][receivers])
-        delivered = dr["deliver_u"][receivers] * st.load[senders] < 1.0
-        why = dr["why_u"][receivers] < st.rationale_now
-        receive(org, st, p, senders, receivers, msg, delivered, why)
+        msg, carries = message(org, st, p, senders, receivers, dr["xi"][receivers])
+        receive(org, st, p, senders, receivers, msg, carries, delivered[here], why[here], credibility[here])

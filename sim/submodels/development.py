@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus
+from ..state import norm_plus, put_rows, take_rows
 
 
 def boss_quality(st) -> np.ndarray:
@@ -17,7 +17,8 @@ def apply_trust(org, st, p, dr) -> None:
     target = np.full(org.n, p.leadership_consistency)
     emp = org.employees
     q = boss_quality(st)
-    target[emp] += p.g_boss * (q[org.employee_boss] - q[org.team_leaders].mean()) + st.trust_offset[emp]
+    boss = p.g_boss * (q[org.employee_boss] - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
+    put_rows(target, emp, p.leadership_consistency + boss)
     staff = org.staff
     tau = st.tau[staff]
     st.tau[staff] = np.clip(tau + p.delta_tau * (target[staff] - tau), 0, 1)
@@ -26,8 +27,9 @@ def apply_trust(org, st, p, dr) -> None:
 def apply_development(org, st, p, dr) -> None:
     """Rewards for change leadership lift managers' commitment; coaching builds capability."""
     managers = org.managers
-    st.m[managers] += p.change_rewards * p.delta_m * (1 - st.m[managers])
-    st.c[managers] += p.capability_investment * (1 - st.c[managers])
+    m, c = take_rows(st.m, managers), take_rows(st.c, managers)
+    put_rows(st.m, managers, m + p.change_rewards * p.delta_m * (1 - m))
+    put_rows(st.c, managers, c + p.capability_investment * (1 - c))
 
 
 def apply_reviews(org, st, p, dr) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import exec_strategies, nonzero_rows, norm_plus, random_direction, set_executives
+from ..state import exec_strategies, norm_plus, norm_plus_nonzero, random_direction, set_executives
 
 
 def draw_pivots(org, st, p, rng) -> dict:
@@ -70,8 +70,7 @@ def apply_broadcast(org, st, p, dr) -> None:
     u, f = st.u[people], st.f[people]
     msg = np.multiply(st.zeta[people], (p.c_b * p.translation_noise * (1 - u))[:, None])
     msg += st.s
-    norm_plus(msg, out=msg)
-    carries = nonzero_rows(msg)  # a reading clipped to nothing says nothing
+    carries = norm_plus_nonzero(msg)  # a reading clipped to nothing says nothing
     w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat * carries)[:, None]
     b = st.b[people]  # a view: updated in place
     b *= 1 - w
