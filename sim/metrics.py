@@ -72,7 +72,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["trust"] = st.tau[people].mean()
     row["engagement"] = e.mean()
     row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos_emp, e)
-    execution = (e[:, None] * x).mean(axis=0)
+    execution = e @ x / len(e)  # the mean of e x (the product summed by BLAS: e[:, None] * x is slow)
     for g in range(k):
         row[f"execution_{g}"] = execution[g]
     row["bsc_balance"] = 1 - 0.5 * np.abs(execution / max(execution.sum(), 1e-12) - st.s / st.s.sum()).sum()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from .org import EXECUTIVE, MANAGER, TRAIT_COLUMNS, Org
 
@@ -70,18 +71,30 @@ def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
 def _norm_plus(v, out) -> tuple[np.ndarray, np.ndarray]:
     v = np.maximum(v, 0.0, out=out)
     n = np.sqrt(squared_norms(v))
-    return np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=out), n
+    return scale_rows(np.divide, v, np.where(n > 0, n, 1.0)), n
 
 
 def squared_norms(v: np.ndarray) -> np.ndarray:
-    """Squared length of each row (a column at a time: twice as fast as einsum on (n, 4))."""
+    """Squared length of each row: the squares in one pass, then added up a column at a time
+    (several times faster than einsum on (n, 4))."""
     if v.ndim != 2 or v.shape[1] == 0:
         return np.einsum("...k,...k->...", v, v)
-    out = v[:, 0] * v[:, 0]
-    col = np.empty_like(out)
+    sq = np.multiply(v, v)
+    out = sq[:, 0].copy()
     for j in range(1, v.shape[1]):
-        out += np.multiply(v[:, j], v[:, j], out=col)
+        out += sq[:, j]
     return out
+
+
+def scale_rows(ufunc, v: np.ndarray, per_row: np.ndarray) -> np.ndarray:
+    """``v = ufunc(v, per_row[:, None])`` in place: each row with its own number. Broadcasting an
+    (n, 1) column runs numpy's inner loop once per short row; a C-contiguous v is done in one
+    long pass against ``per_row`` repeated instead (the arithmetic is the same)."""
+    if v.ndim == 2 and v.flags.c_contiguous:
+        flat = v.reshape(-1)
+        ufunc(flat, np.repeat(per_row, v.shape[1]), out=flat)
+        return v
+    return ufunc(v, per_row[..., None], out=v)
 
 
 def take_rows(a: np.ndarray, rows) -> np.ndarray:
@@ -164,18 +177,23 @@ class State:
         kept, rows, w_rows = self._with_peers
         if kept is not w:
             rows = np.flatnonzero(np.diff(w.indptr))
-            w_rows = w[rows]
+            # w[rows] without scipy's row indexing: the rows left out are empty, so the stored
+            # ties are all kept, in order, and only the row pointers change.
+            w_rows = sp.csr_matrix((w.data, w.indices, np.append(w.indptr[rows], w.indptr[-1])),
+                                   shape=(len(rows), w.shape[1]))
             self._with_peers = (w, rows, w_rows)
         return rows, w_rows
 
 
 def peer_weights(org: Org, kappa: np.ndarray):
     """Row-normalised credibility weights on the peer graph: w_ik = kappa_k / sum_N(i) kappa."""
-    w = org.peers.copy()
-    w.data = kappa[w.indices].astype(np.float64)
-    row_sum = np.bincount(org.peer_row, w.data, minlength=org.n)
-    w.data /= np.where(row_sum > 0, row_sum, 1.0)[org.peer_row]
-    w.eliminate_zeros()  # peers without credibility are not listened to: such rows have no peers
+    peers = org.peers
+    data = np.take(kappa, peers.indices).astype(np.float64, copy=False)
+    row_sum = np.bincount(org.peer_row, data, minlength=org.n)
+    data /= np.take(np.where(row_sum > 0, row_sum, 1.0), org.peer_row)
+    w = sp.csr_matrix((data, peers.indices.copy(), peers.indptr.copy()), shape=peers.shape)
+    if not data.all():
+        w.eliminate_zeros()  # peers without credibility are not listened to: such rows have no peers
     return w
 
 

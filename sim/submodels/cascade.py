@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus, norm_plus_nonzero
+from ..state import norm_plus, norm_plus_nonzero, scale_rows
 
 
 def draw(org, st, p, rng) -> dict:
@@ -30,12 +30,12 @@ def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
 def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
     """One level's messages, built in one buffer (a level of employees is most of the people),
     and which of them say anything (noise can clip every priority away)."""
-    sigma = sender_noise(org, st, p, senders)[:, None]
+    sigma = sender_noise(org, st, p, senders)
     rho = p.translation_persistence
     msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))
     buf = np.multiply(xi, np.sqrt(1 - rho))
     msg += buf
-    msg *= sigma
+    scale_rows(np.multiply, msg, sigma)
     msg += np.take(st.b, senders, axis=0, out=buf)
     return msg, norm_plus_nonzero(msg)
 
@@ -47,8 +47,8 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why,
     st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
     w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
     b = st.b[receivers]  # a view: levels are contiguous rows
-    b *= (1 - w)[:, None]
-    msg *= w[:, None]
+    scale_rows(np.multiply, b, 1 - w)
+    scale_rows(np.multiply, msg, w)
     b += msg
     norm_plus(b, out=b)
     m = st.m[receivers]

@@ -73,8 +73,10 @@ def apply_adoption(org, st, p, dr) -> None:
     share of peers; an exhausted adopter may relapse."""
     adopted = st.m >= 0.5
     rows = org.managers
-    share = st.peer_w[rows] @ adopted.astype(np.float64) if isinstance(rows, slice) else (
-        st.peer_w @ adopted.astype(np.float64))[rows]
+    with_peers, w = st.with_peers(st.peer_w)
+    share = np.zeros(org.n)
+    share[with_peers] = w @ adopted.astype(np.float64)
+    share = take_rows(share, rows)
     chance = np.minimum((p.p_innov + p.q_imit * share) * st.tau[rows], 1.0)
     m, adopted = st.m[rows], adopted[rows]
     adopt = np.flatnonzero(~adopted & (dr["adopt_u"][rows] < chance))
