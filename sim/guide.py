@@ -138,9 +138,10 @@ def cli_reference() -> str:
     from .cli import build_parser
 
     parser = build_parser()
-    _fixed_width(parser)
-    blocks = ["```text", parser.format_help().rstrip(), "```"]
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    # The command list as a table: argparse lays it out differently from one Python to the next.
+    blocks = [parser.description, "", "| command | what it does |", "|---|---|"]
+    blocks += [f"| `cascade {a.dest}` | {a.help} |" for a in sub._choices_actions]  # noqa: SLF001
     for name, child in sub.choices.items():
         _fixed_width(child)
         blocks += ["", f"### `cascade {name}`", "", "```text", child.format_help().rstrip(), "```"]
