@@ -13,12 +13,13 @@ def compute_load(org, st, p) -> None:
     + dialogue and feedback costs, for everyone with reports; capacity is 1."""
     leaders = org.leaders
     span = org.n_reports[leaders]
+    load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
+            + (1 - st.r[leaders]) * span * p.escalation_load
+            + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
-    st.load[leaders] = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
-                        + (1 - st.r[leaders]) * span * p.escalation_load
-                        + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
+    st.load[leaders] = load
     st.o = np.zeros(org.n)
-    st.o[leaders] = np.maximum(st.load[leaders] - 1.0, 0.0)
+    st.o[leaders] = np.maximum(load - 1.0, 0.0)
 
 
 def apply_workload(org, st, p, dr) -> None:
