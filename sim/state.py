@@ -72,7 +72,8 @@ def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
 def _norm_plus(v, out) -> tuple[np.ndarray, np.ndarray]:
     v = np.maximum(v, 0.0, out=out)
     n = np.sqrt(squared_norms(v))
-    return scale_rows(np.divide, v, np.where(n > 0, n, 1.0)), n
+    length = np.where(n > 0, n, 1.0)
+    return np.divide(v, by_row(length, v.shape[1]) if v.ndim == 2 else length[..., None], out=out), n
 
 
 def squared_norms(v: np.ndarray) -> np.ndarray:
@@ -89,15 +90,11 @@ def squared_norms(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def scale_rows(ufunc, v: np.ndarray, per_row: np.ndarray) -> np.ndarray:
-    """``v = ufunc(v, per_row[:, None])`` in place: each row with its own number. Broadcasting an
-    (n, 1) column runs numpy's inner loop once per short row; a C-contiguous v is done in one
-    long pass against ``per_row`` repeated instead (the arithmetic is the same)."""
-    if v.ndim == 2 and v.flags.c_contiguous:
-        flat = v.reshape(-1)
-        ufunc(flat, np.repeat(per_row, v.shape[1]), out=flat)
-        return v
-    return ufunc(v, per_row[..., None], out=v)
+def by_row(per_row: np.ndarray, k: int) -> np.ndarray:
+    """(n,) -> (n, k): each row's number once per column. Arithmetic against it runs in one long
+    pass; broadcasting an (n, 1) column instead runs numpy's inner loop once per short row,
+    several times slower on (n, 4) arrays. The results are the same."""
+    return np.repeat(per_row, k).reshape(-1, k)
 
 
 def take_rows(a: np.ndarray, rows) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus, norm_plus_nonzero, scale_rows
+from ..state import by_row, norm_plus, norm_plus_nonzero
 
 
 def draw(org, st, p, rng) -> dict:
@@ -35,7 +35,7 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))
     buf = np.multiply(xi, np.sqrt(1 - rho))
     msg += buf
-    scale_rows(np.multiply, msg, sigma)
+    msg *= by_row(sigma, msg.shape[1])
     msg += np.take(st.b, senders, axis=0, out=buf)
     return msg, norm_plus_nonzero(msg)
 
@@ -47,8 +47,8 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why,
     st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
     w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
     b = st.b[receivers]  # a view: levels are contiguous rows
-    scale_rows(np.multiply, b, 1 - w)
-    scale_rows(np.multiply, msg, w)
+    b *= by_row(1 - w, b.shape[1])
+    msg *= by_row(w, msg.shape[1])
     b += msg
     norm_plus(b, out=b)
     m = st.m[receivers]

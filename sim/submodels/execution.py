@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus, put_rows, take_rows
+from ..state import by_row, norm_plus, put_rows, take_rows
 from .leadership import launch_initiative
 
 
@@ -19,7 +19,7 @@ def engagement(st, rows) -> np.ndarray:
 
 def apply(org, st, p, dr) -> None:
     emp = org.employees
-    m = take_rows(st.m, emp)[:, None]
+    m = by_row(take_rows(st.m, emp), st.b.shape[1])
     kpi = (kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias  # per department
     x = np.multiply(take_rows(st.b, emp), m)
     x += np.multiply(take_rows(st.h, emp), 1 - m)
