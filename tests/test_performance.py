@@ -8,7 +8,7 @@ from conftest import params
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, build_org
-from sim.state import norm_plus, norm_plus_nonzero, squared_norms
+from sim.state import by_row, norm_plus, norm_plus_nonzero, peer_weights, put_rows, squared_norms, take_rows
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -54,3 +54,48 @@ def test_norm_plus_in_place_and_row_helpers():
     w = v.copy()
     assert list(norm_plus_nonzero(w)) == list(expected.any(axis=1)) == [True, False, True]
     np.testing.assert_array_equal(w, expected)
+
+
+def test_index_arrays_give_the_results_of_slices():
+    """A client's chart gets index arrays where a regular tree gets slices: the same organisation
+    run with its sets given as index arrays must end where the slices do, week by week."""
+    p = params(executives=2, layers=2, span=[3, 2, 4], feedback=0.5, dialogue=0.3, broadcast_interval=3.0,
+               pivot_interval=4.0, pivot_schedule="fixed", review_interval=3.0, review_strength=0.2,
+               base_load=1.2, a_over=0.6, f_burnout=0.3, p_leave=0.3, defender_share=0.3,
+               stubbornness=0.4, change_rewards=0.2, capability_investment=0.05)
+    sliced, indexed = OrgModel(rng=4, **p), OrgModel(rng=4, **p)
+    for name in ("managers", "employees", "leaders"):
+        rows = getattr(sliced.org, name)
+        assert isinstance(rows, slice)
+        indexed.org.__dict__[name] = np.arange(rows.start, rows.stop)  # what a chart would get
+    a, b = sliced.run(12), indexed.run(12)
+    assert sliced.state.turnover > 0 and sliced.state.pivots > 0  # the busy paths ran
+    np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=0, atol=1e-12)
+    for name in ("b", "x", "u", "m", "f", "tau", "c", "load", "o"):
+        np.testing.assert_allclose(getattr(sliced.state, name), getattr(indexed.state, name), rtol=0,
+                                   atol=1e-12, err_msg=name)
+
+
+def test_row_helpers_and_the_kept_peer_rows():
+    a = np.arange(24.0).reshape(6, 4)
+    rows = np.array([4, 1])
+    np.testing.assert_array_equal(take_rows(a, rows), a[rows])
+    assert np.shares_memory(take_rows(a, slice(1, 3)), a)  # a slice: a view
+    expected = a.copy()
+    expected[rows] = [[-1, -2, -3, -4], [-5, -6, -7, -8]]
+    put_rows(a, rows, expected[rows])
+    np.testing.assert_array_equal(a, expected)
+    np.testing.assert_array_equal(by_row(np.array([2.0, 3.0]), 3), [[2, 2, 2], [3, 3, 3]])
+
+    model = OrgModel(rng=3, **params(executives=1, layers=2, span=4, peer_degree=2))
+    st = model.state
+    rows, w = st.with_peers(st.peer_w)
+    assert st.with_peers(st.peer_w)[1] is w  # kept while peer_w is the same matrix
+    np.testing.assert_array_equal(rows, np.flatnonzero(np.diff(st.peer_w.indptr)))
+    np.testing.assert_array_equal(w.toarray(), st.peer_w[rows].toarray())
+    st.kappa[rows[0]] = 0.0  # a manager without credibility: its peers stop listening to it
+    st.peer_w = peer_weights(model.org, st.kappa)
+    new_rows, new_w = st.with_peers(st.peer_w)
+    assert new_w is not w
+    np.testing.assert_array_equal(new_w.toarray(), st.peer_w[new_rows].toarray())
+    assert st.peer_w[:, rows[0]].nnz == 0
