@@ -36,7 +36,8 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     buf = np.multiply(xi, np.sqrt(1 - rho))
     msg += buf
     msg *= by_row(sigma, msg.shape[1])
-    msg += np.take(st.b, senders, axis=0, out=buf)
+    # mode="clip" (senders are rows: it never clips) writes straight into buf; "raise" goes through a copy
+    msg += np.take(st.b, senders, axis=0, out=buf, mode="clip")
     return msg, norm_plus_nonzero(msg)
 
 
