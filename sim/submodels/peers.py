@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..org import MANAGER
 from ..state import norm_plus, put_rows, take_rows
 
 
