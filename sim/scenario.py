@@ -272,20 +272,27 @@ def bundled() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
 
 
-def find(path_or_name: str | Path) -> Path:
-    """A scenario file by path, or a bundled scenario by name (``baseline``)."""
+def find_file(path_or_name: str | Path, names: dict[str, Path], what: str) -> Path:
+    """A file by path, or a bundled one by name (``baseline``); ``what`` names the kind for errors.
+    Raises ValueError with one line (callers turn it into their own error type)."""
     path = Path(path_or_name)
     if path.is_file():
         return path
-    names = bundled()
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")
     if path.parent == Path(".") and stem in names:
         return names[stem]
     if path.exists():
-        raise ScenarioError(f"{path}: not a file")
-    hint = suggest(stem, names)
-    raise ScenarioError(f"no scenario file or bundled scenario named {str(path_or_name)!r}{hint}; "
-                        f"bundled: {', '.join(names) or 'none'}")
+        raise ValueError(f"{path}: not a file")
+    raise ValueError(f"no {what} file or bundled {what} named {str(path_or_name)!r}{suggest(stem, names)}; "
+                     f"bundled: {', '.join(names) or 'none'}")
+
+
+def find(path_or_name: str | Path) -> Path:
+    """A scenario file by path, or a bundled scenario by name (``baseline``)."""
+    try:
+        return find_file(path_or_name, bundled(), "scenario")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def load_scenario(path_or_name: str | Path, overrides: dict | None = None) -> Scenario:

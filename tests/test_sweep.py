@@ -241,7 +241,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     assert done.returncode == 2 and "parameters.pivot_intervall: unknown parameter" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     monkeypatch.chdir(tmp_path)
-    for args, message in ((["sweep", "nothing.yaml"], "no sweep spec file or bundled sweep named 'nothing.yaml'"),
+    for args, message in ((["sweep", "nothing.yaml"], "no sweep spec file or bundled sweep spec named 'nothing.yaml'"),
                           (["sweep", "pivot_vs_clarity", "--scheduler", "tcp://127.0.0.1:1"],
                            "a scheduler address is for the dask executor"),
                           (["analyze", "."], "not a sweep's results folder"),

@@ -38,7 +38,7 @@ import yaml
 
 from ..model import OrgModel
 from ..params import BY_NAME, Params, suggest
-from ..scenario import Scenario, ScenarioError, find, load_scenario
+from ..scenario import Scenario, ScenarioError, find, find_file, load_scenario
 from ..metrics import summarise
 
 SWEEP_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps"
@@ -166,15 +166,10 @@ def outputs(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def find_spec(path_or_name: str | Path) -> Path:
     """A sweep spec by path, or a bundled one by name (``pivot_vs_clarity``)."""
-    path = Path(path_or_name)
-    if path.is_file():
-        return path
-    names = bundled_specs()
-    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
-    if path.parent == Path(".") and stem in names:
-        return names[stem]
-    raise SweepError(f"no sweep spec file or bundled sweep named {str(path_or_name)!r}{suggest(stem, names)}; "
-                     f"bundled: {', '.join(names) or 'none'}")
+    try:
+        return find_file(path_or_name, bundled_specs(), "sweep spec")
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def bundled_specs() -> dict[str, Path]:
