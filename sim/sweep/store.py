@@ -155,26 +155,24 @@ def read_manifest(directory: str | Path) -> dict:
         raise SweepError(f"{path}: cannot read: {exc}") from None
 
 
-def load_runs(directory: str | Path) -> pd.DataFrame:
-    """Every run written so far, one row per run, in run order."""
+def _load(directory: str | Path, kind: str, order: list[str]) -> pd.DataFrame:
     directory = Path(directory)
     read_manifest(directory)
-    shards = _shards(directory, RUNS)
+    shards = _shards(directory, kind)
     if not shards:
         return pd.DataFrame()
     table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
-    return table.sort_values("run", kind="stable").reset_index(drop=True)
+    return table.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def load_runs(directory: str | Path) -> pd.DataFrame:
+    """Every run written so far, one row per run, in run order."""
+    return _load(directory, RUNS, ["run"])
 
 
 def load_timeseries(directory: str | Path) -> pd.DataFrame:
     """The kept time series of every run written so far (``run``, ``week``, the columns)."""
-    directory = Path(directory)
-    read_manifest(directory)
-    shards = _shards(directory, SERIES)
-    if not shards:
-        return pd.DataFrame()
-    table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
-    return table.sort_values(["run", "week"], kind="stable").reset_index(drop=True)
+    return _load(directory, SERIES, ["run", "week"])
 
 
 __all__ = ["Store", "load_runs", "load_timeseries", "read_manifest"]
