@@ -55,13 +55,20 @@ def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
     ``out=v`` works in place (no temporaries of v's size).
     """
-    return _norm_plus(v, out)[0]
+    return unit(np.maximum(v, 0.0, out=out))
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    """``norm+`` of a v with no negative entries (a mix of beliefs with weights in [0, 1]), in
+    place: the clip would change nothing, so it is skipped."""
+    _scale_rows(v)
+    return v
 
 
 def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
     """``norm+`` of v in place; returns which rows are not zero (``v.any(axis=1)`` afterwards), from
     the lengths norm+ computes anyway. Rows so tiny their squares vanish are checked one by one."""
-    v, length = _norm_plus(v, v)
+    length = _scale_rows(np.maximum(v, 0.0, out=v))
     out = length > 0
     if not out.all():
         tiny = np.flatnonzero(~out)
@@ -69,11 +76,11 @@ def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _norm_plus(v, out) -> tuple[np.ndarray, np.ndarray]:
-    v = np.maximum(v, 0.0, out=out)
+def _scale_rows(v: np.ndarray) -> np.ndarray:
+    """Divide each row of v by its length, in place (zero rows stay zero); returns the lengths."""
     n = np.sqrt(squared_norms(v))
-    length = np.where(n > 0, n, 1.0)
-    return np.divide(v, by_row(length, v.shape[1]) if v.ndim == 2 else length[..., None], out=out), n
+    np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=v)
+    return n
 
 
 def squared_norms(v: np.ndarray) -> np.ndarray:
@@ -90,27 +97,39 @@ def squared_norms(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def by_row(per_row: np.ndarray, k: int) -> np.ndarray:
-    """(n,) -> (n, k): each row's number once per column. Arithmetic against it runs in one long
-    pass; broadcasting an (n, 1) column instead runs numpy's inner loop once per short row,
-    several times slower on (n, 4) arrays. The results are the same."""
-    return np.repeat(per_row, k).reshape(-1, k)
+def per_person(a: np.ndarray) -> np.ndarray:
+    """An (n, k) array of the state, stored column-major (one goal's column after another).
+
+    Most of the step scales each person's row by a number of their own (a weight, a length):
+    column-major, numpy runs such a product as k long passes down the columns; row-major, its inner
+    loop would run once per short row, several times slower on (n, 4). Rows are gathered and
+    written with ``take_rows`` and ``put_rows``, which work a column at a time.
+    """
+    return np.asfortranarray(a)
+
+
+def column_major(a: np.ndarray) -> bool:
+    return a.ndim == 2 and a.strides[0] == a.itemsize and a.shape[1] > 1
 
 
 def take_rows(a: np.ndarray, rows) -> np.ndarray:
-    """``a[rows]``: a view where ``rows`` is a slice; rows of an (n, k) array gathered with
-    ``np.take`` (ten times faster than fancy indexing there). Not to be written to: it may be a view."""
-    return a[rows] if isinstance(rows, slice) or a.ndim == 1 else np.take(a, rows, axis=0)
+    """``a[rows]``: a view where ``rows`` is a slice; rows of a column-major (n, k) array gathered a
+    column at a time (several times faster than fancy indexing). Not to be written to: it may be a view."""
+    if isinstance(rows, slice) or a.ndim == 1:
+        return a[rows]
+    if column_major(a) and a.flags.f_contiguous:
+        return np.take(a.T, rows, axis=1).T
+    return np.take(a, rows, axis=0)
 
 
 def put_rows(a: np.ndarray, rows, values: np.ndarray) -> None:
-    """``a[rows] = values``; rows of a C-contiguous (n, k) array are written as single k-float
-    records (fancy assignment of 2-D rows is several times slower)."""
-    if isinstance(rows, slice) or a.ndim == 1 or not a.flags.c_contiguous:
+    """``a[rows] = values``, a column at a time for a column-major (n, k) array (fancy assignment
+    of 2-D rows is several times slower)."""
+    if isinstance(rows, slice) or not column_major(a):
         a[rows] = values
         return
-    record = np.dtype((np.void, a.itemsize * a.shape[1]))
-    np.put(a.view(record)[:, 0], rows, np.ascontiguousarray(values, dtype=a.dtype).view(record)[:, 0])
+    for column, v in zip(a.T, np.asarray(values).T):
+        column[rows] = v
 
 
 def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:
@@ -130,7 +149,7 @@ class State:
     s0: np.ndarray  # (K,) the status quo
     kpi_bias: np.ndarray  # (departments, K) each department's KPI axis
     kpi_pull: np.ndarray  # (departments,) strength of the KPI pull, cut by reviews
-    # per person
+    # per person ((n, K) arrays are column-major: see ``per_person``)
     b: np.ndarray  # (n, K) belief: what they think the priorities are
     h: np.ndarray  # (n, K) habit: their status-quo direction
     zeta: np.ndarray  # (n, K) their own interpretation frame
@@ -172,11 +191,13 @@ class State:
     _with_peers: tuple = field(default=(None, None, None), repr=False, compare=False)
 
     def with_peers(self, w) -> tuple[np.ndarray, object]:
-        """The rows of peer weights ``w`` that have peers, and ``w`` restricted to them. Kept
-        while ``w`` is the same matrix (``peer_w`` is replaced, never changed, when managers leave)."""
+        """The rows of peer weights ``w`` that have peers, and ``w`` restricted to them. The rows
+        are kept while ``w`` has the same ties (``peer_w`` is replaced, never changed, when managers
+        leave, and shares the organisation's ties unless a peer without credibility was dropped)."""
         kept, rows, w_rows = self._with_peers
         if kept is not w:
-            rows = np.flatnonzero(np.diff(w.indptr))
+            if kept is None or kept.indptr is not w.indptr:
+                rows = np.flatnonzero(np.diff(w.indptr))
             # w[rows] without scipy's row indexing: the rows left out are empty, so the stored
             # ties are all kept, in order, and only the row pointers change.
             w_rows = sp.csr_matrix((w.data, w.indices, np.append(w.indptr[rows], w.indptr[-1])),
@@ -186,15 +207,33 @@ class State:
 
 
 def peer_weights(org: Org, kappa: np.ndarray):
-    """Row-normalised credibility weights on the peer graph: w_ik = kappa_k / sum_N(i) kappa."""
+    """Row-normalised credibility weights on the peer graph: w_ik = kappa_k / sum_N(i) kappa.
+
+    A peer without credibility weighs 0. Usually the matrix shares the organisation's ties (so
+    ``State.with_peers`` keeps its rows); only where all of someone's peers lack credibility are
+    that person's ties dropped: they have no peers to listen to.
+    """
     peers = org.peers
     data = np.take(kappa, peers.indices).astype(np.float64, copy=False)
-    row_sum = np.bincount(org.peer_row, data, minlength=org.n)
-    data /= np.take(np.where(row_sum > 0, row_sum, 1.0), org.peer_row)
+    tie_sum = np.take(np.bincount(org.peer_row, data, minlength=org.n), org.peer_row)
+    if tie_sum.all():
+        data /= tie_sum
+        return sp.csr_matrix((data, peers.indices, peers.indptr), shape=peers.shape)
+    data /= np.where(tie_sum > 0, tie_sum, 1.0)
     w = sp.csr_matrix((data, peers.indices.copy(), peers.indptr.copy()), shape=peers.shape)
-    if not data.all():
-        w.eliminate_zeros()  # peers without credibility are not listened to: such rows have no peers
+    w.eliminate_zeros()
     return w
+
+
+def sparse_product(w, a: np.ndarray) -> np.ndarray:
+    """``w @ a`` for a sparse ``w`` and a column-major ``a``, a column at a time (scipy would first
+    copy all of ``a`` into row-major order)."""
+    if not column_major(a):
+        return w @ a
+    out = np.empty((w.shape[0], a.shape[1]), order="F")
+    for j, column in enumerate(a.T):
+        out[:, j] = w @ column
+    return out
 
 
 def exec_strategies(s, rng_z, leadership_alignment):
@@ -216,8 +255,8 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
         s = norm_plus(np.asarray(strategy, dtype=float)[None])[0]
         s0 = norm_plus((1 - mix) * s + mix * z)
 
-    h = norm_plus(s0 + BELIEF_SPREAD * rng.standard_normal((n, k)))
-    zeta = rng.standard_normal((n, k))
+    h = per_person(norm_plus(s0 + BELIEF_SPREAD * rng.standard_normal((n, k))))
+    zeta = per_person(rng.standard_normal((n, k)))
     kappa = around(rng, 0.5, p.credibility_spread, n)
     c = around(rng, p.capability, p.trait_spread, n)
     r = around(rng, p.role_clarity, p.trait_spread, n)
@@ -243,14 +282,14 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
                                                         START_COMMITMENT))
     lam = np.where(stance == DEFENDER, p.stubbornness, 0.0)
     u = np.full(n, START_UNDERSTANDING)
-    b = h.copy()
+    b = h.copy(order="F")
     execs = org.role == EXECUTIVE
     st = State(
         s=s, s0=s0, kpi_bias=kpi_bias, kpi_pull=np.ones(n_depts),
         b=b, h=h, zeta=zeta, u=u, m=m, m0=m.copy(), f=np.zeros(n),
         tau=np.clip(p.leadership_consistency + trust_offset, 0, 1), conf=np.full(n, START_CONFIDENCE),
         kappa=kappa, c=c, r=r, lam=lam, stance=stance, tenure=tenure,
-        trust_offset=trust_offset, load=np.zeros(n), o=np.zeros(n), x=h.copy(),
+        trust_offset=trust_offset, load=np.zeros(n), o=np.zeros(n), x=h.copy(order="F"),
         informed=execs.copy(), heard=np.zeros(n, dtype=bool),
         initiatives_now=p.initiatives, rationale_now=p.rationale,
     )

@@ -1,4 +1,5 @@
-"""What the performance work must not change: lazily made agents, cached index sets, in-place norm+."""
+"""What the performance work must not change: lazily made agents, cached index sets, in-place norm+,
+column-major state arrays."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from conftest import params
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, build_org
-from sim.state import by_row, norm_plus, norm_plus_nonzero, peer_weights, put_rows, squared_norms, take_rows
+from sim.state import (norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
+                       squared_norms, take_rows, unit)
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -54,6 +56,10 @@ def test_norm_plus_in_place_and_row_helpers():
     w = v.copy()
     assert list(norm_plus_nonzero(w)) == list(expected.any(axis=1)) == [True, False, True]
     np.testing.assert_array_equal(w, expected)
+    # Without negatives, unit is norm+ (in place), whatever the layout.
+    w = per_person(np.abs(v))
+    assert unit(w) is w and w.flags.f_contiguous
+    np.testing.assert_array_equal(w, norm_plus(np.abs(v)))
 
 
 def test_index_arrays_give_the_results_of_slices():
@@ -77,25 +83,35 @@ def test_index_arrays_give_the_results_of_slices():
 
 
 def test_row_helpers_and_the_kept_peer_rows():
-    a = np.arange(24.0).reshape(6, 4)
     rows = np.array([4, 1])
-    np.testing.assert_array_equal(take_rows(a, rows), a[rows])
-    assert np.shares_memory(take_rows(a, slice(1, 3)), a)  # a slice: a view
-    expected = a.copy()
-    expected[rows] = [[-1, -2, -3, -4], [-5, -6, -7, -8]]
-    put_rows(a, rows, expected[rows])
-    np.testing.assert_array_equal(a, expected)
-    np.testing.assert_array_equal(by_row(np.array([2.0, 3.0]), 3), [[2, 2, 2], [3, 3, 3]])
+    for a in (np.arange(24.0).reshape(6, 4), per_person(np.arange(24.0).reshape(6, 4))):
+        np.testing.assert_array_equal(take_rows(a, rows), a[rows])
+        assert np.shares_memory(take_rows(a, slice(1, 3)), a)  # a slice: a view
+        expected = a.copy()
+        expected[rows] = [[-1, -2, -3, -4], [-5, -6, -7, -8]]
+        put_rows(a, rows, expected[rows])
+        np.testing.assert_array_equal(a, expected)
 
     model = OrgModel(rng=3, **params(executives=1, layers=2, span=4, peer_degree=2))
     st = model.state
+    assert st.b.flags.f_contiguous and st.h.flags.f_contiguous and st.zeta.flags.f_contiguous
+    np.testing.assert_array_equal(sparse_product(st.peer_w, st.b), st.peer_w @ np.ascontiguousarray(st.b))
     rows, w = st.with_peers(st.peer_w)
     assert st.with_peers(st.peer_w)[1] is w  # kept while peer_w is the same matrix
     np.testing.assert_array_equal(rows, np.flatnonzero(np.diff(st.peer_w.indptr)))
     np.testing.assert_array_equal(w.toarray(), st.peer_w[rows].toarray())
-    st.kappa[rows[0]] = 0.0  # a manager without credibility: its peers stop listening to it
+    # A manager without credibility: its peers stop listening to it; they keep their other peers.
+    quiet = rows[0]
+    st.kappa[quiet] = 0.0
     st.peer_w = peer_weights(model.org, st.kappa)
+    assert not st.peer_w[:, quiet].toarray().any()
     new_rows, new_w = st.with_peers(st.peer_w)
     assert new_w is not w
+    np.testing.assert_array_equal(new_rows, rows)
     np.testing.assert_array_equal(new_w.toarray(), st.peer_w[new_rows].toarray())
-    assert st.peer_w[:, rows[0]].nnz == 0
+    # When all of someone's peers lack credibility, they have no peers to listen to.
+    st.kappa[model.org.peers[quiet].indices] = 0.0
+    st.peer_w = peer_weights(model.org, st.kappa)
+    new_rows, new_w = st.with_peers(st.peer_w)
+    assert quiet not in new_rows and st.peer_w[quiet].nnz == 0
+    np.testing.assert_array_equal(new_w.toarray(), st.peer_w[new_rows].toarray())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import by_row, norm_plus, norm_plus_nonzero
+from ..state import norm_plus_nonzero, unit
 
 
 def draw(org, st, p, rng) -> dict:
@@ -32,12 +32,13 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     and which of them say anything (noise can clip every priority away)."""
     sigma = sender_noise(org, st, p, senders)
     rho = p.translation_persistence
-    msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))
-    buf = np.multiply(xi, np.sqrt(1 - rho))
+    msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))  # column-major, as zeta
+    buf = np.multiply(xi, np.sqrt(1 - rho), out=np.empty_like(msg))
     msg += buf
-    msg *= by_row(sigma, msg.shape[1])
-    # mode="clip" (senders are rows: it never clips) writes straight into buf; "raise" goes through a copy
-    msg += np.take(st.b, senders, axis=0, out=buf, mode="clip")
+    msg *= sigma[:, None]
+    # The senders' beliefs, a column at a time, straight into buf (mode="clip": senders are rows, it
+    # never clips; "raise" goes through a copy).
+    msg += np.take(st.b.T, senders, axis=1, out=buf.T, mode="clip").T
     return msg, norm_plus_nonzero(msg)
 
 
@@ -48,10 +49,10 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why,
     st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
     w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
     b = st.b[receivers]  # a view: levels are contiguous rows
-    b *= by_row(1 - w, b.shape[1])
-    msg *= by_row(w, msg.shape[1])
+    b *= (1 - w)[:, None]
+    msg *= w[:, None]
     b += msg
-    norm_plus(b, out=b)
+    unit(b)
     m = st.m[receivers]
     st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
     st.conf[receivers] += delivered * p.conf_message * (1 - st.conf[receivers])

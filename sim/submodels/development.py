@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import norm_plus, put_rows, take_rows
+from ..state import put_rows, take_rows, unit
 
 
 def boss_quality(st) -> np.ndarray:
@@ -42,9 +42,9 @@ def apply_reviews(org, st, p, dr) -> None:
         return
     st.kpi_pull *= 1 - p.review_strength
     rs = p.review_strength
-    pull = np.take(st.b, org.staff_boss, axis=0)  # the bosses' beliefs before anyone moves
+    pull = take_rows(st.b, org.staff_boss)  # the bosses' beliefs before anyone moves
     pull *= rs
     b = st.b[org.staff]  # a view: updated in place
     b *= 1 - rs
     b += pull
-    norm_plus(b, out=b)
+    unit(b)

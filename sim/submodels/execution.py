@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import by_row, norm_plus, put_rows, take_rows
+from ..state import per_person, put_rows, take_rows, unit
 from .leadership import launch_initiative
 
 
@@ -19,12 +19,12 @@ def engagement(st, rows) -> np.ndarray:
 
 def apply(org, st, p, dr) -> None:
     emp = org.employees
-    m = by_row(take_rows(st.m, emp), st.b.shape[1])
-    kpi = (kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias  # per department
+    m = take_rows(st.m, emp)[:, None]
+    kpi = per_person((kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias)  # per department
     x = np.multiply(take_rows(st.b, emp), m)
     x += np.multiply(take_rows(st.h, emp), 1 - m)
-    x += np.take(kpi, org.employee_dept, axis=0)
-    put_rows(st.x, emp, norm_plus(x, out=x))
+    x += take_rows(kpi, org.employee_dept)
+    put_rows(st.x, emp, unit(x))
     if not len(x):
         return
     on_target = np.maximum(0.0, x @ st.s - p.theta) / (1 - p.theta)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import (by_row, exec_strategies, norm_plus, norm_plus_nonzero, random_direction,
-                     set_executives)
+from ..state import (exec_strategies, norm_plus, norm_plus_nonzero, random_direction,
+                     set_executives, unit)
 
 
 def draw_pivots(org, st, p, rng) -> dict:
@@ -69,15 +69,15 @@ def apply_broadcast(org, st, p, dr) -> None:
     st.next_broadcast = st.week + p.broadcast_interval
     people = org.staff
     u, f = st.u[people], st.f[people]
-    msg = np.multiply(st.zeta[people], by_row(p.c_b * p.translation_noise * (1 - u), st.zeta.shape[1]))
+    msg = np.multiply(st.zeta[people], (p.c_b * p.translation_noise * (1 - u))[:, None])
     msg += st.s
     carries = norm_plus_nonzero(msg)  # a reading clipped to nothing says nothing
-    w = by_row(p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat * carries, st.b.shape[1])
+    w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**st.n_repeat * carries)[:, None]
     b = st.b[people]  # a view: updated in place
     b *= 1 - w
     msg *= w
     b += msg
-    norm_plus(b, out=b)
+    unit(b)
     st.conf[people] += p.conf_broadcast * (1 - st.conf[people])
     if st.n_repeat > 0:
         st.f[people] = np.minimum(f + p.a_repeat, 1.0)

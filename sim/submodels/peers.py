@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..state import norm_plus, put_rows, take_rows
+from ..state import norm_plus, put_rows, sparse_product, take_rows, unit
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -18,7 +18,7 @@ def habit_and_stubbornness(org, st, p) -> None:
     b = st.b[org.staff]  # a view: updated in place
     b *= 1 - p.phi_h
     b += np.multiply(st.h[org.staff], p.phi_h)
-    norm_plus(b, out=b)
+    unit(b)
     stubborn = np.flatnonzero(st.lam > 0)
     if len(stubborn):
         lam = st.lam[stubborn]
@@ -34,7 +34,7 @@ def degroot_step(org, st, p, w) -> None:
     if not len(rows):
         return
     b, m = take_rows(st.b, rows), st.m[rows]
-    wb = w @ st.b
+    wb = sparse_product(w, st.b)
     wb -= b
     wb *= p.beta
     wb += b
