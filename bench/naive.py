@@ -168,6 +168,14 @@ class Person(mesa.Agent):
         self.b = self._next_b
 
 
+    def set_direction(self, p, kpi_pull: float, kpi_bias: np.ndarray) -> None:
+        """The direction of one's work: belief, habit and the department's KPIs (everyone below
+        the executives; the initiative counts the employees' work)."""
+        kpi_weight = (1 - p.kpi_alignment) * p.lambda_kpi * (1 + p.k_silo * (1 - p.cross_silo_ties))
+        kpi = kpi_weight * kpi_pull * kpi_bias
+        self.x = norm_plus(self.m * self.b + (1 - self.m) * self.h + kpi)
+
+
 class Executive(Person):
     """Sets the strategy for a division and pivots it."""
 
@@ -246,11 +254,8 @@ class Employee(Person):
         target += p.g_boss * (self.boss.quality_as_boss() - mean_boss_quality) + self.trust_offset
         self.tau = clip01(self.tau + p.delta_tau * (target - self.tau))
 
-    def work(self, p, s, kpi_pull: float, kpi_bias: np.ndarray) -> float:
-        """Set the direction of work; return this week's contribution to the initiative."""
-        kpi_weight = (1 - p.kpi_alignment) * p.lambda_kpi * (1 + p.k_silo * (1 - p.cross_silo_ties))
-        kpi = kpi_weight * kpi_pull * kpi_bias
-        self.x = norm_plus(self.m * self.b + (1 - self.m) * self.h + kpi)
+    def work(self, p, s) -> float:
+        """This week's contribution to the initiative (``x`` is set by ``set_direction``)."""
         on_target = max(0.0, float(self.x @ s) - p.theta) / (1 - p.theta)
         engagement = (1 - self.f) * (0.5 + 0.5 * self.tau)
         return engagement * on_target
@@ -473,10 +478,11 @@ class NaiveOrgModel(mesa.Model):
     # initiatives and execution
     def _execution(self, dr) -> None:
         p = self.p
+        for person in self.staff:
+            person.set_direction(p, self.kpi_pull[person.department], self.kpi_bias[person.department])
         if not self.employees:
             return
-        total = sum(e.work(p, self.s, self.kpi_pull[e.department], self.kpi_bias[e.department])
-                    for e in self.employees)
+        total = sum(e.work(p, self.s) for e in self.employees)
         self.progress += total / len(self.employees) / (1 + p.a_split * (self.initiatives_now - 1))
         if self.progress >= p.initiative_effort:
             self.succeeded += 1

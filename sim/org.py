@@ -83,6 +83,14 @@ class Org:
         return self.dept[self.employees]
 
     @cached_property
+    def staff_dept(self) -> np.ndarray:
+        return self.dept[self.staff]
+
+    @cached_property
+    def n_employees(self) -> int:
+        return len(self.employee_rows)
+
+    @cached_property
     def team_leaders(self) -> np.ndarray:
         """Rows of those who lead employees."""
         return np.flatnonzero(np.bincount(self.employee_boss))

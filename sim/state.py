@@ -168,7 +168,7 @@ class State:
     trust_offset: np.ndarray  # personal offset of employees' trust
     load: np.ndarray  # workload (capacity 1)
     o: np.ndarray  # overload
-    x: np.ndarray  # (n, K) direction of work (employees)
+    x: np.ndarray  # (n, K) direction of work (everyone below the executives; employees' counts)
     informed: np.ndarray  # reached by this week's cascade along an unbroken chain
     heard: np.ndarray  # feedback heard upward this week
     peer_w: object = None  # (n, n) CSR: credibility-weighted, row-normalised peer weights

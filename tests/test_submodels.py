@@ -687,6 +687,22 @@ def test_execution_work_direction_and_progress():
     assert gain > 0 and st.succeeded == 0 and st.launched == 1
 
 
+def test_execution_managers_work_too_but_only_employees_count():
+    """Everyone below the executives works along x; the initiative counts the employees' work."""
+    org, st, p = execution_case()
+    _, plain, _ = execution_case()  # the same employees, the managers as they start
+    st.m[1], st.b[1], st.h[1] = 0.25, [0.0, 1.0], [1.0, 0.0]  # manager 1 heads department 0
+    st.m[2], st.b[2], st.h[2] = 1.0, [1.0, 0.0], [0.0, 1.0]  # manager 2 heads department 1
+    exec_x = st.x[0].copy()
+    execution.apply(org, st, p, {})
+    execution.apply(org, plain, p, {})
+    kpi = 0.5 * 0.4 * (1 + 1.0 * 0.5)
+    close(st.x[1], normp([0.75 + kpi, 0.25]))
+    close(st.x[2], normp([1.0, kpi * 0.5]))
+    np.testing.assert_array_equal(st.x[0], exec_x)  # executives do not
+    assert st.progress == plain.progress > 0.1  # the managers' work changed nothing
+
+
 def test_execution_only_work_above_the_floor_counts():
     org, st, p = execution_case(theta=0.99)
     execution.apply(org, st, p, {})

@@ -6,6 +6,8 @@ delivered with probability ``min(1, 1/load_i)``; with probability ``rationale`` 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..state import norm_plus_nonzero, unit
@@ -20,11 +22,14 @@ def draw(org, st, p, rng) -> dict:
 
 
 def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
-    """Translation noise sigma_i: executives by strategy clarity; managers by capability,
-    understanding and overload (a rushed translation is a noisier one)."""
-    if org.depth[senders[0]] == 0:
+    """Translation noise sigma_i of each message's sender: executives by strategy clarity; managers
+    by capability, understanding and overload (a rushed translation is a noisier one)."""
+    d = int(org.depth[senders[0]])  # the senders are the level above the receivers
+    if d == 0:
         return np.full(len(senders), p.translation_noise * (1 - p.strategy_clarity))
-    return p.translation_noise * (1 - st.c[senders] * st.u[senders]) * (1 + p.k_rush * st.o[senders])
+    level = org.level(d)  # once per sender, then handed to each of its reports
+    sigma = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
+    return np.take(sigma, senders - level.start)
 
 
 def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +38,9 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     sigma = sender_noise(org, st, p, senders)
     rho = p.translation_persistence
     msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))  # column-major, as zeta
-    buf = np.multiply(xi, np.sqrt(1 - rho), out=np.empty_like(msg))
+    buf = np.empty_like(msg)
+    buf[...] = xi  # into column-major order: a copy is faster than arithmetic across layouts
+    buf *= np.sqrt(1 - rho)
     msg += buf
     msg *= sigma[:, None]
     # The senders' beliefs, a column at a time, straight into buf (mode="clip": senders are rows, it
@@ -42,12 +49,27 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     return msg, norm_plus_nonzero(msg)
 
 
-def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why, credibility) -> None:
+class Fixed(NamedTuple):
+    """What stays fixed while the cascade runs, per person below the executives: computed for all
+    of them at once (a level at a time, the calls would cost more than the arithmetic in a deep,
+    narrow chart)."""
+
+    delivered: np.ndarray  # the message gets through the sender's load
+    learn: np.ndarray  # delivered * gamma_u
+    why: np.ndarray  # it carries the why (0 or 1), plus dialogue
+    weight: np.ndarray  # eta * trust * (1 - fatigue) * the sender's authority and credibility
+    conf: np.ndarray  # delivered * conf_message
+
+    def rows(self, here: slice) -> Fixed:
+        return Fixed(*(a[here] for a in self))
+
+
+def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -> None:
     """The receivers' update from one level of messages (in place; ``msg`` is used up)."""
     u = st.u[receivers]
     gap = np.maximum(0.0, st.u[senders] - u)  # nobody passes on more than they have
-    st.u[receivers] = np.minimum(u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
-    w = (delivered & carries) * p.eta * st.tau[receivers] * (1 - st.f[receivers]) * credibility
+    st.u[receivers] = np.minimum(u + fixed.learn * gap * fixed.why, 1.0)
+    w = (fixed.delivered & carries) * fixed.weight
     b = st.b[receivers]  # a view: levels are contiguous rows
     b *= (1 - w)[:, None]
     msg *= w[:, None]
@@ -55,8 +77,8 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, delivered, why,
     unit(b)
     m = st.m[receivers]
     st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
-    st.conf[receivers] += delivered * p.conf_message * (1 - st.conf[receivers])
-    st.informed[receivers] = delivered & st.informed[senders]
+    st.conf[receivers] += fixed.conf * (1 - st.conf[receivers])
+    st.informed[receivers] = fixed.delivered & st.informed[senders]
 
 
 def apply(org, st, p, dr) -> None:
@@ -64,15 +86,16 @@ def apply(org, st, p, dr) -> None:
     if p.communication == "broadcast":
         st.informed[staff] = False
         return
-    # What stays fixed while the cascade runs, for everyone below the executives at once (a level
-    # at a time, the calls would cost more than the arithmetic in a deep, narrow chart).
     bosses = org.staff_boss
     delivered = dr["deliver_u"][staff] * st.load[bosses] < 1.0
-    why = dr["why_u"][staff] < st.rationale_now
     credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[bosses]
+    fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
+                  why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
+                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility,
+                  conf=delivered * p.conf_message)
     for d in range(1, org.levels):
         receivers = org.level(d)
         here = slice(receivers.start - staff.start, receivers.stop - staff.start)  # rows among the staff
         senders = org.level_bosses[d]
         msg, carries = message(org, st, p, senders, receivers, dr["xi"][receivers])
-        receive(org, st, p, senders, receivers, msg, carries, delivered[here], why[here], credibility[here])
+        receive(org, st, p, senders, receivers, msg, carries, fixed.rows(here))

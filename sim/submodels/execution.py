@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import per_person, put_rows, take_rows, unit
+from ..state import per_person, take_rows, unit
 from .leadership import launch_initiative
 
 
@@ -18,16 +18,19 @@ def engagement(st, rows) -> np.ndarray:
 
 
 def apply(org, st, p, dr) -> None:
-    emp = org.employees
-    m = take_rows(st.m, emp)[:, None]
+    # Everyone below the executives works along x: a contiguous block of rows, so nothing is
+    # gathered; the initiative and the outputs count the employees' work.
+    staff, emp = org.staff, org.employees
+    m = st.m[staff][:, None]
     kpi = per_person((kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias)  # per department
-    x = np.multiply(take_rows(st.b, emp), m)
-    x += np.multiply(take_rows(st.h, emp), 1 - m)
-    x += take_rows(kpi, org.employee_dept)
-    put_rows(st.x, emp, unit(x))
-    if not len(x):
+    x = st.x[staff]  # a view: written in place
+    np.multiply(st.b[staff], m, out=x)
+    x += np.multiply(st.h[staff], 1 - m)
+    x += take_rows(kpi, org.staff_dept)
+    unit(x)
+    if not org.n_employees:
         return
-    on_target = np.maximum(0.0, x @ st.s - p.theta) / (1 - p.theta)
+    on_target = np.maximum(0.0, take_rows(st.x @ st.s, emp) - p.theta) / (1 - p.theta)
     gain = np.mean(engagement(st, emp) * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain
     if st.progress >= p.initiative_effort:
