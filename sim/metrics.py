@@ -93,10 +93,9 @@ def measure(org: Org, st: State, p) -> dict:
 def _team_spread(org: Org, cos_emp, e) -> tuple[float, float]:
     """Spread of alignment across teams (distortion, S6) and the between-team share of the
     variance in engagement (managers explain most of it, E5)."""
-    bosses, teams = org.employee_boss, org.team_leaders
-    size = org.team_size
-    mean_cos = np.bincount(bosses, cos_emp)[teams] / size
-    mean_e = np.bincount(bosses, e)[teams] / size
+    size = org.teams.sizes
+    mean_cos = org.teams.sums(cos_emp) / size
+    mean_e = org.teams.sums(e) / size
     total = e.var()
     between = np.average((mean_e - e.mean()) ** 2, weights=size)
     return float(mean_cos.std()), float(min(between / total, 1.0)) if total > 0 else 0.0

@@ -17,6 +17,30 @@ EXECUTIVE, MANAGER, EMPLOYEE = 0, 1, 2
 ROLE_NAMES = ("executive", "manager", "employee")
 
 
+class Groups:
+    """Rows grouped by a key (each row's boss), for sums over each group.
+
+    ``keys``: the keys that have rows, ascending; ``sizes``: their rows. Rows sorted by key (a
+    regular tree, and a chart read by ``sim.orgchart``, whose rows are sorted by depth, department
+    and boss) are summed as runs with ``np.add.reduceat``, about three times faster than
+    ``np.bincount``, which serves any other order.
+    """
+
+    def __init__(self, key: np.ndarray):
+        self.key = key
+        self.keys, self.sizes = np.unique(key, return_counts=True)
+        in_runs = bool(np.all(key[1:] >= key[:-1]))
+        self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])) if in_runs else None
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """The sum of ``values`` (one per row) over each group, in the order of ``keys``."""
+        if not len(self.keys):
+            return np.zeros(0)
+        if self.starts is None:
+            return np.bincount(self.key, values)[self.keys]
+        return np.add.reduceat(values, self.starts)
+
+
 @dataclass(frozen=True)
 class Org:
     boss: np.ndarray  # (n,) row of the boss, -1 for executives
@@ -91,19 +115,29 @@ class Org:
         return len(self.employee_rows)
 
     @cached_property
+    def teams(self) -> Groups:
+        """The employees grouped by their boss (the team leader)."""
+        return Groups(self.employee_boss)
+
+    @cached_property
+    def reports(self) -> Groups:
+        """Everyone below the executives grouped by their boss."""
+        return Groups(self.staff_boss)
+
+    @property
     def team_leaders(self) -> np.ndarray:
         """Rows of those who lead employees."""
-        return np.flatnonzero(np.bincount(self.employee_boss))
+        return self.teams.keys
 
     @cached_property
     def peer_row(self) -> np.ndarray:
         """The row of each stored tie of ``peers`` (CSR order)."""
         return np.repeat(np.arange(self.n), np.diff(self.peers.indptr))
 
-    @cached_property
+    @property
     def team_size(self) -> np.ndarray:
         """Employees of each of the ``team_leaders``."""
-        return np.bincount(self.employee_boss)[self.team_leaders]
+        return self.teams.sizes
 
     @cached_property
     def leaders(self) -> slice | np.ndarray:

@@ -8,7 +8,7 @@ from conftest import params
 
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
-from sim.org import EMPLOYEE, MANAGER, build_org
+from sim.org import EMPLOYEE, MANAGER, Groups, build_org
 from sim.state import (norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
                        squared_norms, take_rows, unit)
 
@@ -41,7 +41,24 @@ def test_index_sets_match_the_roles_on_a_regular_and_an_irregular_chart():
         assert list(rows[org.leaders]) == list(np.flatnonzero(org.n_reports > 0))
         assert list(org.team_leaders) == sorted(set(org.boss[org.role == EMPLOYEE]))
         assert list(org.team_size) == [np.sum(org.boss[org.role == EMPLOYEE] == t) for t in org.team_leaders]
+        np.testing.assert_array_equal(org.reports.keys, np.flatnonzero(org.n_reports))
     assert isinstance(regular.employees, slice) and isinstance(irregular.employees, np.ndarray)
+
+
+def test_group_sums_in_runs_and_in_any_order():
+    """Rows sorted by key are summed as runs; any other order gives the same sums by bincount."""
+    key = np.array([2, 2, 5, 5, 5, 7])
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    runs = Groups(key)
+    assert runs.starts is not None
+    np.testing.assert_array_equal(runs.keys, [2, 5, 7])
+    np.testing.assert_array_equal(runs.sizes, [2, 3, 1])
+    np.testing.assert_array_equal(runs.sums(values), [3.0, 12.0, 6.0])
+    order = np.array([4, 0, 5, 2, 1, 3])
+    shuffled = Groups(key[order])
+    assert shuffled.starts is None
+    np.testing.assert_array_equal(shuffled.sums(values[order]), [3.0, 12.0, 6.0])
+    assert Groups(np.zeros(0, dtype=np.int64)).sums(np.zeros(0)).shape == (0,)
 
 
 def test_norm_plus_in_place_and_row_helpers():

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..state import norm_plus_nonzero, unit
+from ..state import norm_plus_nonzero, take_rows, unit
 
 
 def draw(org, st, p, rng) -> dict:
@@ -58,7 +58,6 @@ class Fixed(NamedTuple):
     learn: np.ndarray  # delivered * gamma_u
     why: np.ndarray  # it carries the why (0 or 1), plus dialogue
     weight: np.ndarray  # eta * trust * (1 - fatigue) * the sender's authority and credibility
-    conf: np.ndarray  # delivered * conf_message
 
     def rows(self, here: slice) -> Fixed:
         return Fixed(*(a[here] for a in self))
@@ -67,7 +66,7 @@ class Fixed(NamedTuple):
 def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -> None:
     """The receivers' update from one level of messages (in place; ``msg`` is used up)."""
     u = st.u[receivers]
-    gap = np.maximum(0.0, st.u[senders] - u)  # nobody passes on more than they have
+    gap = np.maximum(0.0, take_rows(st.u, senders) - u)  # nobody passes on more than they have
     st.u[receivers] = np.minimum(u + fixed.learn * gap * fixed.why, 1.0)
     w = (fixed.delivered & carries) * fixed.weight
     b = st.b[receivers]  # a view: levels are contiguous rows
@@ -76,9 +75,8 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     b += msg
     unit(b)
     m = st.m[receivers]
-    st.m[receivers] = np.clip(m + w * p.eta_m * (st.m[senders] - m), 0.0, 1.0)
-    st.conf[receivers] += fixed.conf * (1 - st.conf[receivers])
-    st.informed[receivers] = fixed.delivered & st.informed[senders]
+    st.m[receivers] = np.clip(m + w * p.eta_m * (take_rows(st.m, senders) - m), 0.0, 1.0)
+    st.informed[receivers] = fixed.delivered & take_rows(st.informed, senders)
 
 
 def apply(org, st, p, dr) -> None:
@@ -87,15 +85,17 @@ def apply(org, st, p, dr) -> None:
         st.informed[staff] = False
         return
     bosses = org.staff_boss
-    delivered = dr["deliver_u"][staff] * st.load[bosses] < 1.0
-    credibility = p.authority_weight + (1 - p.authority_weight) * st.kappa[bosses]
+    delivered = dr["deliver_u"][staff] * take_rows(st.load, bosses) < 1.0
+    credibility = p.authority_weight + (1 - p.authority_weight) * take_rows(st.kappa, bosses)
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
-                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility,
-                  conf=delivered * p.conf_message)
+                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility)
     for d in range(1, org.levels):
         receivers = org.level(d)
         here = slice(receivers.start - staff.start, receivers.stop - staff.start)  # rows among the staff
         senders = org.level_bosses[d]
         msg, carries = message(org, st, p, senders, receivers, dr["xi"][receivers])
         receive(org, st, p, senders, receivers, msg, carries, fixed.rows(here))
+    # A delivered message makes its receiver surer of the strategy (the cascade never reads
+    # confidence, so everyone's is raised once, after it).
+    st.conf[staff] += delivered * p.conf_message * (1 - st.conf[staff])

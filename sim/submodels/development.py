@@ -17,7 +17,7 @@ def apply_trust(org, st, p, dr) -> None:
     target = np.full(org.n, p.leadership_consistency)
     emp = org.employees
     q = boss_quality(st)
-    boss = p.g_boss * (q[org.employee_boss] - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
+    boss = p.g_boss * (take_rows(q, org.employee_boss) - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
     put_rows(target, emp, p.leadership_consistency + boss)
     staff = org.staff
     tau = st.tau[staff]

@@ -19,8 +19,9 @@ def draw(org, st, p, rng) -> dict:
 
 def team_understanding(org, st) -> np.ndarray:
     """Mean understanding of each person's direct reports (0 for those without)."""
-    total = np.bincount(org.staff_boss, st.u[org.staff], minlength=org.n)
-    return total / np.maximum(org.n_reports, 1)
+    out = np.zeros(org.n)
+    out[org.leaders] = org.reports.sums(st.u[org.staff]) / org.reports.sizes
+    return out
 
 
 def apply(org, st, p, dr) -> None:

@@ -33,7 +33,7 @@ def degroot_step(org, st, p, w) -> None:
     rows, w = st.with_peers(w)  # only the rows with peers: W b for the managers, not for everyone
     if not len(rows):
         return
-    b, m = take_rows(st.b, rows), st.m[rows]
+    b, m = take_rows(st.b, rows), take_rows(st.m, rows)
     wb = sparse_product(w, st.b)
     wb -= b
     wb *= p.beta
@@ -76,10 +76,11 @@ def apply_adoption(org, st, p, dr) -> None:
     share = np.zeros(org.n)
     share[with_peers] = w @ adopted.astype(np.float64)
     share = take_rows(share, rows)
-    chance = np.minimum((p.p_innov + p.q_imit * share) * st.tau[rows], 1.0)
-    m, adopted = st.m[rows], adopted[rows]
-    adopt = np.flatnonzero(~adopted & (dr["adopt_u"][rows] < chance))
-    relapse = np.flatnonzero(adopted & (st.f[rows] > p.f_relapse) & (dr["relapse_u"][rows] < p.p_relapse))
+    chance = np.minimum((p.p_innov + p.q_imit * share) * take_rows(st.tau, rows), 1.0)
+    m, adopted = take_rows(st.m, rows), take_rows(adopted, rows)
+    adopt = np.flatnonzero(~adopted & (take_rows(dr["adopt_u"], rows) < chance))
+    relapse = np.flatnonzero(adopted & (take_rows(st.f, rows) > p.f_relapse)
+                             & (take_rows(dr["relapse_u"], rows) < p.p_relapse))
     new_m = m.copy()
     new_m[adopt] = np.maximum(m[adopt], p.m_adopt)
     new_m[relapse] = np.minimum(m[relapse], 1 - p.m_adopt)

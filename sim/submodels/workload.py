@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
-                     START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights)
+                     START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights, take_rows)
 
 
 def compute_load(org, st, p) -> None:
     """load = base + span team_load + initiatives initiative_load + (1 - r) span escalation_load
     + dialogue and feedback costs, for everyone with reports; capacity is 1."""
     leaders = org.leaders
-    span = org.n_reports[leaders]
+    span = org.reports.sizes  # each leader's reports, in the order of the leaders' rows
     load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
-            + (1 - st.r[leaders]) * span * p.escalation_load
+            + (1 - take_rows(st.r, leaders)) * span * p.escalation_load
             + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
     st.load[leaders] = load
@@ -25,8 +25,9 @@ def compute_load(org, st, p) -> None:
 def apply_workload(org, st, p, dr) -> None:
     compute_load(org, st, p)
     # Managers absorb their team's anxiety.
-    team_f = np.bincount(org.staff_boss, st.f[org.staff], minlength=org.n) / np.maximum(org.n_reports, 1)
-    st.f = np.minimum(st.f + p.a_absorb * team_f, 1.0)
+    leaders = org.leaders  # the bosses of the staff: org.reports.keys, as a slice where it can be
+    team_f = org.reports.sums(st.f[org.staff]) / org.reports.sizes
+    st.f[leaders] = np.minimum(take_rows(st.f, leaders) + p.a_absorb * team_f, 1.0)
 
 
 def apply_fatigue(org, st, p, dr) -> None:
