@@ -206,7 +206,7 @@ def main() -> None:
         plot(res, args.plot)
     if not args.quick:
         run_script("sweep_throughput.py", [], "Sweep runs per minute, 1 and 2 workers")
-        run_script("irregular.py", ["--repeats", "2"], "Irregular chart against a regular tree (104 weeks)")
+        run_script("irregular.py", ["--repeats", "4"], "Irregular chart against a regular tree (104 weeks)")
 
 
 if __name__ == "__main__":
