@@ -1,5 +1,6 @@
-"""The same table from the serial executor, a process pool and a Dask cluster on 127.0.0.1; a sweep
-killed with SIGKILL mid-way and resumed equals an uninterrupted one. Tiny organisations (40 people)."""
+"""The same table from the serial executor, a process pool, a Dask cluster on 127.0.0.1 and the local
+Dask cluster the executor starts itself; a sweep killed with SIGKILL mid-way and resumed equals an
+uninterrupted one. Tiny organisations (40 people)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def test_serial_table_has_every_run_once(serial):
 
 def test_process_pool_gives_the_identical_table(serial, spec_file, tmp_path):
     table = sweep(spec_file, tmp_path, workers=2)
+    pd.testing.assert_frame_equal(table, serial[0], check_exact=True)
+    pd.testing.assert_frame_equal(load_timeseries(tmp_path / "exec"), serial[1], check_exact=True)
+
+
+def test_dask_local_cluster_gives_the_identical_table(serial, spec_file, tmp_path):
+    """``--executor dask`` without a scheduler: the executor starts (and stops) its own cluster."""
+    pytest.importorskip("distributed")
+    table = sweep(spec_file, tmp_path, executor="dask", workers=2)
     pd.testing.assert_frame_equal(table, serial[0], check_exact=True)
     pd.testing.assert_frame_equal(load_timeseries(tmp_path / "exec"), serial[1], check_exact=True)
 
