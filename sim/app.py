@@ -49,11 +49,12 @@ def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[i
         solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
     elif lever.widget == "int":
         solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
-                         on_value=on_value, thumb_label="always")
+                         on_value=on_value, thumb_label=True)
     else:
         solara.SliderFloat(lever.label, value=float(value), min=p.low, max=p.high, step=lever.step,
-                           on_value=on_value, thumb_label="always")
-    solara.Text(lever.help, style=HELP_STYLE)
+                           on_value=on_value, thumb_label=True)
+    # The value is written out here: a bubble shown all the time would cover the line above.
+    solara.Text(lever.help_at(value), style=HELP_STYLE)
 
 
 @solara.component

@@ -83,13 +83,14 @@ class Lever:
     def label(self) -> str:
         return self.name.replace("_", " ")
 
-    @property
-    def help(self) -> str:
+    def help_at(self, value) -> str:
+        """The line under the widget: a slider's current value and range, then what it means (a
+        choice shows its value itself, and the line lists the choices)."""
         p = self.param
         if p.choices:
             return f"{p.meaning} ({' / '.join(p.choices)})"
         unit = f" {p.unit}" if p.unit else ""
-        return f"{p.meaning} Range {p.low:g}-{p.high:g}{unit}."
+        return f"Now {self.widget_value(value):g} (range {p.low:g}-{p.high:g}{unit}). {p.meaning}"
 
     def widget_value(self, value):
         """The value a slider can show (a per-level span list shows its first entry)."""
