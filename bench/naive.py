@@ -167,7 +167,6 @@ class Person(mesa.Agent):
     def commit_review(self) -> None:
         self.b = self._next_b
 
-
     def set_direction(self, p, kpi_pull: float, kpi_bias: np.ndarray) -> None:
         """The direction of one's work: belief, habit and the department's KPIs (everyone below
         the executives; the initiative counts the employees' work)."""

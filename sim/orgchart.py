@@ -424,7 +424,7 @@ def describe(oc: OrgChart, top_departments: int = 12) -> str:
         lines.append(f"  {label:>7}  {k:>6,}  {'#' * int(round(40 * k / width))}")
     depths = ", ".join(f"{k:,} at level {d}" for d, k in s["employee_depths"].items())
     lines += ["", f"  employees (no reports) by level: {depths}", "",
-              f"  departments (people, largest first):"]
+              "  departments (people, largest first):"]
     shown = s["departments"][:top_departments]
     w = max(len(name) for name, _ in shown)
     lines += [f"  {name:<{w}}  {k:>6,}" for name, k in shown]

@@ -10,7 +10,8 @@ import solara
 from sim.app import Page
 from sim.params import BY_NAME
 from sim.viz.bench import _week, button, texts, walk
-from sim.viz.levers import EXPLAIN, LEVERS, lever
+from sim.viz.levers import EXPLAIN, LEVERS
+from sim.viz.levers import lever as lever_named
 from sim.viz.session import Session, presets
 
 SMALL = {"executives": 2, "layers": 2, "span": 4}  # set explicitly: defaults change in calibration
@@ -78,7 +79,7 @@ def test_live_lever_keeps_running_structural_lever_rebuilds(page):
     button(page, "Step").click()
     slider(page, "feedback").v_model = 0.5
     assert _week(page) == 1  # a live change: the model keeps its week
-    assert lever("feedback").help_at(0.5) in page_text(page)  # the written-out value follows
+    assert lever_named("feedback").help_at(0.5) in page_text(page)  # the written-out value follows
     slider(page, "layers").v_model = 3
     assert _week(page) == 0  # the organisation was rebuilt
 

@@ -1,4 +1,5 @@
-"""Employees' work and the initiative's progress (MODEL.md 4.8-4.9)."""
+"""The direction of everyone's work and the initiative's progress, from the employees' work (MODEL.md
+4.8-4.9)."""
 
 from __future__ import annotations
 
