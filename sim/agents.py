@@ -10,6 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .geometry import alignment
 from .state import STANCE_NAMES
 
 
@@ -37,8 +38,9 @@ class Person(mesa.Agent):
 
     @property
     def alignment(self) -> float:
-        """Cosine of their belief with the strategy in force."""
-        return float(self.model.state.b[self.row] @ self.model.state.s)
+        """Alignment of their belief with the strategy in force (``sim.geometry.alignment``, the
+        centred cosine): 0 = a random or vague mix, 1 = the strategy, below 0 = reversed."""
+        return float(alignment(self.model.state.b[self.row], self.model.state.s))
 
     @property
     def tenure(self) -> int:

@@ -7,30 +7,13 @@ layers, L+1 employees (for a client's chart, d is the depth in the tree).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
+from .geometry import CAN_STATE, CLEAR, alignment, focus, names_top
 from .org import Org
-from .state import State, random_direction, take_rows
+from .state import State, take_rows
 from .submodels.execution import engagement
-
-CAN_STATE = 0.98  # belief alignment at which a person "can state the strategy" (E1; see VALIDATION)
-CLEAR = 0.9  # belief alignment counted as "clear" in the clarity gap, and line of sight for work
-
-
-@lru_cache(maxsize=None)
-def chance_cosine(k: int) -> float:
-    """c0: mean cosine of two random non-negative priority mixes of k goals (about 0.72 for 4)."""
-    rng = np.random.default_rng(20240601)
-    a, b = random_direction(rng, 200_000, k), random_direction(rng, 200_000, k)
-    return float(np.mean(np.einsum("ik,ik->i", a, b)))
-
-
-def chance_corrected(cos, k: int):
-    c0 = chance_cosine(k)
-    return (cos - c0) / (1 - c0)
 
 
 def by_level(org: Org, values: np.ndarray) -> np.ndarray:
@@ -39,28 +22,32 @@ def by_level(org: Org, values: np.ndarray) -> np.ndarray:
 
 
 def measure(org: Org, st: State, p) -> dict:
+    """One week's outputs. Alignment is the centred cosine with the strategy (``sim.geometry``):
+    0 for a random or a vague priority mix, 1 for the strategy, below 0 for a reversed ranking."""
     k = len(st.s)
     # Slices where the rows are contiguous (views, no copies): measuring must stay cheap beside the step.
     people, managers, emp = org.staff, org.managers, org.employees
     has_managers = len(org.manager_rows) > 0
-    cos = st.b @ st.s
+    a = alignment(st.b, st.s)
     x = take_rows(st.x, emp)
-    act = x @ st.s
+    act = alignment(x, st.s)
     e = engagement(st, emp)
-    cos_people, m_people, f_people = cos[people], st.m[people], st.f[people]
-    cos_emp, o_managers = take_rows(cos, emp), take_rows(st.o, managers)
+    a_people, m_people, f_people = a[people], st.m[people], st.f[people]
+    a_emp, o_managers = take_rows(a, emp), take_rows(st.o, managers)
     row = {"week": st.week}
-    row["alignment"] = cos_people.mean()
-    row["alignment_cc"] = chance_corrected(row["alignment"], k)
-    row["alignment_managers"] = take_rows(cos, managers).mean() if has_managers else 0.0
-    row["alignment_employees"] = cos_emp.mean()
+    row["alignment"] = a_people.mean()
+    row["alignment_managers"] = take_rows(a, managers).mean() if has_managers else 0.0
+    row["alignment_employees"] = a_emp.mean()
     row["understanding_employees"] = take_rows(st.u, emp).mean()
     row["action_alignment"] = act.mean()
-    row["action_alignment_cc"] = chance_corrected(row["action_alignment"], k)
     row["line_of_sight"] = np.mean(act >= CLEAR)
+    row["focus"] = focus(st.b[people]).mean()
+    row["names_top"] = np.mean(names_top(st.b[people], st.s))
     row["understanding"] = st.u[people].mean()
     row["confidence"] = st.conf[people].mean()
-    row["clarity_gap"] = row["confidence"] - np.mean(cos_people >= CLEAR)
+    row["clarity_gap"] = row["confidence"] - np.mean(a_people >= CLEAR)
+    row["perceived_alignment"] = st.perceived
+    row["illusion_gap"] = st.perceived - row["alignment"]
     row["adoption"] = np.mean(take_rows(st.m, managers) >= 0.5) if has_managers else 0.0
     row["support"] = np.mean(m_people >= 0.5)
     row["commitment"] = m_people.mean()
@@ -71,7 +58,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["turnover"] = st.turnover
     row["trust"] = st.tau[people].mean()
     row["engagement"] = e.mean()
-    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, cos_emp, e)
+    row["team_alignment_sd"], row["engagement_between_share"] = _team_spread(org, a_emp, e)
     execution = e @ x / len(e)  # the mean of e x (the product summed by BLAS: e[:, None] * x is slow)
     for g in range(k):
         row[f"execution_{g}"] = execution[g]
@@ -82,7 +69,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["initiative_progress"] = st.progress
     row["concurrent_initiatives"] = st.initiatives_now
     row["pivots"] = st.pivots
-    for name, values in (("alignment", cos), ("can_state", (cos >= CAN_STATE).astype(float)),
+    for name, values in (("alignment", a), ("can_state", (a >= CAN_STATE).astype(float)),
                          ("understanding", st.u), ("confidence", st.conf), ("fatigue", st.f),
                          ("commitment", st.m)):
         for d, v in enumerate(by_level(org, values)):
@@ -101,22 +88,22 @@ def _team_spread(org: Org, cos_emp, e) -> tuple[float, float]:
     return float(mean_cos.std()), float(min(between / total, 1.0)) if total > 0 else 0.0
 
 
-SUMMARY_METRICS = ("alignment", "alignment_cc", "alignment_managers", "alignment_employees",
-                   "understanding_employees", "action_alignment", "action_alignment_cc",
-                   "line_of_sight", "understanding", "confidence", "clarity_gap", "adoption",
+SUMMARY_METRICS = ("alignment", "alignment_managers", "alignment_employees",
+                   "understanding_employees", "action_alignment", "line_of_sight", "focus",
+                   "names_top", "understanding", "confidence", "clarity_gap", "illusion_gap", "adoption",
                    "support", "fatigue", "overload", "burnout", "trust", "engagement",
                    "team_alignment_sd", "bsc_balance")
 
 
 def summarise(ts: pd.DataFrame) -> dict:
     """Per-run summary: final and time-averaged values, weeks to 50% and 80% alignment
-    (chance-corrected), failure rate, peak fatigue, turnover."""
+    (alignment, on its chance-0 scale), failure rate, peak fatigue, turnover."""
     out = {}
     for name in SUMMARY_METRICS:
         out[f"{name}_final"] = float(ts[name].iloc[-1])
         out[f"{name}_mean"] = float(ts[name].mean())
     for share in (50, 80):
-        reached = np.flatnonzero(ts["alignment_cc"].to_numpy() >= share / 100)
+        reached = np.flatnonzero(ts["alignment"].to_numpy() >= share / 100)
         out[f"weeks_to_{share}"] = float(ts["week"].iloc[reached[0]]) if len(reached) else np.nan
     last = ts.iloc[-1]
     ended = last["initiatives_failed"] + last["initiatives_succeeded"]

@@ -19,34 +19,36 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from .metrics import chance_corrected  # noqa: E402
-
 # The metrics a client sees first: (summary column, label, what it means, format).
 # fmt: "num" two decimals, "pct" a share shown in percent, "int" a count, "weeks".
 KEY_METRICS = (
-    ("alignment_cc_mean", "Strategy alignment (chance-corrected)",
+    ("alignment_mean", "Strategy alignment",
      "How closely what people believe the priorities are matches the strategy, averaged over the "
-     "run. 0 = no closer than a random priority mix, 1 = exactly the strategy.", "num"),
-    ("action_alignment_cc_mean", "Front-line work alignment (chance-corrected)",
+     "run. 0 = chance (a random or vague priority mix, everything equally important), "
+     "1 = exactly the strategy, below 0 = priorities reversed.", "num"),
+    ("action_alignment_mean", "Front-line work alignment",
      "The same for the direction of employees' actual work, after local KPIs and old habits pull "
      "on it.", "num"),
     ("line_of_sight_mean", "Line of sight",
-     "Share of employees whose work points clearly at the strategy (cosine at least 0.9).", "pct"),
+     "Share of employees whose work points clearly at the strategy (alignment at least 0.9).", "pct"),
     ("understanding_final", "Understanding of the why (end)",
      "How well people grasp why the strategy matters, at the end of the run (0 to 1).", "num"),
     ("clarity_gap_mean", "Clarity gap",
      "Confidence (how clear people believe the strategy is) minus the share whose belief is "
      "measurably clear. Large = the communication illusion.", "pct"),
+    ("illusion_gap_mean", "Illusion gap (executives)",
+     "What the executives believe the alignment is minus what it is (both on the alignment scale). "
+     "Large = leaders mistake communication for understanding.", "num"),
     ("adoption_final", "Managers who adopted the change (end)",
      "Share of middle managers committed to the change at the end of the run.", "pct"),
     ("weeks_to_50", "Weeks to alignment 0.5",
-     "Weeks until chance-corrected alignment first reached 0.5 (blank if never).", "weeks"),
+     "Weeks until alignment first reached 0.5 (blank if never).", "weeks"),
     ("failure_rate", "Initiative failure rate",
      "Failed initiatives as a share of those that ended (abandoned at a pivot or past the deadline). "
      "50-90% is often quoted for a typical organisation.", "pct"),
     ("fatigue_mean", "Change fatigue (mean)", "Average fatigue over the run (0 to 1).", "num"),
     ("overload_mean", "Manager overload (mean)", "Average load above capacity among managers.", "num"),
-    ("turnover", "People who left", "Burnt-out people who left (and were replaced) over the run.", "int"),
+    ("turnover", "People who left", "People who left (burnt out, or for ordinary reasons) and were replaced over the run.", "int"),
     ("trust_final", "Trust in leadership (end)", "Average trust in leadership at the end (0 to 1).", "num"),
     ("bsc_balance_mean", "Scorecard balance",
      "How closely the organisation's effort across the goals matches the strategy's mix "
@@ -54,8 +56,9 @@ KEY_METRICS = (
 )
 KEY = {m[0]: m for m in KEY_METRICS}
 # Which way is better for the client (+1 higher, -1 lower): colours the differences in reports.
-BETTER = {"alignment_cc_mean": 1, "action_alignment_cc_mean": 1, "line_of_sight_mean": 1,
-          "understanding_final": 1, "clarity_gap_mean": -1, "adoption_final": 1, "weeks_to_50": -1,
+BETTER = {"alignment_mean": 1, "action_alignment_mean": 1, "line_of_sight_mean": 1,
+          "understanding_final": 1, "clarity_gap_mean": -1, "illusion_gap_mean": -1,
+          "adoption_final": 1, "weeks_to_50": -1,
           "failure_rate": -1, "fatigue_mean": -1, "overload_mean": -1, "turnover": -1,
           "trust_final": 1, "bsc_balance_mean": 1}
 
@@ -135,37 +138,32 @@ def _finish(fig, ax_list, title, ylabel=None):
     return fig
 
 
-def _k(results) -> int:
-    return int(results.scenario.params.n_goals)
-
-
 # --------------------------------------------------------------------------- one scenario
 
 
 def run_figures(results) -> dict:
     """The figures of one run: alignment by level, confidence against measured alignment,
     adoption, fatigue and burnout, initiatives (each with 95% bands across replications)."""
-    ts, k = results.timeseries, _k(results)
-    cc = lambda v: chance_corrected(v, k)  # noqa: E731
+    ts = results.timeseries
     figs = {}
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     levels = _levels(ts, "alignment")
     for i, d in enumerate(levels):
         weeks, v = _matrix(ts, f"alignment_{d}")
-        _plot(ax, weeks, v, level_name(d, levels[-1]), COLORS[i % len(COLORS)], transform=cc)
+        _plot(ax, weeks, v, level_name(d, levels[-1]), COLORS[i % len(COLORS)])
     weeks, v = _matrix(ts, "action_alignment")
-    _plot(ax, weeks, v, "Employees' work (action alignment)", "black", "--", transform=cc)
+    _plot(ax, weeks, v, "Employees' work (action alignment)", "black", "--")
     ax.axhline(0, color="grey", lw=0.8)
     figs["alignment_by_level"] = _finish(
-        fig, [ax], "Alignment with the strategy by level (chance-corrected; 0 = a random mix)",
+        fig, [ax], "Alignment with the strategy by level (0 = chance or vague, 1 = the strategy)",
         "alignment")
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     weeks, conf = _matrix(ts, "confidence")
     _, gap = _matrix(ts, "clarity_gap")
     _plot(ax, weeks, conf, "Confidence: how clear people believe the strategy is", COLORS[3])
-    _plot(ax, weeks, conf - gap, "Measured: share whose belief is clear (cos ≥ 0.9)", COLORS[0])
+    _plot(ax, weeks, conf - gap, "Measured: share whose belief is clear (alignment ≥ 0.9)", COLORS[0])
     ax.fill_between(weeks, np.nanmean(conf - gap, axis=1), np.nanmean(conf, axis=1),
                     color=COLORS[3], alpha=0.07, lw=0, label="Clarity gap")
     ax.set_ylim(0, 1)
@@ -215,16 +213,14 @@ def compare_figures(comparison) -> dict:
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
     for label, res in items:
-        k = _k(res)
-        cc = lambda v, k=k: chance_corrected(v, k)  # noqa: E731
         weeks, v = _matrix(res.timeseries, "alignment")
-        _plot(a1, weeks, v, label, colors[label], transform=cc)
+        _plot(a1, weeks, v, label, colors[label])
         weeks, v = _matrix(res.timeseries, "action_alignment")
-        _plot(a2, weeks, v, label, colors[label], transform=cc)
+        _plot(a2, weeks, v, label, colors[label])
     a1.set_title("Belief alignment, everyone", fontsize=10)
     a2.set_title("Front-line work (action alignment)", fontsize=10)
-    a1.set_ylabel("alignment (chance-corrected)")
-    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (chance-corrected)")
+    a1.set_ylabel("alignment (0 = chance or vague)")
+    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (0 = chance or vague, 1 = the strategy)")
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for label, res in items:
@@ -325,13 +321,15 @@ work away from what they believe. Every number below is an average over independ
 of the same organisation, with a 95% interval: the range within which the true average lies with
 95% confidence, given the randomness of the simulation (not the uncertainty of the model itself).</p>
 <ul>
-<li><b>Alignment (chance-corrected)</b> compares each person's sense of the priorities with the
-strategy. Two random priority mixes already look fairly similar, so the raw similarity is rescaled:
-<b>0 means no better than a random mix, 1 means exactly the strategy</b>. Differences of a few
-hundredths are real differences.</li>
+<li><b>Alignment</b> compares each person's sense of the priorities with the strategy: how far the
+weights they give the goals rise and fall with the strategy's (a correlation across the goals).
+<b>0 means chance: a random mix, or a vague one where everything is equally important; 1 means
+exactly the strategy</b>; below 0, the priorities are reversed. Differences of a few hundredths are
+real differences.</li>
 <li><b>The clarity gap</b> is how clear people <i>believe</i> the strategy is minus the share whose
 belief is <i>measurably</i> clear. A large gap is the communication illusion: announcements make
-people feel informed without making them aligned.</li>
+people feel informed without making them aligned. The <b>illusion gap</b> is the same illusion at
+the top: the alignment the executives believe they have achieved minus the measured alignment.</li>
 <li><b>The failure rate</b> counts initiatives that were abandoned at a strategy pivot or ran past
 their deadline, as a share of those that ended. Published figures of 50-90% for typical
 organisations are loose; use the rate to compare alternatives, not as a forecast.</li>
@@ -391,15 +389,19 @@ def _narrative(table: pd.DataFrame, horizon: int) -> str:
         return table.loc[col, "mean"] if col in table.index else math.nan
 
     parts = []
-    a, w = get("alignment_cc_mean"), get("action_alignment_cc_mean")
+    a, w = get("alignment_mean"), get("action_alignment_mean")
     if not math.isnan(a):
         parts.append(f"Over {horizon} weeks, people's sense of the priorities scored {a:.2f} on the "
-                     f"chance-corrected alignment scale (0 = a random mix, 1 = the strategy)"
+                     f"alignment scale (0 = chance, a random or vague mix; 1 = the strategy)"
                      + (f", and the direction of front-line work {w:.2f}." if not math.isnan(w) else "."))
     g, u = get("clarity_gap_mean"), get("understanding_final")
     if not math.isnan(g):
         parts.append(f"Confidence ran {g * 100:.0f} points above measured clarity (the clarity gap)"
                      + (f"; understanding of the why ended at {u:.2f} on a 0-1 scale." if not math.isnan(u) else "."))
+    ig = get("illusion_gap_mean")
+    if not math.isnan(ig):
+        parts.append(f"The executives believed alignment was {abs(ig):.2f} {'higher' if ig >= 0 else 'lower'} "
+                     f"than it was, on average (the illusion gap).")
     f = get("failure_rate")
     if not math.isnan(f):
         parts.append(f"{f:.0%} of the initiatives that ended failed.")

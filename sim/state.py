@@ -187,6 +187,8 @@ class State:
     next_broadcast: float = 0.0
     next_review: float = 0.0
     turnover: int = 0
+    perceived: float = 1.0  # executives' perceived alignment: they start sure communication is understanding
+    delivered: float = 1.0  # share of this week's cascade messages delivered (what executives see without feedback)
     force_pivot: bool = False
     extra: dict = field(default_factory=dict)  # room for user submodels' own state
     _with_peers: tuple = field(default=(None, None, None), repr=False, compare=False)

@@ -5,6 +5,9 @@ translation noise (MODEL.md 4.2): the receiver's frame and a fresh draw. The mes
 with the sender's overload (delivery chance ``min(1, 1/load)``); if it arrives, the receiver
 updates their belief as in the cascade and passes their updated belief on. Nothing in the model
 changes; the draws come from a separate stream.
+
+Every alignment reported is ``sim.geometry.alignment`` (the centred cosine with the strategy):
+0 = a random or vague (equal weights) priority mix, 1 = the strategy, below 0 = a reversed ranking.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .geometry import alignment
 from .org import EMPLOYEE
 from .state import norm_plus
 from .submodels.cascade import sender_noise
@@ -39,31 +43,35 @@ def trace_message(model, employee: int | None, rng: np.random.Generator) -> pd.D
         noise = (np.sqrt(rho) * (1 - p.dialogue) * st.zeta[receiver]
                  + np.sqrt(1 - rho) * rng.standard_normal(len(st.s)))
         msg = norm_plus(belief + sigma * noise)
+        sent_from, arrived = _align(belief, st.s), _align(msg, st.s)
         load = float(st.load[sender])
         chance = min(1.0, 1.0 / load) if load > 0 else 1.0
         delivered = bool(rng.random() < chance)
         why = bool(rng.random() < st.rationale_now)
-        before = float(st.b[receiver] @ st.s)
-        w = p.eta * st.tau[receiver] * (1 - st.f[receiver]) * (
-            p.authority_weight + (1 - p.authority_weight) * st.kappa[sender])
+        before = _align(st.b[receiver], st.s)
+        w = (p.eta * st.tau[receiver] * (1 - st.f[receiver])
+             * (p.authority_weight + (1 - p.authority_weight) * st.kappa[sender])
+             * (1 - p.m_listen + p.m_listen * st.m[receiver]))
         after_belief = norm_plus((1 - w) * st.b[receiver] + w * msg) if delivered else st.b[receiver]
         hop = {
             "hop": len(hops) + 1,
             "sender": sender,
             "receiver": receiver,
             "level": int(org.depth[receiver]),
-            "sender_alignment": float(belief @ st.s),
-            "message_alignment": float(msg @ st.s),
+            "sender_alignment": sent_from,
+            "message_alignment": arrived,
             "noise": sigma,
             "delivery_chance": chance,
             "delivered": delivered,
             "carries_why": why and delivered,
+            "weight": float(w) if delivered else 0.0,
             "receiver_alignment_before": before,
-            "receiver_alignment_after": float(after_belief @ st.s),
+            "receiver_alignment_after": _align(after_belief, st.s),
             "what_happened": _explain(org, st, sender, sigma, load, chance, delivered,
-                                      float(belief @ st.s), float(msg @ st.s)),
+                                      sent_from, arrived),
         }
         hop.update({f"message_{g}": float(v) for g, v in enumerate(msg)})
+        hop.update({f"after_{g}": float(v) for g, v in enumerate(after_belief)})
         hops.append(hop)
         if not delivered:
             break
@@ -71,14 +79,28 @@ def trace_message(model, employee: int | None, rng: np.random.Generator) -> pd.D
     return pd.DataFrame(hops)
 
 
+def _align(v, s) -> float:
+    return float(alignment(np.asarray(v, dtype=float), s))
+
+
+CLOSE = 0.05  # a message within this much of its sender's alignment was passed on closely
+
+
 def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived) -> str:
+    """What happened to the message at this hop, in words that agree with its alignment: distorted
+    (fell by more than CLOSE), passed on closely (changed by at most CLOSE), or moved closer (rose)."""
     if not delivered:
         return f"dropped: the sender is overloaded (load {load:.2f}, delivery chance {chance:.0%})"
-    if arrived < sent_from - 0.01:
+    change = arrived - sent_from
+    if change < -CLOSE:
         if org.depth[sender] == 0:
             why = "an executive's unclear articulation"
         else:
             why = (f"capability {st.c[sender]:.2f}, understanding {st.u[sender]:.2f}, "
                    f"overload {st.o[sender]:.2f}")
-        return f"distorted: translation noise {sigma:.2f} ({why}) moved it off the strategy"
-    return "passed on intact"
+        return (f"distorted: translation noise {sigma:.2f} ({why}) moved it off the strategy "
+                f"(alignment {sent_from:.2f} -> {arrived:.2f})")
+    if change <= CLOSE:
+        return f"passed on closely (alignment {sent_from:.2f} -> {arrived:.2f})"
+    return (f"noise happened to move it closer to the strategy (translation noise {sigma:.2f}; "
+            f"alignment {sent_from:.2f} -> {arrived:.2f})")

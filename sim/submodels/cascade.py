@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..geometry import agreement
 from ..state import norm_plus_nonzero, take_rows, unit
 
 
@@ -57,19 +58,23 @@ class Fixed(NamedTuple):
     delivered: np.ndarray  # the message gets through the sender's load
     learn: np.ndarray  # delivered * gamma_u
     why: np.ndarray  # it carries the why (0 or 1), plus dialogue
-    weight: np.ndarray  # eta * trust * (1 - fatigue) * the sender's authority and credibility
+    weight: np.ndarray  # eta * trust * (1 - fatigue) * the sender's authority and credibility * listening
 
     def rows(self, here: slice) -> Fixed:
         return Fixed(*(a[here] for a in self))
 
 
-def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -> None:
-    """The receivers' update from one level of messages (in place; ``msg`` is used up)."""
+def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -> np.ndarray:
+    """The receivers' update from one level of messages (in place; ``msg`` is used up). Returns
+    how far each message disagreed with its receiver's belief, (1 - agreement) / 2 in [0, 1] (0
+    for a message not delivered): the surprise that costs confidence."""
     u = st.u[receivers]
     gap = np.maximum(0.0, take_rows(st.u, senders) - u)  # nobody passes on more than they have
     st.u[receivers] = np.minimum(u + fixed.learn * gap * fixed.why, 1.0)
-    w = (fixed.delivered & carries) * fixed.weight
+    heard = fixed.delivered & carries
+    w = heard * fixed.weight
     b = st.b[receivers]  # a view: levels are contiguous rows
+    surprise = heard * (1.0 - agreement(msg, b)) / 2 if p.conf_surprise else None
     b *= (1 - w)[:, None]
     msg *= w[:, None]
     b += msg
@@ -77,6 +82,7 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     m = st.m[receivers]
     st.m[receivers] = np.clip(m + w * p.eta_m * (take_rows(st.m, senders) - m), 0.0, 1.0)
     st.informed[receivers] = fixed.delivered & take_rows(st.informed, senders)
+    return surprise
 
 
 def apply(org, st, p, dr) -> None:
@@ -87,15 +93,24 @@ def apply(org, st, p, dr) -> None:
     bosses = org.staff_boss
     delivered = dr["deliver_u"][staff] * take_rows(st.load, bosses) < 1.0
     credibility = p.authority_weight + (1 - p.authority_weight) * take_rows(st.kappa, bosses)
+    listening = 1 - p.m_listen + p.m_listen * st.m[staff]  # the committed listen harder
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
-                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility)
+                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility * listening)
+    surprise = np.zeros(len(delivered)) if p.conf_surprise else None
     for d in range(1, org.levels):
         receivers = org.level(d)
         here = slice(receivers.start - staff.start, receivers.stop - staff.start)  # rows among the staff
         senders = org.level_bosses[d]
         msg, carries = message(org, st, p, senders, receivers, dr["xi"][receivers])
-        receive(org, st, p, senders, receivers, msg, carries, fixed.rows(here))
-    # A delivered message makes its receiver surer of the strategy (the cascade never reads
-    # confidence, so everyone's is raised once, after it).
-    st.conf[staff] += delivered * p.conf_message * (1 - st.conf[staff])
+        level_surprise = receive(org, st, p, senders, receivers, msg, carries, fixed.rows(here))
+        if surprise is not None:
+            surprise[here] = level_surprise
+    # A delivered message makes its receiver surer of the strategy, a surprising one less sure (the
+    # cascade never reads confidence, so everyone's is changed once, after it).
+    conf = st.conf[staff]
+    conf += delivered * p.conf_message * (1 - conf)
+    if surprise is not None:
+        conf -= p.conf_surprise * surprise * conf
+    st.conf[staff] = conf
+    st.delivered = float(delivered.mean()) if len(delivered) else 1.0

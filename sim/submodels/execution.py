@@ -1,10 +1,11 @@
-"""The direction of everyone's work and the initiative's progress, from the employees' work (MODEL.md
-4.8-4.9)."""
+"""The direction of everyone's work, the initiative's progress from the employees' effort, and the
+results people see (MODEL.md 4.8-4.9, 10.3)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import alignment
 from ..state import per_person, take_rows, unit
 from .leadership import launch_initiative
 
@@ -31,9 +32,25 @@ def apply(org, st, p, dr) -> None:
     unit(x)
     if not org.n_employees:
         return
-    on_target = np.maximum(0.0, take_rows(st.x @ st.s, emp) - p.theta) / (1 - p.theta)
-    gain = np.mean(engagement(st, emp) * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
+    sight = np.zeros(org.n)  # how well each person's work aims at the strategy
+    sight[staff] = alignment(x, st.s)
+    on_target = np.maximum(0.0, take_rows(sight, emp) - p.theta) / (1 - p.theta)
+    effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
+    gain = np.mean(effort * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain
+    see_results(st, p, staff, sight[staff], min(gain, p.initiative_effort) / p.initiative_effort)
     if st.progress >= p.initiative_effort:
         st.succeeded += 1
         launch_initiative(st)
+
+
+def see_results(st, p, staff, sight, share: float) -> None:
+    """The results loop (MODEL.md 10.3, Repenning 2002): visible progress, ``share`` of a whole
+    initiative this week, closes ``k_win`` of the gap to full commitment and trust per whole
+    initiative, for each person in proportion to their line of sight (their work's alignment)."""
+    if not p.k_win or share <= 0:
+        return
+    lift = p.k_win * share * np.maximum(sight, 0.0)
+    for values in (st.m, st.tau):
+        v = values[staff]  # a view
+        v += lift * (1 - v)

@@ -33,18 +33,28 @@ def launch_initiative(st) -> None:
     st.initiative_start = st.week
 
 
+def fail_initiative(org, st, p) -> None:
+    """The current initiative failed (its deadline passed, or a pivot abandoned it): everyone below
+    the top loses ``k_fail`` of their commitment and trust (the results loop, MODEL.md 10.3), and a
+    new initiative starts."""
+    st.failed += 1
+    if p.k_fail:
+        people = org.staff
+        st.m[people] *= 1 - p.k_fail
+        st.tau[people] *= 1 - p.k_fail
+    launch_initiative(st)
+
+
 def apply_pivots(org, st, p, dr) -> None:
     if not pivot_due(st, p, dr["pivot_u"]):
         # An initiative whose deadline passed has failed; a new one with the same direction starts.
         if st.week - st.initiative_start >= p.initiative_deadline:
-            st.failed += 1
-            launch_initiative(st)
+            fail_initiative(org, st, p)
         return
     st.force_pivot = False
     mu = p.pivot_magnitude
     unfinished = 1.0 - min(st.progress / p.initiative_effort, 1.0)
-    st.failed += 1  # the pivot abandons the current initiative
-    launch_initiative(st)
+    fail_initiative(org, st, p)  # the pivot abandons the current initiative
     st.pivots += 1
     st.n_repeat = 0
     st.initiatives_now = p.initiatives

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..geometry import alignment
 from ..state import norm_plus, put_rows, sparse_product, take_rows, unit
 
 
@@ -67,20 +68,32 @@ def draw_adoption(org, st, p, rng) -> dict:
     return {"adopt_u": rng.random(org.n), "relapse_u": rng.random(org.n)}
 
 
+def content(st, p, rows) -> np.ndarray:
+    """How far the change makes sense to each person: ``1 - w_c + w_c u max(0, A(b, s))``
+    (MODEL.md 10.2): people commit to what they understand and see as coherent with the strategy.
+    1 for everyone when content has no weight (``w_c = 0``: the content-free Bass form of A4)."""
+    if not p.w_c:
+        return np.ones(len(take_rows(st.u, rows)))
+    sense = take_rows(st.u, rows) * np.maximum(alignment(take_rows(st.b, rows), st.s), 0.0)
+    return 1 - p.w_c + p.w_c * sense
+
+
 def apply_adoption(org, st, p, dr) -> None:
-    """Bass adoption: hazard (p_innov + q_imit A_i) tau_i, A_i the credibility-weighted adopted
-    share of peers; an exhausted adopter may relapse."""
+    """Bass adoption: hazard (p_innov + q_imit A_i) tau_i times the content factor, A_i the
+    credibility-weighted adopted share of peers; an exhausted adopter may relapse, the more likely
+    the less the change makes sense to them."""
     adopted = st.m >= 0.5
     rows = org.managers
     with_peers, w = st.with_peers(st.peer_w)
     share = np.zeros(org.n)
     share[with_peers] = w @ adopted.astype(np.float64)
     share = take_rows(share, rows)
-    chance = np.minimum((p.p_innov + p.q_imit * share) * take_rows(st.tau, rows), 1.0)
+    sense = content(st, p, rows)
+    chance = np.minimum((p.p_innov + p.q_imit * share) * take_rows(st.tau, rows) * sense, 1.0)
     m, adopted = take_rows(st.m, rows), take_rows(adopted, rows)
     adopt = np.flatnonzero(~adopted & (take_rows(dr["adopt_u"], rows) < chance))
     relapse = np.flatnonzero(adopted & (take_rows(st.f, rows) > p.f_relapse)
-                             & (take_rows(dr["relapse_u"], rows) < p.p_relapse))
+                             & (take_rows(dr["relapse_u"], rows) < p.p_relapse * (2 - sense)))
     new_m = m.copy()
     new_m[adopt] = np.maximum(m[adopt], p.m_adopt)
     new_m[relapse] = np.minimum(m[relapse], 1 - p.m_adopt)

@@ -9,12 +9,14 @@ from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOME
 
 
 def compute_load(org, st, p) -> None:
-    """load = base + span team_load + initiatives initiative_load + (1 - r) span escalation_load
-    + dialogue and feedback costs, for everyone with reports; capacity is 1."""
+    """load = base + initiatives initiative_load + (span / span_capacity) (team_load + (1 - r)
+    escalation_load) + dialogue and feedback costs, for everyone with reports; capacity is 1.
+    (MODEL.md 10.4: a team of span_capacity reports at full role clarity is team_load.)"""
     leaders = org.leaders
     span = org.reports.sizes  # each leader's reports, in the order of the leaders' rows
-    load = (p.base_load + span * p.team_load + st.initiatives_now * p.initiative_load
-            + (1 - take_rows(st.r, leaders)) * span * p.escalation_load
+    team = span / p.span_capacity
+    load = (p.base_load + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
+            + st.initiatives_now * p.initiative_load
             + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
     st.load[leaders] = load
@@ -40,7 +42,9 @@ def apply_fatigue(org, st, p, dr) -> None:
 def draw_turnover(org, st, p, rng) -> dict:
     leave_u = rng.random(org.n)
     staff = org.staff
-    leavers = staff.start + np.flatnonzero((st.f[staff] >= p.f_burnout) & (leave_u[staff] < p.p_leave))
+    # The burnt out leave with p_leave a week; anyone may leave for ordinary reasons with p_quit.
+    chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p.p_quit - p.p_leave * p.p_quit, p.p_quit)
+    leavers = staff.start + np.flatnonzero(leave_u[staff] < chance)
     k, n = p.n_goals, len(leavers)
     return {
         "leavers": leavers,
@@ -53,7 +57,7 @@ def draw_turnover(org, st, p, rng) -> dict:
 
 
 def apply_turnover(org, st, p, dr) -> None:
-    """A burnt-out person leaves with probability p_leave; a newcomer takes the seat with the
+    """A burnt-out person leaves with probability p_leave, anyone with p_quit; a newcomer takes the seat with the
     status-quo belief, little understanding, neutral commitment, no fatigue, and lower
     credibility and capability."""
     st.tenure += 1

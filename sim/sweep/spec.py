@@ -13,8 +13,8 @@ A spec names a base scenario, the parameters to vary, a design and what to keep:
     replications: 5                 # default: the base scenario's
     horizon: 104                    # default: the base scenario's
     seed: 1                         # optional: part of the sweep's identity
-    metrics: [alignment_cc_mean, fatigue_mean, failure_rate]   # what `cascade analyze` reports
-    timeseries: {every: 4, columns: [alignment_cc, fatigue]}   # optional: keep downsampled series
+    metrics: [alignment_mean, fatigue_mean, failure_rate]   # what `cascade analyze` reports
+    timeseries: {every: 4, columns: [alignment, fatigue]}   # optional: keep downsampled series
 
 Every summary metric of every run is kept. A sampling design (random, lhs, sobol, morris) draws
 points in the unit cube and maps each coordinate onto its parameter: a range linearly (rounded for
@@ -43,7 +43,7 @@ from ..metrics import summarise
 
 SWEEP_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
-DEFAULT_METRICS = ("alignment_cc_mean", "action_alignment_cc_mean", "fatigue_mean", "failure_rate",
+DEFAULT_METRICS = ("alignment_mean", "action_alignment_mean", "fatigue_mean", "failure_rate",
                    "adoption_final")
 SEEDING = ("numpy.random.default_rng(numpy.random.SeedSequence(entropy, spawn_key=(rep,))): "
            "entropy from the sweep's identity; replication rep of every point shares its random "

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from ..metrics import chance_corrected
 from ..org import EXECUTIVE
 from .render import new_figure, png
 
@@ -67,10 +66,12 @@ class Chart:
         weeks = _series(model, "week")
         ys = {label: fn(model) for label, (line, fn) in self.lines.items()}
         top = max(self.ylim[1], *(float(np.nanmax(y)) * 1.05 for y in ys.values() if len(y)))
+        # Alignment can fall below 0 (a reversed ranking): the axis grows down as well as up.
+        bottom = min(self.ylim[0], *(float(np.nanmin(y)) * 1.05 for y in ys.values() if len(y)))
         xmax = WINDOW * (int(weeks[-1]) // WINDOW + 1)
-        if self.background is None or xmax != self.xmax or top > self.ylim[1]:
-            if top > self.ylim[1]:
-                self.ylim = (self.ylim[0], self.grow(top))
+        if self.background is None or xmax != self.xmax or top > self.ylim[1] or bottom < self.ylim[0]:
+            if top > self.ylim[1] or bottom < self.ylim[0]:
+                self.ylim = (min(self.ylim[0], bottom), self.grow(top) if top > self.ylim[1] else self.ylim[1])
                 self.ax.set_ylim(*self.ylim)
             self.xmax = xmax
             self.ax.set_xlim(0, xmax)
@@ -99,11 +100,10 @@ class Chart:
 class AlignmentByLevel(Chart):
     key = "alignment"
     title = "Alignment by level (weeks)"
-    ylabel = "alignment (0 = chance)"
+    ylabel = "alignment (0 = chance or vague)"
 
     def definitions(self, model):
-        k = model.p.n_goals
-        return [(name, lambda m, d=d: chance_corrected(_series(m, f"alignment_{d}"), k))
+        return [(name, lambda m, d=d: _series(m, f"alignment_{d}"))
                 for d, name in enumerate(level_names(model.org))]
 
     def colors(self, model):

@@ -59,7 +59,7 @@ EXPLAIN = {
 }
 
 MEASURES = {  # organisation-chart colour measures: state array, label, colour map
-    "alignment": ("alignment", "alignment with the strategy (0 = chance, 1 = the strategy)", "viridis"),
+    "alignment": ("alignment", "alignment with the strategy (0 = chance or vague, or below; 1 = the strategy)", "viridis"),
     "understanding": ("u", "understanding of the why", "viridis"),
     "confidence": ("conf", "confidence (believed clarity)", "cividis"),
     "fatigue": ("f", "fatigue", "magma_r"),

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from ..metrics import chance_corrected
+from ..geometry import alignment
 from ..org import Org
 from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .levers import MEASURES
@@ -144,8 +144,8 @@ class OrgChart:
 
     def values(self, model, measure: str) -> np.ndarray:
         st = model.state
-        if measure == "alignment":  # chance-corrected: 0 is a random priority mix, 1 the strategy
-            return np.clip(chance_corrected(st.b @ st.s, len(st.s)), 0.0, 1.0)
+        if measure == "alignment":  # 0 = a random or vague priority mix, 1 = the strategy; a reversed
+            return np.clip(alignment(st.b, st.s), 0.0, 1.0)  # ranking (below 0) is coloured as 0
         return getattr(st, MEASURES[measure][0])
 
     def draw(self, model, measure: str = "alignment") -> bytes:

@@ -1,12 +1,14 @@
 """The telephone game: one message followed from an executive down to one employee
-(``OrgModel.trace_message``), drawn as the priority mix at each hop."""
+(``OrgModel.trace_message``), drawn as the priority mix at each hop: each message, then what its
+receiver believes after weighing it against what they believed before (the belief they pass on).
+Alignment is the centred cosine with the strategy (``sim.geometry.alignment``): 0 = a random or
+vague (equal weights) mix, 1 = the strategy, below 0 = a reversed ranking."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..metrics import chance_corrected
 from .render import new_figure, png
 
 BSC_GOALS = ("financial", "customer", "internal process", "learning & growth")
@@ -25,25 +27,29 @@ def mix(v) -> np.ndarray:
 
 
 def rows(model, trace: pd.DataFrame, level_names: list[str]) -> list[dict]:
-    """One row per stage: the strategy, the executive's version, then each hop's message."""
+    """One row per stage: the strategy, the executive's version, then each hop's message and, if it
+    arrived, its receiver's belief after it (the version they pass on at the next hop). A hop's note
+    compares its message with the row above it: the sender's belief."""
     k = len(model.state.s)
-
-    def cc(cos):
-        return float(chance_corrected(cos, k))
-
     out = [{"stage": "the strategy", "mix": mix(model.state.s), "alignment": 1.0,
             "delivered": True, "note": "what the executives agreed"}]
     if len(trace):
         first = int(trace["sender"].iloc[0])
         out.append({"stage": "executive's version", "mix": mix(model.state.b[first]),
-                    "alignment": cc(trace["sender_alignment"].iloc[0]), "delivered": True,
+                    "alignment": float(trace["sender_alignment"].iloc[0]), "delivered": True,
                     "note": f"executive #{first}"})
     for _, hop in trace.iterrows():
         to = level_names[int(hop["level"])] if int(hop["level"]) < len(level_names) else f"level {hop['level']}"
         out.append({"stage": f"hop {hop['hop']}: to {to}",
                     "mix": mix([hop[f"message_{g}"] for g in range(k)]),
-                    "alignment": cc(hop["message_alignment"]), "delivered": bool(hop["delivered"]),
+                    "alignment": float(hop["message_alignment"]), "delivered": bool(hop["delivered"]),
                     "note": hop["what_happened"]})
+        if bool(hop["delivered"]) and f"after_{k - 1}" in hop:
+            before, after = float(hop["receiver_alignment_before"]), float(hop["receiver_alignment_after"])
+            out.append({"stage": f"belief of {to}",
+                        "mix": mix([hop[f"after_{g}"] for g in range(k)]), "alignment": after, "delivered": True,
+                        "note": (f"weighs the message at {hop['weight']:.2f} against what they believed: "
+                                 f"alignment {before:.2f} -> {after:.2f}")})
     return out
 
 
@@ -63,7 +69,7 @@ def figure(stages: list[dict], names: list[str]) -> bytes:
         ax.text(1.02, yy, tag, va="center", fontsize=8, color="black" if row["delivered"] else "red")
     ax.set_yticks(y, [r["stage"] for r in stages], fontsize=8)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("priority mix (share of attention per goal); right: alignment (0 = chance, 1 = the strategy)",
+    ax.set_xlabel("priority mix (share of attention per goal); right: alignment (0 = chance or vague, 1 = the strategy)",
                   fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=7, ncols=len(names), loc="lower center", bbox_to_anchor=(0.4, 1.0),

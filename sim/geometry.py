@@ -1,0 +1,84 @@
+"""Priority geometry (MODEL.md 10.1): how far a priority mix agrees with the strategy.
+
+A priority mix is a non-negative vector over the K goals; only its proportions matter. Alignment is
+the *centred* cosine (Pearson correlation across the goals): the strategy itself scores 1, a random
+mix and a vague one (every goal weighted the same: "when everything is a priority, nothing is")
+score 0, a reversed ranking scores below 0, and adding the same amount to every priority changes
+nothing. The raw cosine of two non-negative mixes (about 0.72 for two random mixes of four goals,
+0.85 for a balanced mix against a random strategy), the first model's measure, rewarded vagueness.
+How vague a mix is, is its own output: ``focus``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .state import random_direction, squared_norms
+
+CAN_STATE = 0.98  # alignment at which a person "can state the strategy" (E1; chance rate below)
+CLEAR = 0.9  # alignment counted as "clear" (the clarity gap) and as line of sight for work
+
+
+def centred(s: np.ndarray) -> np.ndarray:
+    """The strategy minus its mean weight, scaled to unit length (zero if every weight is equal)."""
+    c = s - s.mean()
+    n = np.sqrt(c @ c)
+    return c / n if n > 0 else c
+
+
+def alignment(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Centred cosine of each row of ``b`` (n, K) (or a single mix (K,)) with the strategy ``s``.
+
+    ``b @ centred(s)`` needs no centring of b (centred(s) sums to 0); the length of b's centred part
+    is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0.
+    """
+    k = b.shape[-1]
+    return _correlation(b @ centred(s), squared_norms(b) - (b @ np.ones(k)) ** 2 / k, 1.0)
+
+
+def agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Centred cosine of each row of ``a`` with the same row of ``b`` (both (n, K)): how far a
+    message agrees with what its receiver already believes."""
+    k = a.shape[1]
+    ones = np.ones(k)
+    sa, sb = a @ ones, b @ ones
+    dot = np.multiply(a[:, 0], b[:, 0])
+    for j in range(1, k):
+        dot += np.multiply(a[:, j], b[:, j])
+    return _correlation(dot - sa * sb / k, (squared_norms(a) - sa**2 / k) * (squared_norms(b) - sb**2 / k), 2.0)
+
+
+def _correlation(dot, spread, power: float) -> np.ndarray:
+    """dot / sqrt(spread), 0 where there is no spread (a vague mix); ``power`` is how many mixes
+    the spread multiplies (rounding below 1e-24 of a unit mix's square per mix counts as none)."""
+    vague = spread <= 1e-24**power
+    return np.where(vague, 0.0, dot / np.sqrt(np.where(vague, 1.0, spread)))
+
+
+def focus(b: np.ndarray) -> np.ndarray:
+    """How concentrated a mix is: 1 - H(b / sum b) / log K (1 = one goal only, 0 = all equal)."""
+    k = b.shape[-1]
+    total = b.sum(axis=-1, keepdims=True)
+    q = b / np.where(total > 0, total, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(q > 0, q * np.log(q), 0.0).sum(axis=-1)
+    return np.where(total[..., 0] > 0, 1.0 - h / np.log(k), 0.0)
+
+
+def names_top(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K)."""
+    return np.argmax(b, axis=-1) == int(np.argmax(s))
+
+
+@lru_cache(maxsize=None)
+def chance_rate(k: int, threshold: float = CAN_STATE) -> float:
+    """Share of random non-negative mixes whose alignment with a random strategy passes
+    ``threshold`` (K = 4: about 2.9% at 0.95, 1.2% at 0.98, 0.6% at 0.99)."""
+    rng = np.random.default_rng(20240601)
+    a, s = random_direction(rng, 200_000, k), random_direction(rng, 200_000, k)
+    sc = a - a.mean(axis=1, keepdims=True)
+    tc = s - s.mean(axis=1, keepdims=True)
+    r = np.einsum("ik,ik->i", sc, tc) / np.sqrt(np.einsum("ik,ik->i", sc, sc) * np.einsum("ik,ik->i", tc, tc))
+    return float(np.mean(r >= threshold))
