@@ -2,7 +2,8 @@
 
 ``params(**overrides)`` gives a complete parameter set with every value written out here (the
 coefficients of MODEL.md section 9), so no test depends on ``sim.params`` defaults, which are
-being calibrated. ``only(*names)`` replaces every other submodel of the schedule with a no-op.
+being calibrated; the mechanisms model v2 added (MODEL.md 10) are off unless a test turns them on.
+``only(*names)`` replaces every other submodel of the schedule with a no-op.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ BASE = dict(
     review_interval=13.0, review_strength=0.1,
     initiative_effort=1.8, initiative_deadline=42.0, a_split=0.4, theta=0.77,
     conf_message=0.036, conf_broadcast=0.23, conf_pivot_loss=0.47,
+    # Model v2 (MODEL.md 10), switched off here unless a test turns it on: content-free adoption
+    # (the Bass form), listening that ignores commitment, no results loop, the first model's load
+    # per report (span_capacity 1), no ordinary leaving, confidence that ignores content.
+    w_c=0.0, m_listen=0.0, k_win=0.0, k_fail=0.0, span_capacity=1.0, p_quit=0.0,
+    candour=1.0, eta_p=0.1, conf_surprise=0.0,
 )
 
 
