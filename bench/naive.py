@@ -49,6 +49,35 @@ def clip01(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
 
+def centred_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Centred cosine (Pearson correlation across the goals) of two mixes, 0 if either has no
+    spread (MODEL.md 10.1). Written as ``sim.geometry`` writes it: the centred dot product and
+    spreads from plain sums, ``a.b - sum a sum b / K`` and ``|a|^2 - (sum a)^2 / K``; a spread
+    product at or below 1e-24 counts as none (see ``sim.geometry._correlation``)."""
+    k = len(a)
+    sa, sb = float(a.sum()), float(b.sum())
+    spread = (float(a @ a) - sa * sa / k) * (float(b @ b) - sb * sb / k)
+    if spread <= 1e-24:
+        return 0.0
+    return (float(a @ b) - sa * sb / k) / math.sqrt(spread)
+
+
+def alignment(b: np.ndarray, s: np.ndarray) -> float:
+    """``A(b, s)``: the centred cosine of one mix with the strategy (``sim.geometry.alignment``):
+    ``b . centred(s) / |b - mean b|``, with ``centred(s)`` the strategy minus its mean, at unit
+    length; 0 for a mix with no spread."""
+    k = len(b)
+    c = s - s.mean()
+    n = math.sqrt(float(c @ c))
+    if n > 0:
+        c = c / n
+    total = float(b.sum())
+    spread = float(b @ b) - total * total / k
+    if spread <= 1e-12:
+        return 0.0
+    return float(b @ c) / math.sqrt(spread)
+
+
 class Person(mesa.Agent):
     """One seat of the organisation and the person in it."""
 
@@ -84,10 +113,19 @@ class Person(mesa.Agent):
         if n_repeat > 0:
             self.f = min(self.f + p.a_repeat, 1.0)
 
+    def sense(self, p, s: np.ndarray) -> float:
+        """How far the change makes sense: 1 - w_c + w_c u max(0, A(b, s)) (MODEL.md 10.2):
+        scales adoption, relapse and how far a message passes on the boss's commitment."""
+        if not p.w_c:
+            return 1.0
+        return 1 - p.w_c + p.w_c * (self.u * max(alignment(self.b, s), 0.0))
+
     # --- 2. downward cascade (as a receiver; the boss has already heard from their own boss)
-    def receive_message(self, p, xi: np.ndarray, deliver_u: float, why_u: float,
-                        rationale: float) -> None:
+    def receive_message(self, p, s: np.ndarray, xi: np.ndarray, deliver_u: float, why_u: float,
+                        rationale: float) -> bool:
+        """One message from the boss; returns whether it was delivered."""
         boss = self.boss
+        commit = p.eta_m * self.sense(p, s)  # the boss's commitment passes as far as it makes sense
         rho = p.translation_persistence
         noise = math.sqrt(rho) * (1 - p.dialogue) * self.zeta + math.sqrt(1 - rho) * xi
         msg = norm_plus(boss.b + boss.translation_noise(p) * noise)
@@ -96,12 +134,19 @@ class Person(mesa.Agent):
         gap = max(0.0, boss.u - self.u)  # nobody passes on more understanding than they have
         self.u = min(self.u + delivered * p.gamma_u * gap * (why + p.dialogue), 1.0)
         credibility = p.authority_weight + (1 - p.authority_weight) * boss.kappa
+        listening = 1 - p.m_listen + p.m_listen * self.m  # the committed listen harder
         carries = bool(msg.any())  # noise can clip every priority away: such a message says nothing
-        w = (delivered and carries) * p.eta * self.tau * (1 - self.f) * credibility
+        heard = delivered and carries
+        w = heard * p.eta * self.tau * (1 - self.f) * credibility * listening
+        # A message that disagrees with what one believed is a surprise: it costs confidence.
+        surprise = heard * (1.0 - centred_cosine(msg, self.b)) / 2 if p.conf_surprise else 0.0
         self.b = norm_plus((1 - w) * self.b + w * msg)
-        self.m = clip01(self.m + w * p.eta_m * (boss.m - self.m))
+        self.m = clip01(self.m + w * commit * (boss.m - self.m))
         self.conf += delivered * p.conf_message * (1 - self.conf)
+        if p.conf_surprise:
+            self.conf -= p.conf_surprise * surprise * self.conf
         self.informed = delivered and boss.informed
+        return delivered
 
     # --- 3. habit and stubbornness (after peer influence)
     def keep_habit(self, p) -> None:
@@ -117,8 +162,9 @@ class Person(mesa.Agent):
         """Load and overload; the fatigue absorbed from the team is committed by ``advance``."""
         span = len(self.reports)
         if span:
-            self.load = (p.base_load + span * p.team_load + initiatives * p.initiative_load
-                         + (1 - self.r) * span * p.escalation_load
+            team = span / p.span_capacity  # a team of span_capacity reports is team_load
+            self.load = (p.base_load + team * (p.team_load + (1 - self.r) * p.escalation_load)
+                         + initiatives * p.initiative_load
                          + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
         else:
             self.load = 0.0
@@ -167,12 +213,26 @@ class Person(mesa.Agent):
     def commit_review(self) -> None:
         self.b = self._next_b
 
-    def set_direction(self, p, kpi_pull: float, kpi_bias: np.ndarray) -> None:
+    # --- initiatives: the results loop (MODEL.md 10.3)
+    def lose_heart(self, p) -> None:
+        """The initiative failed or was abandoned: commitment and trust fall by k_fail."""
+        self.m *= 1 - p.k_fail
+        self.tau *= 1 - p.k_fail
+
+    def see_results(self, p, share: float) -> None:
+        """Visible progress (``share`` of a whole initiative) lifts commitment and trust, in
+        proportion to one's line of sight (``self.sight``, set by ``set_direction``)."""
+        lift = p.k_win * share * max(self.sight, 0.0)
+        self.m += lift * (1 - self.m)
+        self.tau += lift * (1 - self.tau)
+
+    def set_direction(self, p, s: np.ndarray, kpi_pull: float, kpi_bias: np.ndarray) -> None:
         """The direction of one's work: belief, habit and the department's KPIs (everyone below
         the executives; the initiative counts the employees' work)."""
         kpi_weight = (1 - p.kpi_alignment) * p.lambda_kpi * (1 + p.k_silo * (1 - p.cross_silo_ties))
         kpi = kpi_weight * kpi_pull * kpi_bias
         self.x = norm_plus(self.m * self.b + (1 - self.m) * self.h + kpi)
+        self.sight = alignment(self.x, s)  # line of sight: how well the work aims at the strategy
 
 
 class Executive(Person):
@@ -211,12 +271,13 @@ class MiddleManager(Person):
     def commit_peer_influence(self) -> None:
         self.b, self.m = self._next_b, self._next_m
 
-    def consider_adoption(self, p, adopt_u: float, relapse_u: float) -> None:
+    def consider_adoption(self, p, s: np.ndarray, adopt_u: float, relapse_u: float) -> None:
         adopted = self.m >= 0.5
         share = sum(w for w, k in self._peer_weights() if k.m >= 0.5)  # credibility-weighted
-        chance = min((p.p_innov + p.q_imit * share) * self.tau, 1.0)
+        sense = self.sense(p, s)
+        chance = min((p.p_innov + p.q_imit * share) * self.tau * sense, 1.0)
         self._adopts = not adopted and adopt_u < chance
-        self._relapses = adopted and self.f > p.f_relapse and relapse_u < p.p_relapse
+        self._relapses = adopted and self.f > p.f_relapse and relapse_u < p.p_relapse * (2 - sense)
 
     def commit_adoption(self, p) -> None:
         if self._adopts:
@@ -238,6 +299,12 @@ class MiddleManager(Person):
     def team_understanding(self) -> float:
         return sum(r.u for r in self.reports) / max(len(self.reports), 1)
 
+    def report_alignment(self, p, s: np.ndarray) -> float:
+        """What this manager tells the executives of its team's alignment: softened by candour
+        times its own trust (a distrustful or uncandid report says all is well)."""
+        team = sum(alignment(r.b, s) for r in self.reports) / max(len(self.reports), 1)
+        return 1 - p.candour * self.tau * (1 - team)
+
     # --- 6. development
     def develop(self, p) -> None:
         self.m += p.change_rewards * p.delta_m * (1 - self.m)
@@ -253,11 +320,12 @@ class Employee(Person):
         target += p.g_boss * (self.boss.quality_as_boss() - mean_boss_quality) + self.trust_offset
         self.tau = clip01(self.tau + p.delta_tau * (target - self.tau))
 
-    def work(self, p, s) -> float:
-        """This week's contribution to the initiative (``x`` is set by ``set_direction``)."""
-        on_target = max(0.0, float(self.x @ s) - p.theta) / (1 - p.theta)
+    def work(self, p) -> float:
+        """This week's contribution to the initiative: effort (engagement times commitment) on
+        target (``sight`` is set by ``set_direction``)."""
+        on_target = max(0.0, self.sight - p.theta) / (1 - p.theta)
         engagement = (1 - self.f) * (0.5 + 0.5 * self.tau)
-        return engagement * on_target
+        return engagement * self.m * on_target
 
 
 ROLE_CLASSES = {EXECUTIVE: Executive, MANAGER: MiddleManager, EMPLOYEE: Employee}
@@ -298,7 +366,7 @@ class NaiveOrgModel(mesa.Model):
         self.kpi_pull = [float(v) for v in st.kpi_pull]
         for name in ("week", "initiatives_now", "rationale_now", "progress", "initiative_start",
                      "launched", "succeeded", "failed", "pivots", "n_repeat", "next_broadcast",
-                     "next_review", "turnover", "force_pivot"):
+                     "next_review", "turnover", "perceived", "delivered", "force_pivot"):
             setattr(self, name, getattr(st, name))
 
         self.people: list[Person] = [ROLE_CLASSES[role](self, row, st)
@@ -344,6 +412,15 @@ class NaiveOrgModel(mesa.Model):
         self.progress = 0.0
         self.initiative_start = self.week
 
+    def _fail_initiative(self) -> None:
+        """The initiative failed (deadline) or was abandoned (pivot): everyone below the top loses
+        heart, and a new initiative starts."""
+        self.failed += 1
+        if self.p.k_fail:
+            for person in self.staff:
+                person.lose_heart(self.p)
+        self._launch_initiative()
+
     def _pivot_due(self, pivot_u: float) -> bool:
         p = self.p
         if self.force_pivot:
@@ -358,13 +435,11 @@ class NaiveOrgModel(mesa.Model):
         p = self.p
         if not self._pivot_due(dr["pivot_u"]):
             if self.week - self.initiative_start >= p.initiative_deadline:
-                self.failed += 1  # deadline passed: failed, and a new initiative starts
-                self._launch_initiative()
+                self._fail_initiative()  # deadline passed: failed, and a new initiative starts
             return
         self.force_pivot = False
         unfinished = 1.0 - min(self.progress / p.initiative_effort, 1.0)
-        self.failed += 1  # the pivot abandons the current initiative
-        self._launch_initiative()
+        self._fail_initiative()  # the pivot abandons the current initiative
         self.pivots += 1
         self.n_repeat = 0
         self.initiatives_now = p.initiatives
@@ -390,11 +465,14 @@ class NaiveOrgModel(mesa.Model):
             for person in self.staff:
                 person.informed = False
             return
+        delivered = 0
         for level in self.levels[1:]:
             for person in level:
                 i = person.row
-                person.receive_message(self.p, dr["xi"][i], dr["deliver_u"][i], dr["why_u"][i],
-                                       self.rationale_now)
+                delivered += bool(person.receive_message(self.p, self.s, dr["xi"][i], dr["deliver_u"][i],
+                                                         dr["why_u"][i], self.rationale_now))
+        if self.staff:  # what executives see of the cascade without feedback
+            self.delivered = delivered / len(self.staff)
 
     # 3. peers and adoption
     def _peers(self, dr) -> None:
@@ -407,7 +485,8 @@ class NaiveOrgModel(mesa.Model):
 
     def _adoption(self, dr) -> None:
         for manager in self.managers:
-            manager.consider_adoption(self.p, dr["adopt_u"][manager.row], dr["relapse_u"][manager.row])
+            manager.consider_adoption(self.p, self.s, dr["adopt_u"][manager.row],
+                                      dr["relapse_u"][manager.row])
         for manager in self.managers:
             manager.commit_adoption(self.p)
 
@@ -419,6 +498,13 @@ class NaiveOrgModel(mesa.Model):
         for manager in self.managers:
             manager.speak_up(p, dr["heard_u"][manager.row])
         heard = [m for m in self.managers if m.heard]
+        # Executives' perceived alignment moves toward what they hear (before the heard are pulled
+        # toward their bosses); with nobody heard, toward the share of messages delivered.
+        if heard:
+            target = sum(m.report_alignment(p, self.s) for m in heard) / len(heard)
+        else:
+            target = self.delivered
+        self.perceived += p.eta_p * (target - self.perceived)
         for manager in heard:
             manager.commit_feedback(p)
         if not heard:
@@ -478,11 +564,17 @@ class NaiveOrgModel(mesa.Model):
     def _execution(self, dr) -> None:
         p = self.p
         for person in self.staff:
-            person.set_direction(p, self.kpi_pull[person.department], self.kpi_bias[person.department])
+            person.set_direction(p, self.s, self.kpi_pull[person.department],
+                                 self.kpi_bias[person.department])
         if not self.employees:
             return
-        total = sum(e.work(p, self.s) for e in self.employees)
-        self.progress += total / len(self.employees) / (1 + p.a_split * (self.initiatives_now - 1))
+        total = sum(e.work(p) for e in self.employees)
+        gain = total / len(self.employees) / (1 + p.a_split * (self.initiatives_now - 1))
+        self.progress += gain
+        share = min(gain, p.initiative_effort) / p.initiative_effort  # of a whole initiative
+        if p.k_win and share > 0:  # the results loop: everyone sees the progress
+            for person in self.staff:
+                person.see_results(p, share)
         if self.progress >= p.initiative_effort:
             self.succeeded += 1
             self._launch_initiative()
@@ -495,7 +587,7 @@ class NaiveOrgModel(mesa.Model):
         scalars = {name: getattr(self, name) for name in (
             "week", "initiatives_now", "rationale_now", "progress", "initiative_start", "launched",
             "succeeded", "failed", "pivots", "n_repeat", "next_broadcast", "next_review",
-            "turnover", "force_pivot")}
+            "turnover", "perceived", "delivered", "force_pivot")}
         return State(s=self.s.copy(), s0=self.s0.copy(), kpi_bias=np.array(self.kpi_bias),
                      kpi_pull=np.array(self.kpi_pull), **arrays, **scalars)
 

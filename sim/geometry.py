@@ -52,8 +52,9 @@ def agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _correlation(dot, spread, power: float) -> np.ndarray:
     """dot / sqrt(spread), 0 where there is no spread (a vague mix); ``power`` is how many mixes
-    the spread multiplies (rounding below 1e-24 of a unit mix's square per mix counts as none)."""
-    vague = spread <= 1e-24**power
+    the spread multiplies. A centred length below 1e-6 of a unit mix counts as none: |b|^2 - (sum b)^2 / K
+    carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding)."""
+    vague = spread <= 1e-12**power
     return np.where(vague, 0.0, dot / np.sqrt(np.where(vague, 1.0, spread)))
 
 

@@ -41,8 +41,6 @@ def measure(org: Org, st: State, p) -> dict:
     row["understanding_employees"] = take_rows(st.u, emp).mean()
     row["action_alignment"] = act.mean()
     row["line_of_sight"] = np.mean(act >= CLEAR)
-    row["focus"] = focus(st.b[people]).mean()
-    row["names_top"] = np.mean(names_top(st.b[people], st.s))
     row["understanding"] = st.u[people].mean()
     row["confidence"] = st.conf[people].mean()
     row["clarity_gap"] = row["confidence"] - np.mean(a_people >= CLEAR)
@@ -69,7 +67,11 @@ def measure(org: Org, st: State, p) -> dict:
     row["initiative_progress"] = st.progress
     row["concurrent_initiatives"] = st.initiatives_now
     row["pivots"] = st.pivots
-    for name, values in (("alignment", a), ("can_state", (a >= CAN_STATE).astype(float)),
+    focused, top = focus(st.b), names_top(st.b, st.s).astype(float)
+    row["focus"] = focused[people].mean()
+    row["names_top"] = top[people].mean()
+    for name, values in (("alignment", a), ("can_state", (a >= CAN_STATE).astype(float)), ("focus", focused),
+                         ("names_top", top),
                          ("understanding", st.u), ("confidence", st.conf), ("fatigue", st.f),
                          ("commitment", st.m)):
         for d, v in enumerate(by_level(org, values)):

@@ -22,16 +22,19 @@ def parameter_markdown() -> str:
     lines = ["# Parameter reference", "",
              "Generated from `sim/params.py` by `cascade params --markdown`; do not edit by hand.",
              "Every name below can be set in a scenario's `parameters:`, with `--set name=value` on the",
-             "command line, and (for the main levers) with a slider in the view.", ""]
+             "command line, and (for the main levers) with a slider in the view. The last column says where",
+             "each default comes from: *figure* (an empirical number), *paper*, *prototype* (MODEL.md 9,",
+             "unchanged), *calibrated* (tuned against the named pattern on the calibration seeds; see",
+             "docs/TRACE.md), *structure* (a typical organisation's setting) or *assumption* (no source).", ""]
     group = None
     for p in PARAMS:
         if p.group != group:
             group = p.group
             lines += ["", f"## {group[0].upper()}{group[1:]}", "",
-                      "| name | default | allowed | unit | meaning | seed idea |",
-                      "|---|---|---|---|---|---|"]
+                      "| name | default | allowed | unit | meaning | seed idea | source of the default |",
+                      "|---|---|---|---|---|---|---|"]
         name = f"`{p.name}`" + (f" ({p.symbol})" if p.symbol else "")
-        lines.append(f"| {name} | {_default(p)} | {_allowed(p)} | {p.unit} | {p.meaning} | {p.seed} |")
+        lines.append(f"| {name} | {_default(p)} | {_allowed(p)} | {p.unit} | {p.meaning} | {p.seed} | {p.source} |")
     return "\n".join(lines) + "\n"
 
 
@@ -44,4 +47,5 @@ def parameter_text() -> str:
             group = p.group
             lines += ["", group.upper()]
         lines.append(f"  {p.name:<{width}}  {_default(p):>9}  [{_allowed(p)}] {p.unit}  {p.meaning}")
+        lines.append(f"  {'':<{width}}  {'':>9}  source: {p.source}")
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -98,9 +98,9 @@ def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived
         else:
             why = (f"capability {st.c[sender]:.2f}, understanding {st.u[sender]:.2f}, "
                    f"overload {st.o[sender]:.2f}")
-        return (f"distorted: translation noise {sigma:.2f} ({why}) moved it off the strategy "
-                f"(alignment {sent_from:.2f} -> {arrived:.2f})")
+        return (f"distorted (alignment {sent_from:.2f} -> {arrived:.2f}): translation noise {sigma:.2f} "
+                f"({why}) moved it off the strategy")
     if change <= CLOSE:
         return f"passed on closely (alignment {sent_from:.2f} -> {arrived:.2f})"
-    return (f"noise happened to move it closer to the strategy (translation noise {sigma:.2f}; "
-            f"alignment {sent_from:.2f} -> {arrived:.2f})")
+    return (f"noise happened to move it closer to the strategy (alignment {sent_from:.2f} -> {arrived:.2f}; "
+            f"translation noise {sigma:.2f})")

@@ -39,6 +39,7 @@ DEEP = dict(executives=2, span=4)  # S1 varies the layers: a narrow span keeps 4
 WEEKS = 104
 SECOND_YEAR = slice(53, None)
 PILOT, MIN_REPS, MAX_REPS = 8, 12, 48
+CONTROL_SHARE = 0.2  # a negative control's remaining effect counts as gone below this share of the effect
 
 ENABLED = dict(role_clarity=0.8, capability=0.7, capability_investment=0.01, leadership_alignment=1.0,
                leadership_consistency=0.8, feedback=0.5, change_rewards=0.5, dialogue=0.3)
@@ -156,7 +157,12 @@ class Effect:
 
     @property
     def control_passes(self) -> bool:
-        return self.control is None or not self.control.holds
+        """The effect is gone with its mechanism off: the control's interval no longer excludes zero
+        in the expected direction, or what remains is below ``CONTROL_SHARE`` of the effect."""
+        if self.control is None:
+            return True
+        c = self.control
+        return not c.holds or abs(c.mean) < CONTROL_SHARE * abs(self.mean)
 
     def row(self) -> dict:
         lo, hi = self.interval
@@ -224,13 +230,16 @@ def mean_curves(lab: Lab, conditions: dict[str, dict], reps: int = MIN_REPS) -> 
 # --- The stylized facts. Each names its mechanism's negative control.
 
 def s1(lab):
-    off = dict(translation_noise=0.0, pivot_interval=0.0, phi_h=0.0, rationale=1.0)
+    # A perfect relay: no noise, nothing to unlearn (no pivots, habit or defenders), every message
+    # heard in full and carrying the whole why: each hop then loses nothing, and depth costs nothing.
+    off = dict(translation_noise=0.0, pivot_interval=0.0, phi_h=0.0, defender_share=0.0, eta=1.0,
+               authority_weight=1.0, m_listen=0.0, rationale=1.0, gamma_u=1.0, leadership_consistency=1.0,
+               trust_offset_spread=0.0)
+    label = "a perfect relay (no noise, pivots, habit or defenders; messages heard in full, with the why)"
     two, four = dict(DEEP, layers=2), dict(DEEP, layers=4)
     return Pattern("S1", "More management layers -> lower front-line alignment", [
-        paired(lab, "front-line belief alignment", "-", two, four, second_year("alignment_employees"),
-               off, "no noise, no pivots, no habit, the why in every message"),
-        paired(lab, "front-line understanding", "-", two, four, second_year("understanding_employees"),
-               off, "no noise, no pivots, no habit, the why in every message"),
+        paired(lab, "front-line belief alignment", "-", two, four, second_year("alignment_employees"), off, label),
+        paired(lab, "front-line understanding", "-", two, four, second_year("understanding_employees"), off, label),
     ], mean_curves(lab, {"2 layers": two, "4 layers": four}), "alignment_employees")
 
 
@@ -243,7 +252,8 @@ def s2(lab):
         paired(lab, "fatigue", "+", slow, fast, second_year("fatigue"), off, label),
         paired(lab, "belief alignment", "-", slow, fast, second_year("alignment"), off, label),
         paired(lab, "failure rate", "+", slow, fast, failure_rate,
-               dict(initiative_deadline=520.0, theta=0.99), "no initiative can end but by a pivot"),
+               dict(initiative_deadline=520.0, theta=0.99, pivot_schedule="fixed"),
+               "no initiative can end but by a pivot (at fixed intervals)"),
     ], mean_curves(lab, {"pivot every 52 weeks": slow, "every 8 weeks": fast}), "alignment",
         "The failure rate's control leaves initiatives no way to end but a pivot: then both conditions "
         "fail every initiative that ends, and the difference must vanish.")
@@ -373,12 +383,15 @@ def s9(lab, reps: int = 24, after: int = 4):
         return np.array([ts["adoption"].to_numpy() for ts in runs])
     base = dict(pivot_interval=0.0)
     value, lo, hi = s_shape(stat(base))
-    cvalue, clo, _ = s_shape(stat({**base, "q_imit": 0.0}))
+    off = {**base, "q_imit": 0.0, "w_c": 0.0}
+    cvalue, clo, _ = s_shape(stat(off))
     st = Statistic("week at which the mean adoption rate peaks", value, lo, hi, lo > after,
-                   f"> {after}", cvalue, clo > after, "no imitation (q_imit 0): adoption is concave")
+                   f"> {after}", cvalue, clo > after,
+                   "no imitation and no learning of content (q_imit 0, w_c 0): a constant hazard, concave")
     return Pattern("S9", "Adoption among managers is S-shaped (the adoption rate peaks after the start)",
-                   [st], mean_curves(lab, {"no pivots": base, "no imitation": {**base, "q_imit": 0.0}}),
-                   "adoption")
+                   [st], mean_curves(lab, {"no pivots": base, "no imitation, no content": off}), "adoption",
+                   "Two mechanisms accelerate adoption: imitation of peers and the growth of understanding "
+                   "and alignment that content-driven adoption responds to; the control removes both.")
 
 
 NOISE_DOSES = (0.0, 0.3, 0.9, 1.5)
@@ -687,7 +700,8 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
         f"{MIN_REPS} and {MAX_REPS}. An effect holds when its 95% interval excludes zero in the expected "
         "direction; *underpowered* marks one that would need more seeds than that.",
         "- **Negative controls.** Each effect is rerun with its mechanism switched off; the control passes",
-        "  when the effect is gone (its interval no longer excludes zero in the expected direction).",
+        "  when the effect is gone: its interval no longer excludes zero in the expected direction, or what",
+        f"  remains is below {CONTROL_SHARE:.0%} of the effect.",
         "  A pattern holds when every effect holds and every control passes.",
         "- **Holm.** p-values of paired t-tests, Holm-adjusted over the family of main effects.", "",
         f"**{held} of {len(patterns)} stylized facts hold** (with their controls); "

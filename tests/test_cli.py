@@ -75,7 +75,7 @@ def test_run_every_bundled_scenario(name, tmp_path):
         assert (out / f).is_file(), f
     summary = pd.read_csv(out / "summary.csv", index_col="metric")
     assert {"mean", "low", "high"} <= set(summary.columns)
-    assert "alignment_cc_mean" in summary.index
+    assert "alignment_mean" in summary.index
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert sorted(ts["rep"].unique()) == [0, 1] and ts["week"].max() == 10
     figures = {p.stem for p in (out / "figures").glob("*.png")}
@@ -111,7 +111,7 @@ def test_compare_gives_intervals_of_differences(tmp_path):
     ref = table[table["alternative"] == "baseline"]
     assert (ref["diff"].fillna(0) == 0).all()
     others = table[(table["alternative"] != "baseline") & table["metric"].isin(
-        ["alignment_cc_mean", "overload_mean", "fatigue_mean"])]
+        ["alignment_mean", "overload_mean", "fatigue_mean"])]
     assert len(others) == 6
     assert others[["diff_low", "diff_high"]].notna().all().all()
     assert (others["diff_low"] <= others["diff"]).all() and (others["diff"] <= others["diff_high"]).all()

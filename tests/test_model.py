@@ -257,6 +257,35 @@ def test_trace_records_a_drop_by_an_overloaded_sender():
     assert drops >= 4
 
 
+def test_trace_words_agree_with_the_alignments_it_reports():
+    m = model(rng=4, **{**TRACE, "translation_noise": 0.6})
+    m.run(3)
+    st, p, k = m.state, m.p, m.p.n_goals
+    seen = set()
+    for seed in range(12):
+        tr = m.trace_message(rng=seed)
+        assert list(tr["sender_alignment"].iloc[1:]) == pytest.approx(list(tr["receiver_alignment_after"].iloc[:-1]))
+        for _, hop in tr.iterrows():
+            msg = np.array([hop[f"message_{g}"] for g in range(k)])
+            assert hop["message_alignment"] == pytest.approx(float(centred_cosine(msg, st.s)))
+            r, sender = int(hop["receiver"]), int(hop["sender"])
+            assert hop["receiver_alignment_before"] == pytest.approx(float(centred_cosine(st.b[r], st.s)))
+            w = (p.eta * st.tau[r] * (1 - st.f[r]) * (p.authority_weight + (1 - p.authority_weight) * st.kappa[sender])
+                 * (1 - p.m_listen + p.m_listen * st.m[r]))
+            assert hop["weight"] == pytest.approx(w if hop["delivered"] else 0.0)
+            change, text = hop["message_alignment"] - hop["sender_alignment"], hop["what_happened"]
+            if not hop["delivered"]:
+                continue
+            if change < -0.05:
+                assert text.startswith("distorted"), (change, text)
+            elif change <= 0.05:
+                assert text.startswith("passed on closely"), (change, text)
+            else:
+                assert text.startswith("noise happened to move it closer"), (change, text)
+            seen.add(text.split()[0])
+    assert {"distorted", "passed", "noise"} <= seen
+
+
 def test_trace_does_not_change_the_model():
     a, b = model(rng=8, **TRACE), model(rng=8, **TRACE)
     a.run(4)
@@ -272,15 +301,25 @@ def test_trace_does_not_change_the_model():
 
 # ------------------------------------------------------------------------------ outputs
 
+def centred_cosine(b, s):
+    """MODEL.md 10.1's alignment, written out: the Pearson correlation of each row of b with s
+    across the goals (0 for a row with no spread)."""
+    bc = b - b.mean(axis=-1, keepdims=True)
+    sc = s - s.mean()
+    length = np.sqrt((bc * bc).sum(axis=-1) * (sc @ sc))
+    return np.where(length > 0, bc @ sc / np.where(length > 0, length, 1.0), 0.0)
+
+
 def test_time_series_has_every_output_of_section_6():
     m = model(rng=5, executives=1, layers=2, span=3, n_goals=4, pivot_interval=3.0,
               pivot_schedule="fixed", f_burnout=0.3, a_over=0.5, base_load=1.5, p_leave=0.3)
     ts = m.run(8)
     levels = range(m.org.levels)
     required = (
-        ["week", "alignment", "alignment_cc", "action_alignment", "line_of_sight", "adoption",
+        ["week", "alignment", "action_alignment", "line_of_sight", "adoption",
          "overload", "burnout", "turnover", "trust", "bsc_balance", "initiatives_launched",
-         "initiatives_succeeded", "initiatives_failed", "clarity_gap"]
+         "initiatives_succeeded", "initiatives_failed", "clarity_gap", "focus", "names_top",
+         "perceived_alignment", "illusion_gap"]
         + [f"{name}_{d}" for name in ("alignment", "understanding", "fatigue", "confidence")
            for d in levels]
         + [f"execution_{k}" for k in range(4)])
@@ -293,15 +332,22 @@ def test_time_series_has_every_output_of_section_6():
 
     # the last row, recomputed from the state with MODEL.md 6's definitions
     st, org, last = m.state, m.org, ts.iloc[-1]
-    cos = st.b @ st.s
+    cos = centred_cosine(st.b, st.s)
     for d in levels:
         rows = org.level(d)
         assert last[f"alignment_{d}"] == pytest.approx(cos[rows].mean())
         assert last[f"understanding_{d}"] == pytest.approx(st.u[rows].mean())
         assert last[f"fatigue_{d}"] == pytest.approx(st.f[rows].mean())
         assert last[f"confidence_{d}"] == pytest.approx(st.conf[rows].mean())
+    staff = org.role != EXECUTIVE  # the whole-organisation outputs are over everyone below the executives
+    assert last["alignment"] == pytest.approx(cos[staff].mean())
+    q = st.b[staff] / st.b[staff].sum(axis=1, keepdims=True)
+    entropy = -np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0).sum(axis=1)
+    assert last["focus"] == pytest.approx(np.mean(1 - entropy / np.log(4)))
+    assert last["names_top"] == pytest.approx(np.mean(st.b[staff].argmax(axis=1) == st.s.argmax()))
+    assert last["illusion_gap"] == pytest.approx(last["perceived_alignment"] - last["alignment"])
     emp = org.role == EMPLOYEE
-    act = st.x[emp] @ st.s
+    act = centred_cosine(st.x[emp], st.s)
     assert last["action_alignment"] == pytest.approx(act.mean())
     assert last["line_of_sight"] == pytest.approx(np.mean(act >= 0.9))
     e = (1 - st.f[emp]) * (0.5 + 0.5 * st.tau[emp])
@@ -322,7 +368,8 @@ def test_summary_is_a_plain_dict_with_the_summary_keys():
     assert type(out) is dict
     for key in ("alignment_final", "alignment_mean", "action_alignment_final", "understanding_final",
                 "adoption_final", "fatigue_mean", "trust_final", "weeks_to_50", "weeks_to_80",
-                "failure_rate", "peak_fatigue", "turnover"):
+                "failure_rate", "peak_fatigue", "turnover", "focus_mean", "focus_final",
+                "names_top_mean", "names_top_final", "illusion_gap_mean", "illusion_gap_final"):
         assert key in out, key
     assert all(type(v) in (int, float) for v in out.values()), {k: type(v) for k, v in out.items()}
     assert out["alignment_final"] == pytest.approx(ts["alignment"].iloc[-1])

@@ -40,7 +40,7 @@ def test_timeseries_and_summary_shape(results, scenario):
     assert sorted(ts["rep"].unique()) == [0, 1, 2]
     assert len(ts) == 3 * (scenario.horizon + 1)
     assert list(summary["rep"]) == [0, 1, 2]
-    assert {"alignment_cc_mean", "failure_rate", "clarity_gap_mean"} <= set(summary.columns)
+    assert {"alignment_mean", "failure_rate", "clarity_gap_mean"} <= set(summary.columns)
 
 
 def test_replication_i_uses_spawned_seed_i(results, scenario):
@@ -48,7 +48,7 @@ def test_replication_i_uses_spawned_seed_i(results, scenario):
     ts = OrgModel(np.random.default_rng(child), **scenario.model_kwargs()).run(scenario.horizon)
     mine = results.timeseries[results.timeseries["rep"] == 2].drop(columns="rep").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, ts)
-    assert summarise(ts)["alignment_cc_mean"] == results.summary.loc[2, "alignment_cc_mean"]
+    assert summarise(ts)["alignment_mean"] == results.summary.loc[2, "alignment_mean"]
 
 
 def test_jobs_do_not_change_results(scenario, results):
@@ -67,11 +67,11 @@ def test_seed_defaults_to_the_scenario_and_progress_reports(scenario):
 def test_table_is_mean_and_t_interval(results):
     table = results.table()
     assert list(table.columns) == ["mean", "low", "high", "n"]
-    x = results.summary["alignment_cc_mean"].to_numpy()
+    x = results.summary["alignment_mean"].to_numpy()
     from scipy import stats
 
     half = stats.t.ppf(0.975, 2) * x.std(ddof=1) / np.sqrt(3)
-    row = table.loc["alignment_cc_mean"]
+    row = table.loc["alignment_mean"]
     assert row["mean"] == pytest.approx(x.mean())
     assert row["low"] == pytest.approx(x.mean() - half) and row["high"] == pytest.approx(x.mean() + half)
 

@@ -95,7 +95,7 @@ def test_a_run_does_not_depend_on_its_batch_or_order():
     together = run_batch((s.entropy, kwargs, 10, None, runs))
     apart = [run_batch((s.entropy, kwargs, 10, None, [run]))[0] for run in reversed(runs)][::-1]
     assert [r for r, _ in together] == [r for r, _ in apart]
-    assert together[0][0]["alignment_cc_mean"] != together[1][0]["alignment_cc_mean"]  # reps differ
+    assert together[0][0]["alignment_mean"] != together[1][0]["alignment_mean"]  # reps differ
 
 
 # --------------------------------------------------------------------------- bad specs
@@ -149,9 +149,9 @@ def test_a_failing_run_is_recorded_and_the_sweep_completes(failing):
     assert len(table) == 4 * 2 and list(table["run"]) == list(range(8))
     bad = table[table["status"] == "error"]
     assert len(bad) == 2 and set(bad["champion_share"]) == {0.9} and set(bad["defender_share"]) == {0.5}
-    assert bad["error"].str.contains("champion_share").all() and bad["alignment_cc_mean"].isna().all()
+    assert bad["error"].str.contains("champion_share").all() and bad["alignment_mean"].isna().all()
     good = table[table["status"] == "ok"]
-    assert good["error"].isna().all() and good["alignment_cc_mean"].notna().all()
+    assert good["error"].isna().all() and good["alignment_mean"].notna().all()
     assert table.equals(load_runs(out / "failing"))
 
 
@@ -176,9 +176,9 @@ def test_one_writer_at_a_time(failing):
 
 def test_analysis_of_a_grid(failing):
     s, out, _ = failing
-    tables = analyze(out / "failing", metrics=["alignment_cc_mean", "fatigue_mean"])
+    tables = analyze(out / "failing", metrics=["alignment_mean", "fatigue_mean"])
     pts = tables["points"]
-    assert len(pts) == 4 * 2 and set(pts["metric"]) == {"alignment_cc_mean", "fatigue_mean"}
+    assert len(pts) == 4 * 2 and set(pts["metric"]) == {"alignment_mean", "fatigue_mean"}
     assert (pts.loc[pts["champion_share"] == 0.1, "n"] == 2).all()
     assert pts.loc[(pts["champion_share"] == 0.9) & (pts["defender_share"] == 0.5), "mean"].isna().all()
     eff = tables["effects"]
@@ -187,7 +187,7 @@ def test_analysis_of_a_grid(failing):
     assert len(tables["failures"]) == 2
     folder = out / "failing" / "analysis"
     figures = sorted(p.name for p in (folder / "figures").iterdir())
-    assert "heatmap-alignment_cc_mean.png" in figures and "effects-fatigue_mean.png" in figures
+    assert "heatmap-alignment_mean.png" in figures and "effects-fatigue_mean.png" in figures
     page = (folder / "index.html").read_text()
     assert page.count('src="data:image/png;base64,') == len(figures) and "Failed runs (2)" in page
     src = page.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
@@ -200,12 +200,12 @@ def test_analysis_of_a_grid(failing):
 def test_sensitivity_indices(tmp_path, method, n, columns):
     s = spec(name=method, design={"method": method, "n": n},
              parameters={"role_clarity": {"low": 0.0, "high": 1.0}, "pivot_interval": {"low": 4.0, "high": 52.0}},
-             metrics=["alignment_cc_mean", "fatigue_mean"])
+             metrics=["alignment_mean", "fatigue_mean"])
     sweep(s, tmp_path, workers=1)
     tables = sim.analyze(tmp_path / method, write=False)
     idx = tables[method]
     assert list(idx["parameter"].unique()) == ["role_clarity", "pivot_interval"]
-    assert set(idx["metric"]) <= {"alignment_cc_mean", "fatigue_mean"} and len(idx) >= 2
+    assert set(idx["metric"]) <= {"alignment_mean", "fatigue_mean"} and len(idx) >= 2
     assert np.isfinite(idx[columns].to_numpy()).all()
     assert not (tmp_path / method / "analysis").exists()
 

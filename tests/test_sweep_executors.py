@@ -22,7 +22,7 @@ SPEC = {"name": "exec", "base": "baseline", "horizon": 20, "replications": 2,
                 "champion_share": 0.1, "defender_share": 0.2},
         "parameters": {"role_clarity": {"low": 0.1, "high": 0.9, "steps": 3},
                        "champion_share": [0.1, 0.9], "defender_share": [0.05, 0.5]},
-        "timeseries": {"every": 5, "columns": ["alignment_cc", "fatigue"]}}
+        "timeseries": {"every": 5, "columns": ["alignment", "fatigue"]}}
 
 
 @pytest.fixture(scope="module")

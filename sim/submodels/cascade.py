@@ -2,6 +2,10 @@
 
 Sender i to report j: ``msg = norm+(b_i + sigma_i (sqrt(rho)(1 - dialogue) zeta_j + sqrt(1-rho) xi))``,
 delivered with probability ``min(1, 1/load_i)``; with probability ``rationale`` it carries the why.
+The receiver's weight grows with their commitment (the committed listen harder); commitment passes
+from the boss only as far as the change makes sense to the receiver (``peers.content``, MODEL.md
+10.2); confidence rises with each message received and falls with surprise (a message that
+disagrees with what one believes, MODEL.md 10.5).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry import agreement
+from .peers import content
 from ..state import norm_plus_nonzero, take_rows, unit
 
 
@@ -59,6 +64,7 @@ class Fixed(NamedTuple):
     learn: np.ndarray  # delivered * gamma_u
     why: np.ndarray  # it carries the why (0 or 1), plus dialogue
     weight: np.ndarray  # eta * trust * (1 - fatigue) * the sender's authority and credibility * listening
+    commit: np.ndarray  # eta_m * the content factor: how far the receiver can take on the boss's commitment
 
     def rows(self, here: slice) -> Fixed:
         return Fixed(*(a[here] for a in self))
@@ -80,7 +86,7 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     b += msg
     unit(b)
     m = st.m[receivers]
-    st.m[receivers] = np.clip(m + w * p.eta_m * (take_rows(st.m, senders) - m), 0.0, 1.0)
+    st.m[receivers] = np.clip(m + w * fixed.commit * (take_rows(st.m, senders) - m), 0.0, 1.0)
     st.informed[receivers] = fixed.delivered & take_rows(st.informed, senders)
     return surprise
 
@@ -96,7 +102,8 @@ def apply(org, st, p, dr) -> None:
     listening = 1 - p.m_listen + p.m_listen * st.m[staff]  # the committed listen harder
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
-                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility * listening)
+                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility * listening,
+                  commit=p.eta_m * content(st, p, staff))
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
     for d in range(1, org.levels):
         receivers = org.level(d)

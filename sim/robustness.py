@@ -1,0 +1,313 @@
+"""Pattern robustness map (issue "Model v2"): which behavioural parameters can break which pattern.
+
+A Morris screening (elementary effects; SALib, through the sweep tooling's ``problem``, design
+mapping and ``analyze``) over every behavioural parameter within its range, of the effect size of a
+few cheap stylized facts of ``sim.validation``. At each design point every pattern's effect is the
+mean paired difference (condition b minus condition a, both conditions on the same seeds of the
+validation root) with the point's parameter values added to both conditions. Per pattern:
+
+- mu* and sigma of each parameter (mean absolute elementary effect and its spread, in the effect's
+  own units per full range of the parameter);
+- the share of design points where the effect has its expected sign: the share of the screened
+  space where the pattern holds. Each point's effect is a point estimate from a few seeds, so this
+  share is itself noisy (a point with a small true effect may land on either side);
+- the spread of the effect over the seeds at each point (``seed_sd``, when there are several), to set
+  the holds share against: every design point uses the same seeds (common random numbers), so an
+  elementary effect compares two points on the same random numbers, but each point's sign is a
+  few-seed estimate.
+
+Behavioural parameters: every ``Param`` that is not structural, not a choice, and not a lever the
+patterns themselves vary. Ranges: the documented ranges, except where these contain values that
+make the model degenerate (``CAPS``); stated in the output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from SALib.sample import morris as salib_morris
+
+from .params import BY_NAME, PARAMS
+from .sweep.analysis import _indices
+from .sweep.design import _scale, problem
+from .sweep.spec import Range
+from .validation import ORG, VALIDATION_ROOT, WEEKS, Lab, paired, weeks_to_adoption
+
+# Levers the patterns themselves vary (or that define the organisation's baseline levers): not screened.
+LEVERS = frozenset((
+    "translation_noise", "pivot_interval", "role_clarity", "feedback", "dialogue", "communication",
+    "kpi_alignment", "review_interval", "base_load", "champion_share", "broadcast_interval", "capability",
+    "capability_investment", "change_rewards", "leadership_alignment", "leadership_consistency", "initiatives"))
+
+BEHAVIOURAL: tuple[str, ...] = tuple(p.name for p in PARAMS
+                                     if not p.structural and not p.choices and p.name not in LEVERS)
+
+# Documented ranges that contain degenerate values, capped to a plausible band around the default
+# (a callable: of the default). Each is clipped to the documented range and widened to hold the default.
+CAPS: dict[str, tuple | Callable] = {
+    "initiative_effort": lambda d: (0.25 * d, 4.0 * d),  # 0.1-50: at 50 nothing ever succeeds
+    "initiative_deadline": (13.0, 104.0),  # 1-520 weeks: a week is no initiative; 10 years never fails
+    "span_capacity": (5.0, 20.0),  # 1-60: Gallup's spans are 8-12
+    "p_quit": (0.0, 0.01),  # up to 0.1 a week is 99% of people leaving a year
+    "k_rush": (0.0, 3.0),
+    "lambda_kpi": (0.0, 1.5),
+    "q_imit": (0.0, 1.0),
+    "eta_m": (0.0, 3.0),
+    "c_b": (0.0, 3.0),
+    "theta": (-0.2, 0.8),  # -1: any work counts; 0.99: none does
+    "p_innov": (0.0, 0.05),  # up to 1 a week: everyone adopts in the first weeks without peers
+}
+
+R, REPS, LEVELS = 6, 3, 4
+DESIGN_SEED = VALIDATION_ROOT  # the Morris design's seed: the same design every time
+BATCH = 4  # design points whose runs go to the process pool together
+
+
+def ranges() -> dict[str, tuple[float, float]]:
+    """The range screened for each behavioural parameter."""
+    out = {}
+    for name in BEHAVIOURAL:
+        p = BY_NAME[name]
+        low, high = float(p.low), float(p.high)
+        cap = CAPS.get(name)
+        if cap is not None:
+            lo, hi = cap(float(p.default)) if callable(cap) else cap
+            low, high = max(low, float(lo)), min(high, float(hi))
+            low, high = min(low, float(p.default)), max(high, float(p.default))
+        out[name] = (low, high)
+    return out
+
+
+def late(column: str) -> Callable[[pd.DataFrame], float]:
+    """``column`` averaged over the second half of the run (the second year at 104 weeks, as in
+    docs/VALIDATION.md)."""
+    return lambda ts: float(ts[column].iloc[len(ts) // 2 + 1:].mean())
+
+
+@dataclass(frozen=True)
+class Check:
+    """One pattern's effect: going from condition a to b changes ``how`` in the ``expected`` direction."""
+
+    key: str
+    label: str
+    expected: str  # "+" or "-"
+    a: dict
+    b: dict
+    how: Callable[[pd.DataFrame], float]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("S2", "belief alignment, pivot every 52 -> 8 weeks", "-",
+          dict(pivot_interval=52.0), dict(pivot_interval=8.0), late("alignment")),
+    Check("S3", "overload, role clarity 0.3 -> 0.8", "-",
+          dict(role_clarity=0.3), dict(role_clarity=0.8), late("overload")),
+    Check("S4", "weeks to 50% adoption, least -> most credible champions", "-",
+          dict(champion_selection="low_credibility"), dict(champion_selection="high_credibility"),
+          weeks_to_adoption),
+    Check("S6", "overload, feedback 0 -> 0.5", "-", dict(feedback=0.0), dict(feedback=0.5), late("overload")),
+    Check("S11", "work alignment, KPI alignment 1.0 -> 0.2 (no reviews)", "-",
+          dict(kpi_alignment=1.0, review_interval=0.0), dict(kpi_alignment=0.2, review_interval=0.0),
+          late("action_alignment")),
+    Check("S12", "illusion gap, feedback 0 -> 0.5", "-", dict(feedback=0.0), dict(feedback=0.5),
+          late("illusion_gap")),
+    Check("S13", "front-line belief alignment, translation noise 0.3 -> 0.9", "-",
+          dict(translation_noise=0.3), dict(translation_noise=0.9), late("alignment_employees")),
+)
+BY_KEY = {c.key: c for c in CHECKS}
+
+
+def design(r: int = R, levels: int = LEVELS, parameters=None) -> tuple[np.ndarray, pd.DataFrame]:
+    """The Morris design: (unit-cube points, the points in parameter values), ``r`` trajectories."""
+    names = list(parameters or BEHAVIOURAL)
+    rng = np.random.default_rng(np.random.SeedSequence(DESIGN_SEED))
+    unit = salib_morris.sample(problem(names), r, num_levels=levels, seed=rng)
+    span = ranges()
+    values = pd.DataFrame({n: _scale(n, Range(low=span[n][0], high=span[n][1]), unit[:, j])
+                           for j, n in enumerate(names)})
+    values.index.name = "point"
+    return unit, values
+
+
+def robustness_map(r: int = R, reps: int = REPS, jobs: int = 2, progress=None, patterns=None,
+                   org: dict | None = None, weeks: int = WEEKS, levels: int = LEVELS,
+                   parameters=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Morris indices of each pattern's effect over the behavioural parameters (``parameters``, by
+    default all of ``BEHAVIOURAL``), and the share of design points where each effect has its expected
+    sign. ``progress(done, total)`` is called after each batch of design points.
+
+    Returns (indices: pattern, parameter, mu_star, sigma, range_low, range_high, mu, mu_star_conf;
+    holds: pattern, share_expected_sign, points, effect, expected, median_effect, seed_sd: the mean
+    over the points of the paired differences' standard deviation over the seeds)."""
+    checks = [BY_KEY[k] for k in (patterns or BY_KEY)]
+    names = list(parameters or BEHAVIOURAL)
+    org = dict(ORG if org is None else org)
+    unit, values = design(r, levels, names)
+    n = len(values)
+    effects = {c.key: np.empty(n) for c in checks}
+    spread = {c.key: np.empty(n) for c in checks}  # sd of the paired differences over the seeds
+    lab = Lab(VALIDATION_ROOT, jobs)
+    try:
+        for start in range(0, n, BATCH):
+            rows = range(start, min(start + BATCH, n))
+            points = [{**org, **{k: float(v) for k, v in values.iloc[i].items()}} for i in rows]
+            conditions = list({_key(c): c for p in points for ch in checks
+                               for c in ({**p, **ch.a}, {**p, **ch.b})}.values())
+            lab.runs(conditions, reps, weeks)  # every run of the batch at once, on the pool
+            for i, p in zip(rows, points):
+                for ch in checks:
+                    e = paired(lab, ch.label, ch.expected, {**p, **ch.a}, {**p, **ch.b}, ch.how,
+                               reps=reps, weeks=weeks)
+                    effects[ch.key][i] = e.mean
+                    spread[ch.key][i] = e.diffs.std(ddof=1) if reps > 1 else np.nan
+            lab._cache.clear()  # each point's runs are used once: keep memory flat
+            if progress:
+                progress(rows[-1] + 1, n)
+    finally:
+        lab.close()
+    span = ranges()
+    tables, holds = [], []
+    for ch in checks:
+        y = effects[ch.key]
+        if np.isnan(y).any() or np.ptp(y) == 0:
+            s = pd.DataFrame({"parameter": names, "mu_star": np.nan, "mu_star_conf": np.nan, "mu": np.nan,
+                              "sigma": np.nan})
+        else:
+            s = _indices("morris", {"levels": levels}, names, unit, y, ch.key).drop(columns="metric")
+        s.insert(0, "pattern", ch.key)
+        s["range_low"] = [span[p][0] for p in names]
+        s["range_high"] = [span[p][1] for p in names]
+        tables.append(s[["pattern", "parameter", "mu_star", "sigma", "range_low", "range_high", "mu",
+                         "mu_star_conf"]])
+        right = y < 0 if ch.expected == "-" else y > 0
+        holds.append({"pattern": ch.key, "share_expected_sign": float(right.mean()), "points": n,
+                      "effect": ch.label, "expected": ch.expected, "median_effect": float(np.median(y)),
+                      "seed_sd": float(np.mean(spread[ch.key])) if reps > 1 else float("nan")})
+    indices = pd.concat(tables, ignore_index=True)
+    holds_table = pd.DataFrame(holds)
+    settings = dict(r=r, reps=reps, weeks=weeks, levels=levels, org=org, points=n,
+                    runs=n * reps * len({_key(c) for ch in checks for c in (ch.a, ch.b)}),
+                    parameters=len(names), root=VALIDATION_ROOT)
+    indices.attrs["settings"] = holds_table.attrs["settings"] = settings
+    return indices, holds_table
+
+
+def _key(condition: dict) -> tuple:
+    return tuple(sorted(condition.items()))
+
+
+# --------------------------------------------------------------------------- the report
+
+TOP = 15
+
+
+def figure(indices: pd.DataFrame, holds: pd.DataFrame, top: int = TOP):
+    """Heatmap of mu* normalised per pattern (rows: patterns; columns: the ``top`` parameters by
+    their largest normalised mu*)."""
+    from .report import plt  # report chooses the backend
+
+    table = indices.pivot(index="pattern", columns="parameter", values="mu_star")
+    table = table.reindex([p for p in holds["pattern"] if p in table.index])
+    norm = table.div(table.max(axis=1), axis=0)
+    columns = norm.max(axis=0).sort_values(ascending=False).index[:top]
+    norm = norm[columns]
+    fig, ax = plt.subplots(figsize=(0.62 * len(columns) + 6.0, 0.55 * len(norm) + 2.4))
+    im = ax.imshow(norm.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    h = holds.set_index("pattern")
+    ax.set_yticks(range(len(norm)), [f"{k} {h.loc[k, 'effect'].split(',')[0]} ({h.loc[k, 'share_expected_sign']:.0%} hold)"
+                                     for k in norm.index], fontsize=9)
+    ax.set_xticks(range(len(columns)), columns, rotation=50, ha="right", fontsize=9)
+    for (i, j), v in np.ndenumerate(norm.to_numpy(dtype=float)):
+        if not math.isnan(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if v > 0.6 else "black")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="mu* / largest mu* of the pattern")
+    ax.set_title("Which parameters can break which pattern: Morris mu*, normalised per pattern\n"
+                 "(rows: pattern, with the share of the screened space where its effect has the expected sign)",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _g(x: float) -> str:
+    return "n/a" if x != x else f"{x:.3g}"
+
+
+def markdown(indices: pd.DataFrame, holds: pd.DataFrame, image: str = "images/validation/robustness.png") -> str:
+    """The section "## Robustness map": what was done, the holds table, the three parameters that can
+    most break each pattern, the figure."""
+    s = indices.attrs.get("settings", {})
+    org = s.get("org", ORG)
+    span = ranges()
+    capped = ", ".join(f"{n} {span[n][0]:g}-{span[n][1]:g}" for n in CAPS if n in span)
+    lines = [
+        "## Robustness map", "",
+        f"A Morris screening (elementary effects, SALib through `sim.sweep`) over the {s.get('parameters', len(BEHAVIOURAL))} "
+        "behavioural parameters: every parameter that is not structural, not a choice and not a lever the "
+        "patterns vary. Each is screened over its documented range, except where that range holds "
+        f"degenerate values; these are capped to a plausible band around the default: {capped}. The "
+        "range of every parameter is in `docs/robustness.csv` (range_low, range_high).", "",
+        f"- **Design.** {s.get('r', '?')} trajectories, {s.get('levels', '?')} levels: {s.get('points', '?')} "
+        f"design points (seed {DESIGN_SEED}).",
+        f"- **Runs.** Organisation: {org.get('executives')} executive(s), {org.get('layers')} management layers, "
+        f"span {org.get('span')}; {s.get('weeks', '?')} weeks; outputs averaged over the second half of the run. "
+        f"At each point each pattern's effect is the mean paired difference (both conditions on the same "
+        f"{s.get('reps', '?')} seed(s) of the validation root `{s.get('root', VALIDATION_ROOT)}`) with the "
+        f"point's parameter values in both conditions: {s.get('runs', '?')} runs in all.",
+        "- **mu\\*** is the mean absolute change of the effect when the parameter moves across its whole "
+        "range (the effect's own units); **sigma** its spread (interactions, non-linearity); **mu** its signed "
+        "mean. Every point uses the same seeds (common random numbers), so an elementary effect compares two "
+        "points on the same random numbers.",
+        "- **Holds** is the share of design points where the effect has the expected sign. Each point's effect "
+        f"is a point estimate from {s.get('reps', 'a few')} seed(s), not a test: where the effect is small "
+        "against its spread over the seeds (the last column, when there are several seeds) a point can land on "
+        "either side, so the share is itself noisy, and lower than a well-powered test at each point would "
+        "give. docs/VALIDATION.md tests each pattern at the defaults with enough seeds.", "",
+        "| pattern | effect | expected | holds (share of points) | median effect | sd over seeds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, h in holds.iterrows():
+        lines.append(f"| {h['pattern']} | {h['effect']} | {h['expected']} | {h['share_expected_sign']:.0%} "
+                     f"of {h['points']} | {_g(h['median_effect'])} | {_g(h['seed_sd'])} |")
+    lines += ["", "The three parameters that can most break each pattern (largest mu\\*; mu\\* relative to "
+                  "the median effect; the direction in which a rise of the parameter pushes the effect):", ""]
+    for _, h in holds.iterrows():
+        sub = indices[indices["pattern"] == h["pattern"]].sort_values("mu_star", ascending=False).head(3)
+        parts = []
+        for _, row in sub.iterrows():
+            if row["mu_star"] != row["mu_star"]:
+                continue
+            ratio = abs(row["mu_star"] / h["median_effect"]) if h["median_effect"] else float("nan")
+            toward = (row["mu"] > 0) == (h["expected"] == "-")  # a rise pushes toward the wrong sign
+            parts.append(f"`{row['parameter']}` ({row['range_low']:g}-{row['range_high']:g}): mu\\* "
+                         f"{_g(row['mu_star'])} ({_g(ratio)} x the median effect), sigma {_g(row['sigma'])}; "
+                         f"raising it {'weakens' if toward else 'strengthens'} the effect")
+        lines.append(f"- **{h['pattern']}** ({h['effect']}): " + ("; ".join(parts) if parts else "no indices "
+                     "(the effect was the same at every point)") + ".")
+    lines += ["", f"![robustness map]({image})", ""]
+    return "\n".join(lines)
+
+
+def write(directory: str | Path = "docs", r: int = R, reps: int = REPS, jobs: int = 2, progress=None,
+          **kwargs) -> str:
+    """Run the map; write ``robustness.csv`` (the indices), ``robustness_holds.csv`` and
+    ``images/validation/robustness.png`` under ``directory``; return the Markdown section."""
+    directory = Path(directory)
+    images = directory / "images" / "validation"
+    images.mkdir(parents=True, exist_ok=True)
+    indices, holds = robustness_map(r, reps, jobs, progress, **kwargs)
+    indices.to_csv(directory / "robustness.csv", index=False)
+    holds.to_csv(directory / "robustness_holds.csv", index=False)
+    from .report import plt
+
+    fig = figure(indices, holds)
+    fig.savefig(images / "robustness.png", dpi=110)
+    plt.close(fig)
+    return markdown(indices, holds)
+
+
+__all__ = ["BEHAVIOURAL", "CAPS", "CHECKS", "ranges", "design", "robustness_map", "figure", "markdown", "write"]
