@@ -10,7 +10,8 @@ validation root) with the point's parameter values added to both conditions. Per
   own units per full range of the parameter);
 - the share of design points where the effect has its expected sign: the share of the screened
   space where the pattern holds. Each point's effect is a point estimate from a few seeds, so this
-  share is itself noisy (a point with a small true effect may land on either side);
+  share is itself noisy (a point with a small true effect may land on either side: the share is
+  pulled toward 50% where the effect is weak);
 - the spread of the effect over the seeds at each point (``seed_sd``, when there are several), to set
   the holds share against: every design point uses the same seeds (common random numbers), so an
   elementary effect compares two points on the same random numbers, but each point's sign is a
@@ -265,14 +266,20 @@ def markdown(indices: pd.DataFrame, holds: pd.DataFrame, image: str = "images/va
         "- **Holds** is the share of design points where the effect has the expected sign. Each point's effect "
         f"is a point estimate from {s.get('reps', 'a few')} seed(s), not a test: where the effect is small "
         "against its spread over the seeds (the last column, when there are several seeds) a point can land on "
-        "either side, so the share is itself noisy, and lower than a well-powered test at each point would "
-        "give. docs/VALIDATION.md tests each pattern at the defaults with enough seeds.", "",
+        "either side, so the share is itself noisy and pulled toward 50% where the effect is weak. "
+        "docs/VALIDATION.md tests each pattern at the defaults with enough seeds.", "",
         "| pattern | effect | expected | holds (share of points) | median effect | sd over seeds |",
         "|---|---|---|---|---|---|",
     ]
     for _, h in holds.iterrows():
         lines.append(f"| {h['pattern']} | {h['effect']} | {h['expected']} | {h['share_expected_sign']:.0%} "
                      f"of {h['points']} | {_g(h['median_effect'])} | {_g(h['seed_sd'])} |")
+    if s and (s["r"] < R or s["reps"] < REPS or s["weeks"] < WEEKS):
+        lines += ["", f"**Reduced run.** These settings (r = {s['r']}, {s['reps']} seed(s), {s['weeks']} weeks) "
+                      f"are below the full map's (r = {R}, {REPS} seeds, {WEEKS} weeks), to keep the run to about "
+                      "half an hour on 2 cores: the ranking of the leading parameters is the robust part; the "
+                      f"exact values and shares are rough. `cascade robustness --r {R} --reps {REPS}` gives the "
+                      f"full map (about {R * REPS * WEEKS / (s['r'] * s['reps'] * s['weeks']):.1f} times the computing time)."]
     lines += ["", "The three parameters that can most break each pattern (largest mu\\*; mu\\* relative to "
                   "the median effect; the direction in which a rise of the parameter pushes the effect):", ""]
     for _, h in holds.iterrows():

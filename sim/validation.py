@@ -408,15 +408,16 @@ def s13(lab):
             effects.append(paired(lab, f"{what}, noise {lo:g} -> {hi:g}", "-", dict(translation_noise=lo),
                                   dict(translation_noise=hi), how, off, label))
 
-    # The fall per hop grows with depth: the noise effect at the front line minus at the top layer.
-    a, b = dict(translation_noise=0.3), dict(translation_noise=0.9)
+    # The fall grows with depth: in a deep organisation (4 layers), the noise effect at the front line
+    # minus the effect at the top layer.
+    a, b = dict(DEEP, layers=4, translation_noise=0.3), dict(DEEP, layers=4, translation_noise=0.9)
 
     def depth_gap(ts):
         levels = sorted(int(c.rsplit("_", 1)[1]) for c in ts.columns if c.startswith("alignment_")
                         and c.rsplit("_", 1)[1].isdigit())
         return (float(ts[f"alignment_{levels[-1]}"].iloc[SECOND_YEAR].mean())
                 - float(ts["alignment_1"].iloc[SECOND_YEAR].mean()))
-    effects.append(paired(lab, "front line minus top layer, noise 0.3 -> 0.9 (the fall grows with depth)",
+    effects.append(paired(lab, "front line minus top layer, noise 0.3 -> 0.9, 4 layers (the fall grows with depth)",
                           "-", a, b, depth_gap, off, label))
     return Pattern("S13", "Translation noise hurts (the telephone game), more with every hop", effects,
                    mean_curves(lab, {f"noise {d:g}": dict(translation_noise=d) for d in NOISE_DOSES}),
