@@ -214,10 +214,10 @@ class Person(mesa.Agent):
         self.b = self._next_b
 
     # --- initiatives: the results loop (MODEL.md 10.3)
-    def lose_heart(self, p) -> None:
-        """The initiative failed or was abandoned: commitment and trust fall by k_fail."""
-        self.m *= 1 - p.k_fail
-        self.tau *= 1 - p.k_fail
+    def lose_heart(self, loss: float) -> None:
+        """The initiative failed or was abandoned: commitment and trust fall by ``loss``."""
+        self.m *= 1 - loss
+        self.tau *= 1 - loss
 
     def see_results(self, p, share: float) -> None:
         """Visible progress (``share`` of a whole initiative) lifts commitment and trust, in
@@ -417,8 +417,10 @@ class NaiveOrgModel(mesa.Model):
         heart, and a new initiative starts."""
         self.failed += 1
         if self.p.k_fail:
+            # k_fail for an initiative that ran to its deadline, less for one abandoned sooner
+            loss = self.p.k_fail * min(1.0, (self.week - self.initiative_start) / self.p.initiative_deadline)
             for person in self.staff:
-                person.lose_heart(self.p)
+                person.lose_heart(loss)
         self._launch_initiative()
 
     def _pivot_due(self, pivot_u: float) -> bool:

@@ -35,13 +35,15 @@ def launch_initiative(st) -> None:
 
 def fail_initiative(org, st, p) -> None:
     """The current initiative failed (its deadline passed, or a pivot abandoned it): everyone below
-    the top loses ``k_fail`` of their commitment and trust (the results loop, MODEL.md 10.3), and a
-    new initiative starts."""
+    the top loses a share of their commitment and trust (the results loop, MODEL.md 10.3), ``k_fail``
+    for one that ran to its deadline, less for one abandoned sooner (in proportion to the weeks
+    people worked on it), and a new initiative starts."""
     st.failed += 1
     if p.k_fail:
+        loss = p.k_fail * min(1.0, (st.week - st.initiative_start) / p.initiative_deadline)
         people = org.staff
-        st.m[people] *= 1 - p.k_fail
-        st.tau[people] *= 1 - p.k_fail
+        st.m[people] *= 1 - loss
+        st.tau[people] *= 1 - loss
     launch_initiative(st)
 
 
