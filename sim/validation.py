@@ -39,6 +39,7 @@ DEEP = dict(executives=2, span=4)  # S1 varies the layers: a narrow span keeps 4
 WEEKS = 104
 SECOND_YEAR = slice(53, None)
 PILOT, MIN_REPS, MAX_REPS = 8, 12, 48
+FIGURE_REPS = 48  # seeds for the survey figures: their intervals must fit inside bands
 CONTROL_SHARE = 0.2  # a negative control's remaining effect counts as gone below this share of the effect
 
 ENABLED = dict(role_clarity=0.8, capability=0.7, capability_investment=0.01, leadership_alignment=1.0,
@@ -552,7 +553,7 @@ def interval(values) -> tuple[float, float, float]:
     return float(v.mean()), float(v.mean() - h), float(v.mean() + h)
 
 
-def survey_figures(lab: Lab, reps: int = 24, base: dict | None = None) -> list[Figure]:
+def survey_figures(lab: Lab, reps: int = FIGURE_REPS, base: dict | None = None) -> list[Figure]:
     base = base or {}
     runs = lab.runs([base], reps)[0]
     sy = lambda col: [second_year(col)(ts) for ts in runs]  # noqa: E731
@@ -659,7 +660,7 @@ def _fmt(x: float) -> str:
     return "" if x != x else f"{x:.3g}" if abs(x) >= 0.001 or x == 0 else f"{x:.1e}"
 
 
-def write_report(path: Path = Path("docs/VALIDATION.md"), keys=None, reps: int = 24, jobs: int | None = None,
+def write_report(path: Path = Path("docs/VALIDATION.md"), keys=None, reps: int = FIGURE_REPS, jobs: int | None = None,
                  progress=None) -> list:
     """Run the patterns (all, or ``keys``) and the survey figures on the validation seeds; write the
     Markdown report and its figures. Returns the patterns and figures (each with ``.holds``)."""

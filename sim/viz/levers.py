@@ -30,7 +30,8 @@ EXPLAIN = {
     "feedback": (
         "Feedback loops must work in both directions: managers carry execution challenges up, "
         "leaders explain the rationale down. Without them each level hears a modified version of "
-        "the intended strategy."),
+        "the intended strategy, and executives take messages sent for messages understood: only "
+        "candid reports show them how aligned the organisation really is."),
     "communication": (
         "The communication illusion: a single top-down broadcast at an all-hands makes leaders "
         "assume the organisation is aligned, but hearing a message is not understanding it, and "
@@ -51,7 +52,9 @@ EXPLAIN = {
         "another translation, where the strategy can be diluted or misunderstood."),
     "span": (
         "The middle manager's load grows with the team: more direct reports mean more messages to "
-        "translate, more escalations and less time for each conversation."),
+        "translate, more escalations and less time for each conversation. About ten reports are a full "
+        "week for a manager whose role is clear (Gallup's typical spans are 8-12); unclear roles "
+        "fill it sooner."),
     "cross_silo_ties": (
         "Silos: departments without visibility into each other's goals chase the KPIs they can "
         "measure. Ties across silos let change spread through credibility rather than authority "
