@@ -26,13 +26,14 @@ ROUNDING = 1e-9  # shares are ratios of float sums: allow rounding, nothing more
 
 # state arrays that are shares in [0, 1]
 SHARES = ("u", "m", "m0", "f", "tau", "conf", "kappa", "c", "r", "lam")
-# time-series columns that are shares (or cosines of non-negative vectors) in [0, 1]
-SHARE_COLUMNS = ("alignment", "alignment_managers", "alignment_employees", "action_alignment",
-                 "line_of_sight", "understanding", "understanding_employees", "confidence",
-                 "adoption", "support", "commitment", "fatigue", "overloaded", "trust", "engagement",
-                 "engagement_between_share", "bsc_balance")
-SHARE_PREFIXES = ("alignment_", "can_state_", "understanding_", "confidence_", "fatigue_",
+# time-series columns that are shares in [0, 1]
+SHARE_COLUMNS = ("line_of_sight", "focus", "names_top", "understanding", "understanding_employees",
+                 "confidence", "perceived_alignment", "adoption", "support", "commitment", "fatigue",
+                 "overloaded", "trust", "engagement", "engagement_between_share", "bsc_balance")
+SHARE_PREFIXES = ("can_state_", "focus_", "names_top_", "understanding_", "confidence_", "fatigue_",
                   "commitment_", "execution_")
+# alignments (centred cosines) in [-1, 1]
+ALIGNMENT_COLUMNS = ("alignment", "alignment_managers", "alignment_employees", "action_alignment")
 
 
 def _value(p):
@@ -91,10 +92,14 @@ def test_invariants_hold_everywhere(values, seed):
         assert np.all((v >= 0) & (v <= 1)), (name, v.min(), v.max())
     assert np.all((s.kpi_pull >= 0) & (s.kpi_pull <= 1))
     cols = share_columns(ts)
-    assert "alignment" in cols and "adoption" in cols
+    assert "focus" in cols and "adoption" in cols
     shares = ts[cols].to_numpy(dtype=float)
     assert np.all((shares >= -ROUNDING) & (shares <= 1 + ROUNDING)), ts[cols].agg(["min", "max"]).T
+    aligned = [c for c in ts.columns if c in ALIGNMENT_COLUMNS
+               or (c.startswith("alignment_") and c.rsplit("_", 1)[-1].isdigit())]
+    assert np.all(ts[aligned].abs().to_numpy() <= 1 + ROUNDING), ts[aligned].agg(["min", "max"]).T
     assert np.all(ts["clarity_gap"].abs() <= 1 + ROUNDING)
+    assert np.all(ts["illusion_gap"].abs() <= 2 + ROUNDING)
     assert np.all(ts["overload"] >= 0)
 
     # head-count constant; cumulative counters never go down
