@@ -279,7 +279,11 @@ def markdown(indices: pd.DataFrame, holds: pd.DataFrame, image: str = "images/va
         f"is a point estimate from {s.get('reps', 'a few')} seed(s), not a test: where the effect is small "
         "against its spread over the seeds (the last column, when there are several seeds) a point can land on "
         "either side, so the share is itself noisy and pulled toward 50% where the effect is weak. "
-        "docs/VALIDATION.md tests each pattern at the defaults with enough seeds.", "",
+        "docs/VALIDATION.md tests each pattern at the defaults with enough seeds."
+        + (" **With so few seeds the shares are biased, not only noisy:** every point shares the same random "
+           "history (common random numbers), so a share describes that history (for instance when its pivots "
+           "fall), not an average over histories; patterns whose effect varies most from seed to seed (S2, S4, "
+           "S11) are the most affected." if s.get("reps", REPS) < REPS else ""), "",
         "| pattern | effect | expected | holds (share of points) | median effect | sd over seeds |",
         "|---|---|---|---|---|---|",
     ]

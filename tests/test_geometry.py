@@ -54,12 +54,13 @@ def test_a_reversed_ranking_scores_below_zero(s):
     assert alignment(reversed_mix, s) < 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(st.integers(0, 2**32 - 1))
-def test_noise_never_helps(seed):
-    """For any sender belief, the expected alignment of a noisy message moves toward 0 as the noise
-    grows (down when the belief is aligned), and the average of many noisy messages is vague.
-    Common random numbers across the doses; 4,000 draws a dose (standard error about 0.01)."""
+def test_noise_drives_alignment_to_chance_and_the_average_message_is_vague(seed):
+    """For any sender belief, more noise moves the expected alignment of a message toward 0 (a belief
+    aligned with the strategy loses, a reversed one is not turned round), and the average of many
+    noisy messages is vague. Common random numbers across the doses; 4,000 draws a dose (standard
+    error about 0.01)."""
     rng = np.random.default_rng(seed)
     s, b = random_direction(rng, 1, 4)[0], random_direction(rng, 1, 4)[0]
     xi = rng.standard_normal((4000, 4))
@@ -70,10 +71,26 @@ def test_noise_never_helps(seed):
         expected.append(float(alignment(msg, s).mean()))
         vagueness.append(float(focus(msg.mean(axis=0))))
     distance = np.abs(expected)
-    assert np.all(np.diff(distance) <= 0.02), (start, expected)
+    assert np.all(np.diff(distance[1:]) <= 0.02), (start, expected)  # from a dose of 0.3 on
     assert distance[-1] < distance[0] or distance[0] < 0.02
     assert np.all(np.array(expected) * np.sign(start) >= -0.02)  # it never crosses to the other side
     assert vagueness[-1] < vagueness[0] and vagueness[-1] < 0.05
+
+
+def test_small_noise_can_help_a_belief_that_ignores_a_goal():
+    """A known exception to MODEL.md 10.1's "noise never helps" (docs/ODD.md, deviation on the
+    priority geometry): ``norm+`` clips negative weights, so noise on a goal a belief gives almost
+    no weight can only add weight to it. When the strategy values that goal, a little noise raises
+    the expected alignment: here from 0.061 to about 0.08 at a dose of 0.2 (about 1% of random
+    belief-strategy pairs gain more than 0.01 at a dose of 0.3, none more than about 0.025); larger
+    doses bring it down toward 0 as everywhere else."""
+    rng = np.random.default_rng(17147)
+    s, b = random_direction(rng, 1, 4)[0], random_direction(rng, 1, 4)[0]
+    assert b.min() < 0.05  # the belief all but ignores one goal...
+    assert s[np.argmin(b)] > s.mean()  # ...that the strategy weights above the mean
+    xi = np.random.default_rng(5).standard_normal((100_000, 4))
+    a = [float(alignment(norm_plus(b + sigma * xi), s).mean()) for sigma in (0.0, 0.2, 3.0)]
+    assert a[1] > a[0] + 0.015 and abs(a[2]) < a[0]
 
 
 def test_chance_rates_of_stating_the_strategy():

@@ -681,8 +681,11 @@ def test_execution_work_direction_and_progress():
     for j, v in x.items():
         close(st.x[j], v)
     e = {3: 1.0, 4: 0.5 * 0.8, 5: 0.8 * 0.75, 6: 1.0}  # (1 - f)(0.5 + 0.5 tau)
-    on = {j: max(0.0, (v[0] * 0.6 + v[1] * 0.8) - 0.5) / 0.5 for j, v in x.items()}
-    gain = sum(e[j] * on[j] for j in x) / 4 / (1 + 0.5 * (2 - 1))
+    m = {3: 1.0, 4: 0.0, 5: 0.5, 6: 0.0}  # effort = engagement x commitment
+    # Two goals: alignment (the centred cosine) is the sign of (x_0 - x_1)(s_0 - s_1), s_1 > s_0.
+    on = {j: max(0.0, (1.0 if v[1] > v[0] else -1.0) - 0.5) / 0.5 for j, v in x.items()}
+    assert on == {3: 0.0, 4: 0.0, 5: 1.0, 6: 0.0}
+    gain = sum(e[j] * m[j] * on[j] for j in x) / 4 / (1 + 0.5 * (2 - 1))
     assert st.progress == pytest.approx(0.1 + gain, abs=TOL)
     assert gain > 0 and st.succeeded == 0 and st.launched == 1
 
@@ -704,14 +707,19 @@ def test_execution_managers_work_too_but_only_employees_count():
 
 
 def test_execution_only_work_above_the_floor_counts():
-    org, st, p = execution_case(theta=0.99)
+    """With four goals, only work aligned above theta counts, in proportion to how far above."""
+    org, st, p = tiny(**{**EXECUTION, "n_goals": 4, "theta": 0.9, "kpi_alignment": 1.0})
+    st.s = np.array(normp([0.1, 0.2, 0.3, 0.4]))
+    st.initiatives_now, st.progress = 1, 0.0
+    st.f[:], st.tau[:], st.m[:] = 0.0, 1.0, 1.0
+    works = {3: [0.1, 0.2, 0.3, 0.4], 4: [0.1, 0.2, 0.4, 0.3], 5: [0.1, 0.22, 0.3, 0.4], 6: [0.4, 0.3, 0.2, 0.1]}
+    for j, w in works.items():
+        st.b[j] = normp(w)
     execution.apply(org, st, p, {})
-    # only employee 5 works closer than cos 0.99 to the strategy (0.9994); 3 is at 0.98
-    x5 = normp([0.7, 0.7 + 0.3 * 0.5])
-    cos5 = x5[0] * 0.6 + x5[1] * 0.8
-    assert 0.99 < cos5
-    gain = 0.8 * 0.75 * (cos5 - 0.99) / (1 - 0.99) / 4 / (1 + 0.5 * (2 - 1))
-    assert st.progress == pytest.approx(0.1 + gain, abs=TOL)
+    a = {j: float(np.corrcoef(w, [0.1, 0.2, 0.3, 0.4])[0, 1]) for j, w in works.items()}
+    assert a[3] == pytest.approx(1.0) and 0.9 < a[5] < 1.0 and a[4] < 0.9 and a[6] < 0
+    gain = sum(max(0.0, a[j] - 0.9) / 0.1 for j in works) / 4
+    assert st.progress == pytest.approx(gain, abs=TOL)
 
 
 def test_initiative_succeeds_at_its_effort():
