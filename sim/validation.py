@@ -19,6 +19,7 @@ Honest by construction of the procedure, not of the results:
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -76,7 +77,8 @@ class Lab:
         tasks = [(ss[i], w, dict(items)) for i, w, items in todo]
         if self.jobs > 1 and len(tasks) > 1:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.jobs)
+                # forkserver: forking a process that already runs threads (a pool, a test runner) may deadlock
+                self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver"))
             results = list(self._pool.map(_simulate, tasks, chunksize=2))
         else:
             results = [_simulate(t) for t in tasks]
@@ -744,9 +746,11 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
         note = f" ({f.note})" if f.note else ""
         lines.append(f"| {f.key} | {f.title}{note} | {f.source} | {vals} | {bands} | "
                      f"{'holds' if f.holds else 'FAILS'} |")
-    lines += ["", "The robustness of each pattern over the behavioural parameters is in "
-              "[ROBUSTNESS.md](ROBUSTNESS.md); the calibration history in [TRACE.md](TRACE.md).", "",
-              "## Figures", ""]
+    lines += ["", "## Robustness", "",
+              "Which behavioural parameters can break which pattern, and the share of the parameter space "
+              "where each holds: a Morris screening in [ROBUSTNESS.md](ROBUSTNESS.md) (`cascade robustness`). "
+              "The calibration history is in [TRACE.md](TRACE.md).", "",
+              "![robustness map](images/validation/robustness.png)", "", "## Figures", ""]
     for p in patterns:
         lines += [f"### {p.key}: {p.title}", "", f"![{p.key}](images/validation/{p.key}.png)", ""]
     return "\n".join(lines) + "\n"
