@@ -34,7 +34,7 @@ from sim.submodels import SCHEDULE
 # A person's own state, by the names of MODEL.md (and of ``sim.state.State``).
 VECTORS = ("b", "h", "zeta", "x")  # belief, habit, interpretation frame, direction of work
 SCALARS = ("u", "m", "m0", "f", "tau", "conf", "kappa", "c", "r", "lam", "stance", "tenure",
-           "trust_offset", "load", "o", "informed", "heard")
+           "trust_offset", "load", "o", "informed", "heard", "sight")
 PERSONAL = VECTORS + SCALARS
 
 
@@ -139,7 +139,7 @@ class Person(mesa.Agent):
         heard = delivered and carries
         w = heard * p.eta * self.tau * (1 - self.f) * credibility * listening
         # A message that disagrees with what one believed is a surprise: it costs confidence.
-        surprise = heard * (1.0 - centred_cosine(msg, self.b)) / 2 if p.conf_surprise else 0.0
+        surprise = heard * max(1.0 - centred_cosine(msg, self.b), 0.0) / 2 if p.conf_surprise else 0.0
         self.b = norm_plus((1 - w) * self.b + w * msg)
         self.m = clip01(self.m + w * commit * (boss.m - self.m))
         self.conf += delivered * p.conf_message * (1 - self.conf)

@@ -18,6 +18,7 @@ import numpy as np
 from .state import random_direction, squared_norms
 
 CAN_STATE = 0.98  # alignment at which a person "can state the strategy" (E1; chance rate below)
+TINY = np.float32(1e-30)  # added to shares before their logarithm (focus)
 CLEAR = 0.9  # alignment counted as "clear" (the clarity gap) and as line of sight for work
 
 
@@ -28,49 +29,84 @@ def centred(s: np.ndarray) -> np.ndarray:
     return c / n if n > 0 else c
 
 
-def alignment(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``b`` (n, K) (or a single mix (K,)) with the strategy ``s``.
 
     ``b @ centred(s)`` needs no centring of b (centred(s) sums to 0); the length of b's centred part
-    is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0.
+    is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0. ``unit``: every row is of
+    unit length or zero (beliefs, messages, work after ``norm+``), so ``|b|^2`` is 1 (a zero row has
+    a dot product of 0 and scores 0 either way), and is not computed.
     """
     k = b.shape[-1]
-    return _correlation(b @ centred(s), squared_norms(b) - (b @ np.ones(k)) ** 2 / k, 1.0)
+    return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
 
 
-def agreement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``a`` with the same row of ``b`` (both (n, K)): how far a
-    message agrees with what its receiver already believes."""
+    message agrees with what its receiver already believes (``unit`` as for ``alignment``)."""
     k = a.shape[1]
     ones = np.ones(k)
     sa, sb = a @ ones, b @ ones
     dot = np.multiply(a[:, 0], b[:, 0])
     for j in range(1, k):
         dot += np.multiply(a[:, j], b[:, j])
-    return _correlation(dot - sa * sb / k, (squared_norms(a) - sa**2 / k) * (squared_norms(b) - sb**2 / k), 2.0)
+    spread = (_length2(a, unit) - sa**2 / k) * (_length2(b, unit) - sb**2 / k)
+    return _correlation(dot - sa * sb / k, spread, 2.0)
+
+
+def _length2(b: np.ndarray, unit: bool):
+    return 1.0 if unit else squared_norms(b)
 
 
 def _correlation(dot, spread, power: float) -> np.ndarray:
     """dot / sqrt(spread), 0 where there is no spread (a vague mix); ``power`` is how many mixes
     the spread multiplies. A centred length below 1e-6 of a unit mix counts as none: |b|^2 - (sum b)^2 / K
     carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding)."""
-    vague = spread <= 1e-12**power
-    return np.where(vague, 0.0, dot / np.sqrt(np.where(vague, 1.0, spread)))
+    least = 1e-12**power
+    vague = spread <= least
+    out = dot / np.sqrt(np.maximum(spread, least))
+    if np.ndim(out) == 0:
+        return 0.0 if vague else out
+    if vague.any():
+        out[vague] = 0.0
+    return out
 
 
 def focus(b: np.ndarray) -> np.ndarray:
-    """How concentrated a mix is: 1 - H(b / sum b) / log K (1 = one goal only, 0 = all equal)."""
-    k = b.shape[-1]
-    total = b.sum(axis=-1, keepdims=True)
-    q = b / np.where(total > 0, total, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(q > 0, q * np.log(q), 0.0).sum(axis=-1)
-    return np.where(total[..., 0] > 0, 1.0 - h / np.log(k), 0.0)
+    """How concentrated a mix is: 1 - H(b / sum b) / log K (1 = one goal only, 0 = all equal; an
+    all-zero mix 0). A goal at a time (the state is column-major); the logarithms in single
+    precision (an output only, accurate to about 1e-7; in double precision they took a tenth of a
+    step at 100,000 people)."""
+    if b.ndim == 1:
+        return focus(b[None])[0]
+    k = b.shape[1]
+    total = b @ np.ones(k)
+    share = 1.0 / np.where(total > 0, total, 1.0)
+    h = np.zeros(len(b))
+    q = np.empty(len(b), dtype=np.float32)
+    logq = np.empty(len(b), dtype=np.float32)
+    for column in b.T:
+        np.multiply(column, share, out=q, casting="same_kind")
+        np.log(q + TINY, out=logq)  # 0 log 0 = 0: a share of 0 meets a finite log
+        q *= logq
+        h -= q
+    out = np.clip(1.0 - h / np.log(k), 0.0, 1.0)  # (single-precision rounding can stray past 0 or 1)
+    out[total <= 0] = 0.0
+    return out
 
 
 def names_top(b: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K)."""
-    return np.argmax(b, axis=-1) == int(np.argmax(s))
+    """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K): the
+    first of its largest weights, as ``argmax`` picks, compared a goal at a time."""
+    if b.ndim == 1:
+        return names_top(b[None], s)[0]
+    top = int(np.argmax(s))
+    weight = b[:, top]
+    out = np.ones(len(b), dtype=bool)
+    for j, column in enumerate(b.T):
+        if j != top:
+            out &= weight > column if j < top else weight >= column
+    return out
 
 
 @lru_cache(maxsize=None)

@@ -28,9 +28,9 @@ def measure(org: Org, st: State, p) -> dict:
     # Slices where the rows are contiguous (views, no copies): measuring must stay cheap beside the step.
     people, managers, emp = org.staff, org.managers, org.employees
     has_managers = len(org.manager_rows) > 0
-    a = alignment(st.b, st.s)
+    a = alignment(st.b, st.s, unit=True)
     x = take_rows(st.x, emp)
-    act = alignment(x, st.s)
+    act = take_rows(st.sight, emp)  # set with x by the execution submodel
     e = engagement(st, emp)
     a_people, m_people, f_people = a[people], st.m[people], st.f[people]
     a_emp, o_managers = take_rows(a, emp), take_rows(st.o, managers)

@@ -170,6 +170,7 @@ class State:
     load: np.ndarray  # workload (capacity 1)
     o: np.ndarray  # overload
     x: np.ndarray  # (n, K) direction of work (everyone below the executives; employees' counts)
+    sight: np.ndarray  # alignment of each person's work with the strategy (set with x)
     informed: np.ndarray  # reached by this week's cascade along an unbroken chain
     heard: np.ndarray  # feedback heard upward this week
     peer_w: object = None  # (n, n) CSR: credibility-weighted, row-normalised peer weights
@@ -293,12 +294,16 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
         tau=np.clip(p.leadership_consistency + trust_offset, 0, 1), conf=np.full(n, START_CONFIDENCE),
         kappa=kappa, c=c, r=r, lam=lam, stance=stance, tenure=tenure,
         trust_offset=trust_offset, load=np.zeros(n), o=np.zeros(n), x=h.copy(order="F"),
+        sight=np.zeros(n),
         informed=execs.copy(), heard=np.zeros(n, dtype=bool),
         initiatives_now=p.initiatives, rationale_now=p.rationale,
     )
     set_executives(org, st, exec_strategies(s, random_direction(strategy_rng, int(execs.sum()), k),
                                              p.leadership_alignment))
     st.peer_w = peer_weights(org, st.kappa)
+    from .geometry import alignment  # (geometry builds on this module)
+
+    st.sight = alignment(st.x, s, unit=True)
     return st
 
 

@@ -80,7 +80,8 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     heard = fixed.delivered & carries
     w = heard * fixed.weight
     b = st.b[receivers]  # a view: levels are contiguous rows
-    surprise = heard * (1.0 - agreement(msg, b)) / 2 if p.conf_surprise else None
+    # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
+    surprise = heard * np.maximum(1.0 - agreement(msg, b, unit=True), 0.0) / 2 if p.conf_surprise else None
     b *= (1 - w)[:, None]
     msg *= w[:, None]
     b += msg

@@ -32,8 +32,8 @@ def apply(org, st, p, dr) -> None:
     unit(x)
     if not org.n_employees:
         return
-    sight = np.zeros(org.n)  # how well each person's work aims at the strategy
-    sight[staff] = alignment(x, st.s)
+    sight = st.sight  # how well each person's work aims at the strategy (the outputs read it too)
+    sight[staff] = alignment(x, st.s, unit=True)
     on_target = np.maximum(0.0, take_rows(sight, emp) - p.theta) / (1 - p.theta)
     effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
     gain = np.mean(effort * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
@@ -50,7 +50,9 @@ def see_results(st, p, staff, sight, share: float) -> None:
     initiative, for each person in proportion to their line of sight (their work's alignment)."""
     if not p.k_win or share <= 0:
         return
-    lift = p.k_win * share * np.maximum(sight, 0.0)
+    lift = np.maximum(sight, 0.0)
+    lift *= p.k_win * share
     for values in (st.m, st.tau):
-        v = values[staff]  # a view
-        v += lift * (1 - v)
+        v = values[staff]  # a view: v += lift (1 - v)
+        v *= 1 - lift
+        v += lift

@@ -32,7 +32,7 @@ def perceive(org, st, p, heard: np.ndarray) -> None:
     team alignment)``: a distrustful or uncandid report says all is well); without reports,
     executives take the share of messages delivered for the share understood."""
     if len(heard):
-        team = team_mean(org, alignment(st.b, st.s))[heard]
+        team = team_mean(org, alignment(st.b, st.s, unit=True))[heard]
         heard_says = 1 - p.candour * st.tau[heard] * (1 - team)
         target = float(heard_says.mean())
     else:

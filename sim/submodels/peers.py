@@ -74,7 +74,7 @@ def content(st, p, rows) -> np.ndarray:
     1 for everyone when content has no weight (``w_c = 0``: the content-free Bass form of A4)."""
     if not p.w_c:
         return np.ones(len(take_rows(st.u, rows)))
-    sense = take_rows(st.u, rows) * np.maximum(alignment(take_rows(st.b, rows), st.s), 0.0)
+    sense = take_rows(st.u, rows) * np.maximum(alignment(take_rows(st.b, rows), st.s, unit=True), 0.0)
     return 1 - p.w_c + p.w_c * sense
 
 
