@@ -173,7 +173,7 @@ def robustness_map(r: int = R, reps: int = REPS, jobs: int = 2, progress=None, p
                                reps=reps, weeks=weeks)
                     effects[ch.key][i] = e.mean
                     spread[ch.key][i] = e.diffs.std(ddof=1) if reps > 1 else np.nan
-            lab._cache.clear()  # each point's runs are used once: keep memory flat
+            lab.forget()  # each point's runs are used once: keep memory flat
             if progress:
                 progress(rows[-1] + 1, n)
     finally:

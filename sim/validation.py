@@ -85,11 +85,15 @@ class Lab:
         self._cache.update(zip(todo, results))
         return [[self._cache[k] for k in ks] for ks in keys]
 
+    def forget(self) -> None:
+        """Drop the runs kept so far (a caller that uses each run once keeps memory flat)."""
+        self._cache.clear()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
-        self._cache.clear()
+        self.forget()
 
 
 def second_year(column: str) -> Callable[[pd.DataFrame], float]:
