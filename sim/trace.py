@@ -18,7 +18,7 @@ import pandas as pd
 from .geometry import alignment
 from .org import EMPLOYEE
 from .state import norm_plus
-from .submodels.cascade import sender_noise
+from .submodels.cascade import message_weight, sender_noise
 
 
 def chain_of_command(org, employee: int) -> list[int]:
@@ -49,9 +49,7 @@ def trace_message(model, employee: int | None, rng: np.random.Generator) -> pd.D
         delivered = bool(rng.random() < chance)
         why = bool(rng.random() < st.rationale_now)
         before = _align(st.b[receiver], st.s)
-        w = (p.eta * st.tau[receiver] * (1 - st.f[receiver])
-             * (p.authority_weight + (1 - p.authority_weight) * st.kappa[sender])
-             * (1 - p.m_listen + p.m_listen * st.m[receiver]))
+        w = message_weight(p, st.tau[receiver], st.f[receiver], st.m[receiver], st.kappa[sender])
         after_belief = norm_plus((1 - w) * st.b[receiver] + w * msg) if delivered else st.b[receiver]
         hop = {
             "hop": len(hops) + 1,

@@ -55,6 +55,15 @@ def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.n
     return msg, norm_plus_nonzero(msg)
 
 
+def message_weight(p, tau, f, m, kappa_sender):
+    """A delivered message's weight in its receiver's belief: eta, times the receiver's trust and
+    freshness, the sender's authority and credibility, and how hard the receiver listens (the
+    committed listen harder). Arrays (the cascade) or one pair (the telephone game)."""
+    credibility = p.authority_weight + (1 - p.authority_weight) * kappa_sender
+    listening = 1 - p.m_listen + p.m_listen * m
+    return p.eta * tau * (1 - f) * credibility * listening
+
+
 class Fixed(NamedTuple):
     """What stays fixed while the cascade runs, per person below the executives: computed for all
     of them at once (a level at a time, the calls would cost more than the arithmetic in a deep,
@@ -99,11 +108,9 @@ def apply(org, st, p, dr) -> None:
         return
     bosses = org.staff_boss
     delivered = dr["deliver_u"][staff] * take_rows(st.load, bosses) < 1.0
-    credibility = p.authority_weight + (1 - p.authority_weight) * take_rows(st.kappa, bosses)
-    listening = 1 - p.m_listen + p.m_listen * st.m[staff]  # the committed listen harder
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
-                  weight=p.eta * st.tau[staff] * (1 - st.f[staff]) * credibility * listening,
+                  weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_rows(st.kappa, bosses)),
                   commit=p.eta_m * content(st, p, staff))
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
     for d in range(1, org.levels):
