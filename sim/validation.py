@@ -41,7 +41,7 @@ DEEP = dict(executives=2, span=4)  # S1 varies the layers: a narrow span keeps 4
 WEEKS = 104
 SECOND_YEAR = slice(53, None)
 PILOT, MIN_REPS, MAX_REPS = 8, 12, 48
-FIGURE_REPS = 48  # seeds for the survey figures: their intervals must fit inside bands
+FIGURE_REPS = 96  # seeds for the survey figures: their intervals must fit inside bands
 CHANCE = chance_rate(DEFAULTS["n_goals"], CAN_STATE)  # a random mix's chance of 'can state' (1.2%)
 CONTROL_SHARE = 0.2  # a negative control's remaining effect counts as gone below this share of the effect
 
@@ -783,7 +783,7 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
               "holds when the 95% interval of each value lies inside its band (and any ordering it states holds).", "",
               "| figure | what | source | model [95% interval] | band | verdict |", "|---|---|---|---|---|---|"]
     for f in figures:
-        vals = "; ".join(f"{k} {m:.3f} [{lo:.3f}, {hi:.3f}]" for k, (m, lo, hi) in f.values.items())
+        vals = "; ".join(f"{k} {m:.3g} [{lo:.3g}, {hi:.3g}]" for k, (m, lo, hi) in f.values.items())
         bands = "; ".join(f"{k} {lo:g}-{hi:g}" for k, (lo, hi) in f.bands.items())
         note = f" ({f.note})" if f.note else ""
         lines.append(f"| {f.key} | {f.title}{note} | {f.source} | {vals} | {bands} | "

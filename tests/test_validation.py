@@ -83,6 +83,32 @@ def test_a_control_that_keeps_the_effect_fails_the_pattern():
     assert gone.control_passes and v.Pattern("X", "x", [gone]).holds
 
 
+def test_an_uncounted_effect_neither_holds_nor_breaks_its_pattern():
+    """Effects reported for comparison only (``UNCOUNTED``, e.g. S12's full feedback, whose
+    narrowing partly remains with uninformative reports) do not decide the pattern."""
+    d = np.array([-1.0, -1.1, -0.9, -1.2])
+    good = v.Effect("e", "-", d, d * 0, d)
+    kept = v.Effect("full", "-", d, d * 0, d, control=v.Effect("c", "-", d * 0.5, d * 0, d * 0.5))
+    assert ("S12", 2) in v.UNCOUNTED
+    effects = [good, good, kept]
+    assert v.Pattern("S12", "x", effects).holds
+    assert not v.Pattern("S99", "x", effects).holds  # the same effects, counted, fail
+
+
+def test_managers_share_weights_each_layer_by_its_size():
+    """S13's and E2's managers' values: the middle-management layers of the validation organisation
+    (1 executive, span 8: 8 and 64 people), weighted by their sizes, not averaged as layers."""
+    import pandas as pd
+    weeks = 105
+    ts = pd.DataFrame({"can_state_1": np.ones(weeks), "can_state_2": np.zeros(weeks)})
+    sizes = [v.ORG["executives"] * v.ORG["span"] ** d for d in (1, 2)]
+    assert v.managers("can_state")(ts) == pytest.approx(sizes[0] / sum(sizes))
+
+
+def test_the_chance_rate_of_can_state_is_the_stated_one():
+    assert 0.008 < v.CHANCE < 0.016  # MODEL.md 10.1: about 1.2% for K = 4 at 0.98
+
+
 # ----------------------------------------------------------------- the review's findings
 
 @pytest.mark.slow
