@@ -11,10 +11,10 @@ import logging
 import multiprocessing
 import os
 import queue
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
+from ..runner import worker_init
 from .spec import SweepError
 
 EXECUTORS = ("local", "dask")
@@ -71,18 +71,16 @@ class Serial(Executor):
             yield fn(item)
 
 
-def _ignore_sigint() -> None:  # workers leave Ctrl-C to the parent, which stops them
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 class Processes(Executor):
-    """A pool of ``workers`` local processes (forkserver: no inherited threads or state)."""
+    """A pool of ``workers`` local processes (forkserver: no inherited threads or state); the
+    workers exit when this process dies, even by ``kill -9``."""
 
     def __init__(self, workers: int):
         self.workers = workers
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.sweep.engine"])
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
+        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init,
+                                        initargs=(os.getpid(),))
 
     def submit(self, fn, item):
         return self.pool.submit(fn, item)

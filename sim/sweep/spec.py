@@ -17,8 +17,8 @@ A spec names a base scenario, the parameters to vary, a design and what to keep:
     timeseries: {every: 4, columns: [alignment, fatigue]}   # optional: keep downsampled series
 
 Every summary metric of every run is kept. A sampling design (random, lhs, sobol, morris) draws
-points in the unit cube and maps each coordinate onto its parameter: a range linearly (rounded for
-whole-number parameters), a list by equal slices. The sweep's identity is the hash of everything
+points in the unit cube and maps each coordinate onto its parameter: a range linearly (a
+whole-number range by equal slices, one per value), a list by equal slices. The sweep's identity is the hash of everything
 that determines its results (the resolved base scenario included, not the name or description);
 the seeds and the sampled design derive from it.
 """
@@ -116,7 +116,7 @@ class SweepSpec(pydantic.BaseModel):
     metrics: tuple[str, ...]
     timeseries: Timeseries | None
     source: str | None = None
-    text: str = ""  # the spec file as written
+    text: str = ""  # the spec file as written (or, built from Python, the mapping as YAML)
 
     @property
     def horizon(self) -> int:
@@ -224,7 +224,8 @@ def spec_from_dict(data: dict, path: Path | None = None, text: str = "") -> Swee
     return SweepSpec(name=raw.name, description=" ".join(raw.description.split()), scenario=scenario,
                      parameters=parameters, design=design,
                      replications=raw.replications or scenario.replications, seed=raw.seed,
-                     metrics=metrics, timeseries=ts, source=str(path) if path else None, text=text)
+                     metrics=metrics, timeseries=ts, source=str(path) if path else None,
+                     text=text or yaml.safe_dump(raw.model_dump(mode="json", exclude_unset=True), sort_keys=False))
 
 
 def _base(raw: SpecFile, path: Path | None, fail) -> Scenario:

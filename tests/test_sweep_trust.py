@@ -1,0 +1,228 @@
+"""Sweep analysis an analyst can trust (issue 16): reproducible Sobol intervals, second-order indices
+reported, grid bands from replications with paired contrasts, whole numbers sampled evenly, workers
+that die with their parent, exact grid values, a spec kept when built from Python, and warnings about
+a Sobol sample too small. Tiny organisations (13 people), short horizons."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from sim.sweep import analyze, load_runs, spec_from_dict, sweep
+from sim.sweep.design import points
+from sim.sweep.store import read_manifest
+
+SMALL = {"executives": 1, "layers": 2, "span": 3, "pivot_interval": 13.0, "role_clarity": 0.5,
+         "feedback": 0.0, "champion_share": 0.1, "defender_share": 0.2}
+
+
+def spec(**fields):
+    data = {"name": "t", "base": "baseline", "set": dict(SMALL), "horizon": 8, "replications": 1,
+            "parameters": {"role_clarity": [0.2, 0.8]}}
+    data.update(fields)
+    return spec_from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def sobol_store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sobol")
+    s = spec(name="sobol", horizon=20, design={"method": "sobol", "n": 8},
+             parameters={"role_clarity": {"low": 0.0, "high": 1.0}, "pivot_interval": {"low": 4.0, "high": 16.0},
+                         "feedback": {"low": 0.0, "high": 1.0}},
+             metrics=["alignment_mean", "fatigue_mean"])
+    sweep(s, out, workers=1)
+    return out / "sobol"
+
+
+# --------------------------------------------------------------------------- 1. Sobol bootstrap seed
+
+
+def test_analyze_twice_gives_byte_identical_csv(sobol_store, tmp_path):
+    """SALib treats seed 0 as no seed: the intervals moved on every call."""
+    analyze(sobol_store, out=tmp_path / "a")
+    analyze(sobol_store, out=tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "a").glob("*.csv"))
+    assert "sobol.csv" in names
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------- 2. second-order Sobol
+
+
+def test_second_order_indices_are_reported(sobol_store, tmp_path):
+    tables = analyze(sobol_store, out=tmp_path)
+    s2 = tables["sobol2"]
+    pairs = {("role_clarity", "pivot_interval"), ("role_clarity", "feedback"), ("pivot_interval", "feedback")}
+    for metric, sub in s2.groupby("metric"):
+        assert set(zip(sub["parameter"], sub["other"])) == pairs
+    assert np.isfinite(s2[["S2", "S2_conf"]].to_numpy()).all()
+    assert (tmp_path / "figures" / "sobol2-alignment_mean.png").is_file()
+    assert "Second-order" in (tmp_path / "index.html").read_text()
+    assert pd.read_csv(tmp_path / "sobol2.csv").shape == s2.shape
+
+
+def test_no_second_order_table_without_second_order_design(tmp_path):
+    s = spec(name="first", horizon=20, design={"method": "sobol", "n": 4, "second_order": False},
+             parameters={"role_clarity": {"low": 0.0, "high": 1.0}, "pivot_interval": {"low": 4.0, "high": 16.0}},
+             metrics=["alignment_mean"])
+    sweep(s, tmp_path, workers=1)
+    tables = analyze(tmp_path / "first", write=False)
+    assert "sobol" in tables and "sobol2" not in tables
+
+
+# --------------------------------------------------------------------------- 3. grid bands
+
+
+@pytest.fixture(scope="module")
+def grid_store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid")
+    s = spec(name="grid", replications=4, parameters={"role_clarity": [0.1, 0.5, 0.9], "pivot_interval": [4.0, 26.0]},
+             metrics=["alignment_mean"])
+    return out / "grid", sweep(s, out, workers=1)
+
+
+def _t_interval(values):
+    values = np.asarray(values, dtype=float)
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean() - half, values.mean() + half
+
+
+def test_grid_effect_bands_are_intervals_over_replications(grid_store):
+    """The band of a level is the interval of the mean over the other parameters' values, from
+    the replications (not from every run pooled as if the other parameters were noise)."""
+    directory, table = grid_store
+    eff = analyze(directory, write=False)["effects"]
+    for p, other in (("role_clarity", "pivot_interval"), ("pivot_interval", "role_clarity")):
+        for value, sub in table.groupby(p):
+            per_rep = sub.groupby("rep")["alignment_mean"].mean()  # averaged over the other parameter
+            row = eff[(eff["parameter"] == p) & np.isclose(eff["value"].astype(float), value)].iloc[0]
+            low, high = _t_interval(per_rep)
+            assert row["n"] == 4
+            assert row["low"] == pytest.approx(low) and row["high"] == pytest.approx(high)
+
+
+def test_grid_paired_contrasts_use_common_random_numbers(grid_store):
+    directory, table = grid_store
+    tables = analyze(directory, write=False)
+    con = tables["contrasts"]
+    sub = con[(con["parameter"] == "role_clarity") & (con["metric"] == "alignment_mean")]
+    assert list(sub["value"]) == [0.5, 0.9] and set(sub["reference"]) == {0.1}
+    wide = table.pivot_table(index=["rep", "pivot_interval"], columns="role_clarity", values="alignment_mean")
+    diff = (wide[0.9] - wide[0.1]).groupby("rep").mean()  # paired within each replication
+    row = sub[sub["value"] == 0.9].iloc[0]
+    assert row["difference"] == pytest.approx(diff.mean())
+    low, high = _t_interval(diff)
+    assert row["low"] == pytest.approx(low) and row["high"] == pytest.approx(high)
+
+
+def test_grid_page_has_tables_and_says_what_the_band_is(grid_store, tmp_path):
+    directory, _ = grid_store
+    analyze(directory, out=tmp_path)
+    page = (tmp_path / "index.html").read_text()
+    assert "between replications" in page and "<h2>Effects</h2>" in page and "<h2>Paired contrasts</h2>" in page
+    assert (tmp_path / "contrasts.csv").is_file()
+
+
+# --------------------------------------------------------------------------- 4. whole numbers
+
+
+def test_whole_number_ranges_are_sampled_in_equal_bins():
+    s = spec(design={"method": "lhs", "n": 400}, parameters={"layers": {"low": 1, "high": 4},
+                                                            "role_clarity": {"low": 0.0, "high": 1.0}})
+    counts = points(s)["layers"].value_counts().sort_index()
+    assert list(counts.index) == [1, 2, 3, 4]
+    assert list(counts) == [100, 100, 100, 100]  # one bin per value, each a quarter of the strata
+
+
+# --------------------------------------------------------------------------- 5. orphan workers
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_workers_die_with_a_killed_sweep(tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump({"name": "long", "base": "baseline", "set": SMALL, "horizon": 200,
+                                    "replications": 50, "parameters": {"role_clarity": [0.2, 0.8]}}))
+    code = "import sys; from sim.sweep import sweep; sweep(sys.argv[1], sys.argv[2], workers=2)"
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(tmp_path / "out")],
+                            start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 3 and time.monotonic() < deadline:  # the fork server and two workers
+            time.sleep(0.1)
+            workers = _descendants(proc.pid)
+        assert len(workers) >= 3, "the sweep did not start its workers"
+        os.kill(proc.pid, signal.SIGKILL)  # the sweep alone, not its process group
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [p for p in workers if _alive(p)], "worker processes outlived the killed sweep"
+    finally:
+        try:  # whatever is left of the sweep's process group
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# --------------------------------------------------------------------------- 6. smaller items
+
+
+def test_grid_values_carry_no_float_noise():
+    s = spec(parameters={"role_clarity": {"low": 0.1, "high": 0.9, "steps": 9}})
+    pts = points(s)
+    assert (pts["role_clarity"] == 0.3).sum() == 1 and (pts["role_clarity"] == 0.7).sum() == 1
+
+
+def test_a_sweep_built_from_python_keeps_its_spec(tmp_path):
+    s = spec(name="py", parameters={"role_clarity": [0.2, 0.8]}, metrics=["fatigue_mean"])
+    sweep(s, tmp_path, workers=1)
+    text = (tmp_path / "py" / "spec.yaml").read_text()
+    assert text.strip()
+    again = spec_from_dict(yaml.safe_load(text))
+    assert again.identity == s.identity == read_manifest(tmp_path / "py")["identity"]
+
+
+def test_sobol_indices_outside_zero_one_get_a_sample_size_note(sobol_store):
+    tables = analyze(sobol_store, write=False)
+    idx = tables["sobol"]
+    outside = idx[(idx[["S1", "ST"]] > 1).any(axis=1) | (idx[["S1", "ST"]] < 0).any(axis=1)]
+    assert len(outside), "the fixture should give indices outside [0, 1] at n = 8"
+    notes = " ".join(tables["notes"]["note"])
+    assert "outside [0, 1]" in notes and "n = 8" in notes
