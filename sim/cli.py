@@ -439,10 +439,12 @@ def _cmd_sweep(args) -> int:
 
 
 def _add_analyze(sub) -> None:
-    p = sub.add_parser("analyze", help="heatmaps, lines with bands, Sobol and Morris indices of a sweep",
-                       description="Analyse a sweep's results: per-point means and spread, heatmaps "
-                                   "(two-parameter grids), lines with 95%% bands, Sobol or Morris "
-                                   "indices; CSV, PNG and index.html in SWEEP_DIR/analysis/.")
+    p = sub.add_parser("analyze", help="effects and contrasts, heatmaps, Sobol and Morris indices of a sweep",
+                       description="Analyse a sweep's results: per-point means and spread; for grids, "
+                                   "each parameter's effect with its 95%% interval between replications, "
+                                   "paired contrasts and heatmaps; Sobol (first, total, second order) or "
+                                   "Morris indices, with notes on the sample size; CSV, PNG and "
+                                   "index.html in SWEEP_DIR/analysis/. The same files every time.")
     p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
     p.add_argument("--metrics", nargs="+", metavar="METRIC", help="summary metrics (default: the spec's)")
     p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/analysis)")
@@ -462,11 +464,14 @@ def _cmd_analyze(args) -> int:
     print(f"Wrote {_show(out)}: index.html, {figures} figures, {csvs}")
     for note in tables["notes"]["note"]:
         print(f"  note: {note}")
-    for method, cols in (("sobol", ["S1", "S1_conf", "ST", "ST_conf"]), ("morris", ["mu_star", "mu_star_conf", "sigma"])):
+    for method, what, index, cols in (
+            ("sobol", "sobol indices", ["parameter"], ["S1", "S1_conf", "ST", "ST_conf"]),
+            ("sobol2", "second-order sobol indices", ["parameter", "other"], ["S2", "S2_conf"]),
+            ("morris", "morris indices", ["parameter"], ["mu_star", "mu_star_conf", "sigma"])):
         if method in tables:
             for metric, sub in tables[method].groupby("metric", sort=False):
-                print(f"\n{method} indices of {metric}:")
-                print(sub.set_index("parameter")[cols].round(3).to_string())
+                print(f"\n{what} of {metric}:")
+                print(sub.set_index(index)[cols].round(3).to_string())
     return 0
 
 

@@ -324,7 +324,8 @@ def _sobol2_figure(table: pd.DataFrame, names, metric):
     im = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for (i, j), v in np.ndenumerate(grid):
         if not math.isnan(v):
-            ax.text(j, i, f"{v:.2f}\n+-{conf[i, j]:.2f}", ha="center", va="center", fontsize=7)
+            ax.text(j, i, f"{v:.2f}\n+-{conf[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(v) > 0.6 * limit else "black")
     ax.set_xticks(range(d), names, rotation=30, ha="right")
     ax.set_yticks(range(d), names)
     fig.colorbar(im, ax=ax, shrink=0.85, label="S2")
