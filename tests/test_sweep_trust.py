@@ -226,3 +226,52 @@ def test_sobol_indices_outside_zero_one_get_a_sample_size_note(sobol_store):
     assert len(outside), "the fixture should give indices outside [0, 1] at n = 8"
     notes = " ".join(tables["notes"]["note"])
     assert "outside [0, 1]" in notes and "n = 8" in notes
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_lost_dask_scheduler_is_one_line_and_keeps_the_finished_runs(tmp_path):
+    pytest.importorskip("distributed")
+    import re
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"name": "lost", "base": "baseline", "set": SMALL, "horizon": 100,
+                                    "replications": 60, "parameters": {"role_clarity": [0.2, 0.8]}}))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    bin_dir = Path(sys.executable).parent
+    scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                                  address.rsplit(":", 1)[1], "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        cli = subprocess.Popen([str(bin_dir / "cascade"), "sweep", str(path), "--executor", "dask",
+                                "--scheduler", address, "--out", str(tmp_path / "out")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "CASCADE_PROGRESS": "1"})
+        seen = ""
+        while not re.search(r"\] [1-9]\d*/\d+ runs", seen) and cli.poll() is None:  # runs are arriving
+            seen += cli.stderr.read(1)
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        out, err = cli.communicate(timeout=120)
+        assert cli.returncode == 2, err
+        text = seen + err
+        assert text.count("cascade: error") == 1 and "Traceback" not in text, err
+        message = text.split("cascade: error", 1)[1]
+        assert "\n" not in message.strip()  # one line
+        assert "the Dask scheduler at " + address + " stopped the sweep" in message
+        assert "run the same command again" in message
+        assert 1 <= len(load_runs(tmp_path / "out" / "lost")) < 120  # what finished was written
+    finally:
+        for proc in (scheduler, worker):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
