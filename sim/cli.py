@@ -475,6 +475,50 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _add_discover(sub) -> None:
+    p = sub.add_parser("discover", help="scenario discovery on a sweep: when does an outcome fail? (PRIM)",
+                       description="Scenario discovery on a sweep's runs: the runs whose OUTCOME is above "
+                                   "(or below) THRESHOLD are the cases of interest; PRIM (EMA Workbench) "
+                                   "finds the box of inputs (by default the sweep's uncertainties) where "
+                                   "they concentrate, with its coverage, density and peeling trajectory, "
+                                   "and feature scores rank the inputs. Needs the extra: pip install "
+                                   "'cascade-sim[explore]'. See docs/SWEEPS.md.")
+    p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
+    p.add_argument("--outcome", required=True, metavar="METRIC", help="a summary metric, e.g. failure_rate")
+    p.add_argument("--threshold", required=True, type=float, metavar="X", help="the outcome's threshold")
+    p.add_argument("--below", action="store_true",
+                   help="the cases of interest are below the threshold (default: above)")
+    p.add_argument("--inputs", nargs="+", metavar="PARAMETER",
+                   help="the inputs to box (default: the sweep's uncertainties, else every parameter)")
+    p.add_argument("--density", type=float, default=0.8, metavar="D",
+                   help="the box: the highest coverage with at least this density (default: 0.8)")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/discover-<outcome>-...)")
+    p.set_defaults(func=_cmd_discover)
+
+
+def _cmd_discover(args) -> int:
+    from .explore import discover
+    from .sweep import SweepError
+
+    direction = "below" if args.below else "above"
+    out = Path(args.out) if args.out else Path(args.directory) / f"discover-{args.outcome}-{direction}-{args.threshold:g}"
+    try:
+        found = discover(args.directory, args.outcome, args.threshold, direction, inputs=args.inputs,
+                         density=args.density, out=out)
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    print(found.summary)
+    for note in found.notes:
+        print(f"  note: {note}")
+    if len(found.box):
+        print("\nthe box (quasi-p: small means the limit matters):")
+        print(found.box.set_index("input").round(4).to_string())
+    print("\nfeature scores:")
+    print(found.scores.set_index("input").round(3).to_string())
+    print(f"\nWrote {_show(out)}: index.html, box.csv, trajectory.csv, scores.csv, 3 figures")
+    return 0
+
+
 def _add_orgchart(sub) -> None:
     p = sub.add_parser("orgchart", help="summarise and draw a client's org chart, or generate one",
                        description="Check an org chart file (.csv, .parquet or .xlsx: person_id, "
@@ -542,11 +586,12 @@ EXAMPLES = """examples:
   cascade validate-model                        the model against its patterns (docs/VALIDATION.md)
   cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
   cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
+  cascade discover results/S --outcome failure_rate --threshold 0.3   when does it fail? (PRIM)
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
 COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
-            _add_orgchart]
+            _add_discover, _add_orgchart]
 
 
 def build_parser() -> Parser:

@@ -128,6 +128,7 @@ def _create(tmp: Path, spec: SweepSpec, points: pd.DataFrame) -> None:
         "name": spec.name, "description": spec.description, "identity": spec.identity,
         "source": spec.source, "base": spec.scenario.name, "horizon": spec.horizon,
         "parameters": {k: list(v) if isinstance(v, tuple) else v.model_dump() for k, v in spec.parameters.items()},
+        "roles": spec.roles,
         "design": spec.design.model_dump(), "points": len(points), "replications": spec.replications,
         "runs": len(points) * spec.replications, "seed": spec.seed, "seeding": SEEDING,
         "run_index": "run = point * replications + rep",
