@@ -87,7 +87,7 @@ def test_no_second_order_table_without_second_order_design(tmp_path):
 @pytest.fixture(scope="module")
 def grid_store(tmp_path_factory):
     out = tmp_path_factory.mktemp("grid")
-    s = spec(name="grid", replications=4, parameters={"role_clarity": [0.1, 0.5, 0.9], "pivot_interval": [4.0, 26.0]},
+    s = spec(name="grid", horizon=20, replications=4, parameters={"role_clarity": [0.1, 0.5, 0.9], "pivot_interval": [4.0, 26.0]},
              metrics=["alignment_mean"])
     return out / "grid", sweep(s, out, workers=1)
 
@@ -275,3 +275,27 @@ def test_a_lost_dask_scheduler_is_one_line_and_keeps_the_finished_runs(tmp_path)
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# --------------------------------------------------------------------------- enough replications
+
+
+def test_analyze_says_whether_the_replications_are_enough(grid_store):
+    directory, table = grid_store
+    tables = analyze(directory, write=False)
+    row = tables["replications"].set_index("metric").loc["alignment_mean"]
+    means = table.groupby("point")["alignment_mean"].agg(["mean", "std", "count"])
+    half = (stats.t.ppf(0.975, means["count"] - 1) * means["std"] / np.sqrt(means["count"])).median()
+    assert row["half_width"] == pytest.approx(half)
+    assert row["effect_range"] == pytest.approx(np.ptp(means["mean"]))
+    assert np.ptp(means["mean"]) > 0  # pivots matter over 20 weeks
+    ratio = half / np.ptp(means["mean"])
+    assert row["stable"] == (ratio <= 0.1)
+    if not row["stable"]:  # four replications of a noisy tiny organisation are not enough
+        assert row["suggested_replications"] == int(np.ceil(4 * (ratio / 0.1) ** 2)) > 4
+        assert any("replications would bring it to 10%" in n for n in tables["notes"]["note"])
+
+
+def test_one_replication_gets_a_note(sobol_store):
+    notes = " ".join(analyze(sobol_store, write=False)["notes"]["note"])
+    assert "one replication per point" in notes

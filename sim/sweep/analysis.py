@@ -37,6 +37,7 @@ from .spec import SweepError
 from .store import load_runs, read_manifest
 
 SOBOL_WIDTH = 0.1  # a Sobol interval half-width above this says the sample is too small
+REPLICATION_SHARE = 0.1  # a point's mean is stable when its half-width is this share of the effects
 
 
 def bootstrap_seed(identity: str) -> int:
@@ -82,12 +83,11 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
          for m in metrics], ignore_index=True)
     tables["failures"] = runs.loc[runs["status"] != "ok", ["run", "point", "rep", *names, "error"]]
     figures, notes = {}, []
+    tables["replications"] = _replications(tables["points"], manifest["replications"])
+    notes.extend(_replication_notes(tables["replications"]))
     if method == "grid":
         tables["effects"] = _effects(ok, points, names, metrics)
         tables["contrasts"] = _contrasts(ok, points, names, metrics)
-        if manifest["replications"] < 2:
-            notes.append("one replication per point: the effects and contrasts have no intervals "
-                         "(an interval needs at least two replications)")
         for m in metrics:
             figures[f"effects-{m}"] = _effects_figure(tables["effects"], tables["contrasts"], names, m)
         if len(names) == 2:
@@ -169,6 +169,37 @@ def _sobol_notes(table: pd.DataFrame, n: int) -> list[str]:
         more = 2 ** math.ceil(math.log2(n * max(1.0, (widest / SOBOL_WIDTH) ** 2)))
         notes.append(f"{label(m)}: Sobol {said}intervals up to +-{widest:.2f}: the sample (n = {n}) is too "
                      f"small; about n = {more} would narrow the intervals to +-{SOBOL_WIDTH}")
+    return notes
+
+
+def _replications(points: pd.DataFrame, reps: int) -> pd.DataFrame:
+    """Per metric: are the replications enough for a stable mean at each point? The typical
+    (median) 95% half-width of a point's mean against the size of the effects found (the range of
+    the point means over the design): stable when the half-width is at most REPLICATION_SHARE of
+    it; otherwise the replications that would make it so (half-widths shrink as 1/sqrt(n))."""
+    rows = []
+    for m, sub in points.groupby("metric", sort=False):
+        half = float(((sub["high"] - sub["low"]) / 2).median()) if reps > 1 else float("nan")
+        effect = float(np.ptp(sub["mean"].dropna())) if sub["mean"].notna().any() else float("nan")
+        ratio = half / effect if effect > 0 else float("nan")
+        stable = bool(ratio <= REPLICATION_SHARE) if not math.isnan(ratio) else False
+        needed = reps if stable or math.isnan(ratio) else math.ceil(reps * (ratio / REPLICATION_SHARE) ** 2)
+        rows.append({"metric": m, "replications": reps, "half_width": half, "effect_range": effect,
+                     "ratio": ratio, "stable": stable, "suggested_replications": needed})
+    return pd.DataFrame(rows)
+
+
+def _replication_notes(table: pd.DataFrame) -> list[str]:
+    if len(table) and table["replications"].iloc[0] < 2:
+        return ["one replication per point: no intervals (of the points, effects or contrasts), so whether "
+                "the means are stable cannot be judged; a sweep with at least 2 replications can"]
+    notes = []
+    for _, r in table.iterrows():
+        if not r["stable"] and not math.isnan(r["ratio"]):
+            notes.append(f"{label(r['metric'])}: a point's mean is known to +-{r['half_width']:.3g} (median 95% "
+                         f"half-width), {r['ratio']:.0%} of the range of the means over the design "
+                         f"({r['effect_range']:.3g}): about {r['suggested_replications']} replications would "
+                         f"bring it to {REPLICATION_SHARE:.0%}")
     return notes
 
 
@@ -376,6 +407,11 @@ SECTIONS = (  # the tables of the page: key, title, columns, what they are
      "replication at the same values of the other parameters, averaged; low to high is the 95% interval "
      "of the mean difference between replications. An interval that excludes 0 is a difference the "
      "replications resolve."),
+    ("replications", "Enough replications?", ["replications", "half_width", "effect_range", "ratio", "stable",
+                                              "suggested_replications"],
+     "half_width: the median 95% half-width of a point's mean; effect_range: the range of the point means "
+     "over the design; stable when the half-width is at most a tenth of it; otherwise the replications "
+     "that would make it so (intervals shrink as 1/sqrt(replications))."),
     ("sobol", "Sobol indices", ["parameter", "S1", "S1_conf", "ST", "ST_conf"],
      "First-order (S1) and total (ST) indices; _conf: half-width of the 95% bootstrap interval."),
     ("sobol2", "Second-order Sobol indices", ["parameter", "other", "S2", "S2_conf"],
