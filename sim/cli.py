@@ -447,6 +447,8 @@ def _add_analyze(sub) -> None:
                                    "index.html in SWEEP_DIR/analysis/. The same files every time.")
     p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
     p.add_argument("--metrics", nargs="+", metavar="METRIC", help="summary metrics (default: the spec's)")
+    p.add_argument("--weeks", nargs="+", type=int, metavar="WEEK",
+                   help="each point's kept time series at these weeks (at_weeks.csv; the sweep must keep series)")
     p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/analysis)")
     p.set_defaults(func=_cmd_analyze)
 
@@ -456,7 +458,7 @@ def _cmd_analyze(args) -> int:
 
     out = Path(args.out) if args.out else Path(args.directory) / "analysis"
     try:
-        tables = analyze(args.directory, metrics=args.metrics, out=out)
+        tables = analyze(args.directory, metrics=args.metrics, out=out, weeks=args.weeks)
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     figures = len(list((out / "figures").glob("*.png")))

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from sim.sweep import analyze, load_runs, spec_from_dict, sweep
+from sim.sweep import SweepError, analyze, load_runs, spec_from_dict, sweep
 from sim.sweep.design import points
 from sim.sweep.store import read_manifest
 
@@ -299,3 +299,37 @@ def test_analyze_says_whether_the_replications_are_enough(grid_store):
 def test_one_replication_gets_a_note(sobol_store):
     notes = " ".join(analyze(sobol_store, write=False)["notes"]["note"])
     assert "one replication per point" in notes
+
+
+# --------------------------------------------------------------------------- time series
+
+
+@pytest.fixture(scope="module")
+def series_store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("series")
+    s = spec(name="series", horizon=20, replications=2, metrics=["fatigue_mean"],
+             uncertainties={"pivot_interval": [4.0, 26.0]}, levers={"feedback": [0.0, 1.0]}, parameters={},
+             timeseries={"every": 5, "columns": ["alignment", "fatigue"]})
+    return out / "series", sweep(s, out, workers=1)
+
+
+def test_fan_charts_by_lever_level_and_outcomes_at_weeks(series_store, tmp_path):
+    from sim.sweep import load_timeseries
+
+    directory, table = series_store
+    tables = analyze(directory, out=tmp_path, weeks=[10, 20])
+    fans = tables["trajectories"]
+    assert set(fans["parameter"]) == {"feedback"}  # the levers, not the uncertainties
+    series = load_timeseries(directory).merge(table[["run", "feedback"]], on="run")
+    at = series[(series["feedback"] == 1.0) & (series["week"] == 10)]["fatigue"]
+    row = fans[(fans["column"] == "fatigue") & (fans["level"] == "1") & (fans["week"] == 10)].iloc[0]
+    assert row["n"] == len(at) == 4 and row["mean"] == pytest.approx(at.mean())
+    assert row["p10"] == pytest.approx(at.quantile(0.1)) and row["p90"] == pytest.approx(at.quantile(0.9))
+    assert (tmp_path / "figures" / "fan-fatigue.png").is_file()
+    weeks = tables["at_weeks"]
+    assert set(weeks["week"]) == {10, 20} and set(weeks["column"]) == {"alignment", "fatigue"}
+    one = weeks[(weeks["column"] == "alignment") & (weeks["week"] == 20) & (weeks["point"] == 0)].iloc[0]
+    runs0 = series[(series["week"] == 20) & series["run"].isin(table.loc[table["point"] == 0, "run"])]
+    assert one["n"] == 2 and one["mean"] == pytest.approx(runs0["alignment"].mean())
+    with pytest.raises(SweepError, match="--weeks 7: not a kept week of the time series; kept: 0, 5, 10, 15, 20"):
+        analyze(directory, write=False, weeks=[7])

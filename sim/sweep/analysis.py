@@ -34,7 +34,7 @@ from scipy import stats
 from ..report import COLORS, KEY, _head, _img, plt, save_figures  # report chooses the backend
 from .design import problem
 from .spec import SweepError
-from .store import load_runs, read_manifest
+from .store import load_runs, load_timeseries, read_manifest
 
 SOBOL_WIDTH = 0.1  # a Sobol interval half-width above this says the sample is too small
 REPLICATION_SHARE = 0.1  # a point's mean is stable when its half-width is this share of the effects
@@ -59,10 +59,13 @@ def _interval(frame: pd.DataFrame, by, metric: str) -> pd.DataFrame:
 
 
 def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
-            write: bool = True) -> dict[str, pd.DataFrame]:
+            write: bool = True, weeks=None) -> dict[str, pd.DataFrame]:
     """Analyse the sweep stored in ``directory``; write CSV, PNG and ``index.html`` to ``out``
     (default ``directory/analysis``) unless ``write`` is false. Returns the tables by name:
-    ``points``, ``failures``, and ``effects``, ``sobol`` or ``morris`` where the design has them."""
+    ``points``, ``failures``, ``replications``, and ``effects``, ``contrasts``, ``sobol``,
+    ``sobol2`` or ``morris`` where the design has them; where the sweep kept time series,
+    ``trajectories`` (fan charts by each lever's level) and, for ``weeks``, ``at_weeks`` (each
+    point's mean of each kept series at those weeks)."""
     directory = Path(directory)
     manifest = read_manifest(directory)
     runs = load_runs(directory)
@@ -121,6 +124,21 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
         if "sobol2" in tables:
             for m, sub in tables["sobol2"].groupby("metric", sort=False):
                 figures[f"sobol2-{m}"] = _sobol2_figure(sub, names, m)
+    if manifest.get("timeseries"):
+        series = load_timeseries(directory)
+        if not series.empty:
+            levers = [n for n in names if (manifest.get("roles") or {}).get(n) == "lever"] or names
+            tables["trajectories"] = _trajectories(series, ok, points, levers, method)
+            kept = list(dict.fromkeys(tables["trajectories"]["column"]))
+            # figures for at most FAN_FIGURES series, those of the reported metrics first (all in the table)
+            shown = sorted(kept, key=lambda c: not any(m.startswith(c) for m in metrics))[:FAN_FIGURES]
+            for column in shown:
+                figures[f"fan-{column}"] = _fan_figure(tables["trajectories"].query("column == @column"), column)
+            if weeks:
+                tables["at_weeks"] = _at_weeks(series, ok, points, weeks)
+    elif weeks:
+        raise SweepError(f"{directory}: --weeks needs time series, and this sweep kept none "
+                         "(timeseries: in the spec: a new sweep)")
     if write:
         out = Path(out) if out else directory / "analysis"
         out.mkdir(parents=True, exist_ok=True)
@@ -203,6 +221,58 @@ def _replication_notes(table: pd.DataFrame) -> list[str]:
     return notes
 
 
+FAN_BINS = 3  # a sampled parameter's range in this many equal slices for the fan charts
+FAN_FIGURES = 6  # fan charts drawn (the table has every kept series)
+
+
+def _level_labels(points: pd.DataFrame, p: str, method: str) -> pd.Series:
+    """Each point's level of ``p``: its value in a grid or a list, else its slice of the range."""
+    values = points[p]
+    if method == "grid" or not pd.api.types.is_numeric_dtype(values) or values.nunique() <= FAN_BINS:
+        return values.astype(str) if not pd.api.types.is_numeric_dtype(values) else values.map(lambda v: f"{v:g}")
+    edges = np.linspace(values.min(), values.max(), FAN_BINS + 1)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, FAN_BINS - 1)
+    labels = [f"{edges[i]:.3g} to {edges[i + 1]:.3g}" for i in range(FAN_BINS)]
+    return pd.Series([labels[i] for i in index], index=values.index)
+
+
+def _trajectories(series: pd.DataFrame, ok: pd.DataFrame, points: pd.DataFrame, levers, method) -> pd.DataFrame:
+    """Fan charts: for each lever (every parameter if the spec names none) and each of its levels,
+    each kept series' mean and 10th, 50th and 90th percentiles over the runs at that level, week by
+    week (the spread over the other parameters and the replications)."""
+    series = series[series["run"].isin(ok["run"])].merge(ok[["run", "point"]], on="run")
+    columns = [c for c in series.columns if c not in ("run", "week", "point")]
+    rows = []
+    for p in levers:
+        level = _level_labels(points, p, method)
+        framed = series.assign(level=level.reindex(series["point"]).to_numpy())
+        for column in columns:
+            g = framed.groupby(["level", "week"], sort=False)[column]
+            stats_ = pd.DataFrame({"mean": g.mean(), "p10": g.quantile(0.1), "p50": g.median(),
+                                   "p90": g.quantile(0.9), "n": g.count()}).reset_index()
+            order = list(dict.fromkeys(level.loc[sorted(level.index, key=lambda i: points.at[i, p])]))
+            stats_["level"] = pd.Categorical(stats_["level"], categories=order, ordered=True)
+            stats_ = stats_.sort_values(["level", "week"], kind="stable")
+            rows.append(stats_.assign(parameter=p, column=column, level=stats_["level"].astype(str)))
+    cols = ["column", "parameter", "level", "week", "mean", "p10", "p50", "p90", "n"]
+    return pd.concat(rows, ignore_index=True)[cols]
+
+
+def _at_weeks(series: pd.DataFrame, ok: pd.DataFrame, points: pd.DataFrame, weeks) -> pd.DataFrame:
+    """Each point's mean (and 95% interval between replications) of each kept series at ``weeks``;
+    a week that was not kept is refused, naming the weeks that were."""
+    kept = sorted(series["week"].unique())
+    for w in weeks:
+        if w not in kept:
+            shown = ", ".join(map(str, kept[:12])) + (", ..." if len(kept) > 12 else "")
+            raise SweepError(f"--weeks {w}: not a kept week of the time series; kept: {shown}")
+    series = series[series["week"].isin(weeks) & series["run"].isin(ok["run"])].merge(ok[["run", "point"]], on="run")
+    columns = [c for c in series.columns if c not in ("run", "week", "point")]
+    parts = [_interval(series, ["point", "week"], c).reset_index().assign(column=c) for c in columns]
+    table = pd.concat(parts, ignore_index=True).merge(points.reset_index(), on="point")
+    return table[["column", "week", "point", *points.columns, "mean", "sd", "n", "low", "high"]]
+
+
 def _levels(points: pd.DataFrame, p: str) -> list:
     """A grid parameter's values in the order of the spec."""
     return list(dict.fromkeys(points[p]))
@@ -282,6 +352,27 @@ def _effects_figure(effects: pd.DataFrame, contrasts: pd.DataFrame, names, metri
     axes[1][0].set_ylabel("difference")
     over = "mean over the other parameters' values; " if len(names) > 1 else "mean; "
     fig.suptitle(f"{label(metric)}: {over}band and bars: 95% interval between replications", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _fan_figure(table: pd.DataFrame, column: str):
+    """A panel per lever: each level's median trajectory and its 10-90% fan over the runs."""
+    params = list(dict.fromkeys(table["parameter"]))
+    fig, axes = plt.subplots(1, len(params), figsize=(4.4 * len(params), 3.5), squeeze=False, sharey=True)
+    for ax, p in zip(axes[0], params):
+        sub = table[table["parameter"] == p]
+        for k, (level, line) in enumerate(sub.groupby("level", sort=False)):
+            color = COLORS[k % len(COLORS)]
+            ax.plot(line["week"], line["p50"], color=color, lw=1.5,
+                    label=f"{p} {'in' if ' to ' in level else '='} {level}")
+            ax.fill_between(line["week"], line["p10"], line["p90"], color=color, alpha=0.15, lw=0)
+        ax.set_xlabel("week")
+        ax.set_title(p, fontsize=9)
+        ax.legend(fontsize=7, frameon=False, title=None)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(column)
+    fig.suptitle(f"{column}: median and 10-90% of the runs at each level", fontsize=10)
     fig.tight_layout()
     return fig
 
