@@ -100,3 +100,38 @@ def test_cli_discover_and_its_bad_input(store, tmp_path, capsys):
         assert main(["discover", str(directory), *args]) == 2  # in-process: the real command ran above
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, (args, err)
+
+
+# --------------------------------------------------------------------------- EMA Workbench
+
+
+def test_ema_model_runs_a_tiny_experiment_as_the_sweep_runs_its_points(store):
+    from ema_workbench import Sample, SequentialEvaluator, perform_experiments
+
+    from sim.explore import ema
+
+    directory, table = store
+    model = ema.model(spec_from_dict(SPEC))  # the same spec as the stored sweep
+    assert sorted(u.name for u in model.uncertainties) == ["defender_share", "pivot_interval"]
+    assert [lever.name for lever in model.levers] == ["feedback"] and [o.name for o in model.outcomes] == ["fatigue_mean"]
+    first = table.iloc[:3]
+    scenarios = [Sample(f"p{i}", pivot_interval=r["pivot_interval"], defender_share=r["defender_share"])
+                 for i, r in first.iterrows()]
+    policies = [Sample(f"l{i}", feedback=r["feedback"]) for i, r in first.iterrows()]
+    with SequentialEvaluator(model) as evaluator:
+        experiments, outcomes = perform_experiments(model, scenarios=scenarios, policies=policies,
+                                                    evaluator=evaluator, combine="cycle")
+    assert len(experiments) == 3
+    # each experiment is the sweep's point with the same values, run on the same seeds
+    np.testing.assert_allclose(outcomes["fatigue_mean"], first["fatigue_mean"].to_numpy(), rtol=0, atol=0)
+
+
+def test_ema_model_of_a_scenario_needs_what_to_explore():
+    from sim.explore import ema
+
+    with pytest.raises(SweepError, match="give the uncertainties and/or levers"):
+        ema.model("baseline")
+    model = ema.model("baseline", uncertainties={"pivot_interval": (4.0, 52.0)}, levers=["communication"],
+                      outcomes=["failure_rate"], replications=2)
+    assert model.uncertainties["pivot_interval"].upper_bound == 52.0
+    assert set(model.levers["communication"].categories.keys()) == {"cascade", "broadcast", "both"}
