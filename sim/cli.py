@@ -521,6 +521,65 @@ def _cmd_discover(args) -> int:
     return 0
 
 
+def _add_optimise(sub) -> None:
+    p = sub.add_parser("optimise", help="robust lever plans: the Pareto front over a spec's levers (NSGA-II)",
+                       description="Search the levers of a sweep spec for the Pareto front of outcomes (and "
+                                   "cost), each plan judged by a percentile over the same sample of the spec's "
+                                   "uncertainties, on common random numbers (Optuna's NSGA-II). Writes the front "
+                                   "(front.csv, a figure, index.html) and each plan as plan-<k>.yaml for "
+                                   "`cascade compare`. Needs the extra: pip install 'cascade-sim[explore]'. "
+                                   "See docs/SWEEPS.md.")
+    p.add_argument("spec", metavar="SPEC", help="a sweep spec with levers (and uncertainties)")
+    p.add_argument("--maximise", nargs="*", default=["alignment_mean"], metavar="METRIC",
+                   help="outcomes to maximise (default: alignment_mean)")
+    p.add_argument("--minimise", nargs="*", default=["fatigue_mean"], metavar="METRIC",
+                   help="outcomes to minimise (default: fatigue_mean)")
+    p.add_argument("--cost", action="append", metavar="LEVER=PER_UNIT",
+                   help="cost per unit of a lever above its low end (repeatable); cost becomes an objective")
+    p.add_argument("--trials", type=_positive, default=64, metavar="N", help="plans to try (default: 64)")
+    p.add_argument("--population", type=_at_least(2, "at least 2"), default=16, metavar="N",
+                   help="plans per NSGA-II generation (default: 16)")
+    p.add_argument("--scenarios", type=_positive, default=8, metavar="N",
+                   help="points of the uncertainties each plan runs at (default: 8)")
+    p.add_argument("--robustness", type=int, default=10, metavar="P",
+                   help="the percentile from the bad side over the scenarios (default: 10)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S", help="the search's seed (default: 0)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local", help="local processes (default), or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:port)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: results/<spec name>-optimise)")
+    p.set_defaults(func=_cmd_optimise)
+
+
+def _cmd_optimise(args) -> int:
+    from .explore.optimise import optimise
+    from .sweep import SweepError, load_spec
+
+    costs = {}
+    for key, value in _sets(args.cost, "--cost").items():
+        try:
+            costs[key] = float(value)
+        except ValueError:
+            raise CLIError(f"--cost {key}={value[:40]}: not a number; expected LEVER=PER_UNIT, e.g. role_clarity=50000") from None
+    try:
+        spec = load_spec(args.spec)
+        out = Path(args.out) if args.out else Path("results") / f"{spec.name}-optimise"
+        found = optimise(spec, args.maximise, args.minimise, costs, trials=args.trials,
+                         population=args.population, scenarios=args.scenarios, robustness=args.robustness,
+                         seed=args.seed, executor=args.executor, workers=args.workers,
+                         scheduler=args.scheduler, out=out)
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    for note in found.notes:
+        print(f"  note: {note}")
+    print(f"The front: {len(found.front)} of {len(found.plans)} plans (robust value: the "
+          f"{found.robustness}th percentile over {len(found.scenarios)} scenarios, from the bad side)")
+    print(found.front.drop(columns=["front", "trial"]).round(4).to_string())
+    print(f"\nWrote {_show(out)}: index.html, front.csv, plans.csv, scenarios.csv, plan-1.yaml ... "
+          f"plan-{len(found.front)}.yaml\n  next: {PROG} compare {_show(out / 'plan-1.yaml')} {_show(out / 'plan-2.yaml')}")
+    return 0
+
+
 def _add_orgchart(sub) -> None:
     p = sub.add_parser("orgchart", help="summarise and draw a client's org chart, or generate one",
                        description="Check an org chart file (.csv, .parquet or .xlsx: person_id, "
@@ -589,11 +648,12 @@ EXAMPLES = """examples:
   cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
   cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
   cascade discover results/S --outcome failure_rate --threshold 0.3   when does it fail? (PRIM)
+  cascade optimise programme_failure --cost role_clarity=50000   robust lever plans (Pareto front)
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
 COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
-            _add_discover, _add_orgchart]
+            _add_discover, _add_optimise, _add_orgchart]
 
 
 def build_parser() -> Parser:
