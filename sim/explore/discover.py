@@ -40,7 +40,8 @@ def _ema():
             from ema_workbench.analysis import feature_scoring, prim
             from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
     except ImportError:
-        raise SweepError("scenario discovery needs EMA Workbench: pip install 'cascade-sim[explore]'") from None
+        raise SweepError("scenario discovery and sim.explore.ema need EMA Workbench: "
+                         "pip install 'cascade-sim[explore]'") from None
     return prim, feature_scoring, RuleInductionType
 
 

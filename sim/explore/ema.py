@@ -28,6 +28,7 @@ import numpy as np
 from ..params import BY_NAME
 from ..scenario import Scenario, load_scenario
 from ..sweep.engine import run_batch
+from .discover import _ema
 from ..sweep.spec import DEFAULT_METRICS, Range, SweepError, SweepSpec, find_spec, load_spec, outputs
 
 
@@ -60,10 +61,8 @@ def model(source, uncertainties=None, levers=None, outcomes=None, replications: 
     """An EMA Workbench ``Model`` of Cascade: from a sweep spec, or from a scenario with
     ``uncertainties`` and ``levers`` (see the module's doc). ``seed`` is used with a scenario
     (a spec's seeds come from its identity, as in `cascade sweep`)."""
-    try:
-        from ema_workbench import Model, ScalarOutcome
-    except ImportError:
-        raise SweepError("EMA interoperability needs EMA Workbench: pip install 'cascade-sim[explore]'") from None
+    _ema()  # imported quietly, or a one-line error naming the extra
+    from ema_workbench import Model, ScalarOutcome
     spec = _spec(source)
     if spec is not None:
         scenario, entropy = spec.scenario, spec.entropy
