@@ -417,7 +417,8 @@ def _cmd_sweep(args) -> int:
         bar = ProgressBar("runs")
         start = time.perf_counter()
         try:
-            table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar)
+            table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar,
+                          table_columns=["status", "error"])  # what the summary needs, not the whole table
         except (KeyboardInterrupt, _Terminated) as exc:
             saved = len(load_runs(directory)) if (directory / "sweep.json").is_file() else 0
             print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: "

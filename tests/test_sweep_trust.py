@@ -84,12 +84,14 @@ def test_no_second_order_table_without_second_order_design(tmp_path):
 # --------------------------------------------------------------------------- 3. grid bands
 
 
+GRID = {"name": "grid", "horizon": 20, "replications": 4, "metrics": ["alignment_mean"],
+        "parameters": {"role_clarity": [0.1, 0.5, 0.9], "pivot_interval": [4.0, 26.0]}}
+
+
 @pytest.fixture(scope="module")
 def grid_store(tmp_path_factory):
     out = tmp_path_factory.mktemp("grid")
-    s = spec(name="grid", horizon=20, replications=4, parameters={"role_clarity": [0.1, 0.5, 0.9], "pivot_interval": [4.0, 26.0]},
-             metrics=["alignment_mean"])
-    return out / "grid", sweep(s, out, workers=1)
+    return out / "grid", sweep(spec(**GRID), out, workers=1)
 
 
 def _t_interval(values):
@@ -333,3 +335,11 @@ def test_fan_charts_by_lever_level_and_outcomes_at_weeks(series_store, tmp_path)
     assert one["n"] == 2 and one["mean"] == pytest.approx(runs0["alignment"].mean())
     with pytest.raises(SweepError, match="--weeks 7: not a kept week of the time series; kept: 0, 5, 10, 15, 20"):
         analyze(directory, write=False, weeks=[7])
+
+
+def test_a_sweep_can_return_only_the_columns_it_needs(grid_store):
+    """The end of a sweep need not read the whole table (the CLI reads status and error)."""
+    directory, table = grid_store
+    small = sweep(spec(**GRID), directory.parent, workers=1, table_columns=["status", "error"])  # finished: nothing runs
+    assert list(small.columns) == ["run", "status", "error"] and small["run"].tolist() == table["run"].tolist()
+    assert small.equals(load_runs(directory, columns=["error", "status"])[["run", "status", "error"]])
