@@ -296,6 +296,10 @@ def test_analyze_says_whether_the_replications_are_enough(grid_store):
     if not row["stable"]:  # four replications of a noisy tiny organisation are not enough
         assert row["suggested_replications"] == int(np.ceil(4 * (ratio / 0.1) ** 2)) > 4
         assert any("replications would bring it to 10%" in n for n in tables["notes"]["note"])
+    con = tables["contrasts"].query("metric == 'alignment_mean'")
+    assert row["contrast_half_width"] == pytest.approx(((con["high"] - con["low"]) / 2).median())
+    assert row["largest_contrast"] == pytest.approx(con["difference"].abs().max())
+    assert row["contrast_half_width"] < row["half_width"]  # pairing: the contrasts are the sharper tool
 
 
 def test_one_replication_gets_a_note(sobol_store):

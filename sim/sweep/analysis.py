@@ -87,10 +87,12 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
     tables["failures"] = runs.loc[runs["status"] != "ok", ["run", "point", "rep", *names, "error"]]
     figures, notes = {}, []
     tables["replications"] = _replications(tables["points"], manifest["replications"])
-    notes.extend(_replication_notes(tables["replications"]))
     if method == "grid":
         tables["effects"] = _effects(ok, points, names, metrics)
         tables["contrasts"] = _contrasts(ok, points, names, metrics)
+        tables["replications"] = _paired(tables["replications"], tables["contrasts"])
+    notes.extend(_replication_notes(tables["replications"]))
+    if method == "grid":
         for m in metrics:
             figures[f"effects-{m}"] = _effects_figure(tables["effects"], tables["contrasts"], names, m)
         if len(names) == 2:
@@ -207,6 +209,15 @@ def _replications(points: pd.DataFrame, reps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _paired(table: pd.DataFrame, contrasts: pd.DataFrame) -> pd.DataFrame:
+    """Grids: beside a point's mean, how well the paired contrasts are known (their median 95%
+    half-width) against the largest contrast found: common random numbers make them far more
+    precise than two means' intervals, and they are what a grid compares."""
+    half = ((contrasts["high"] - contrasts["low"]) / 2).groupby(contrasts["metric"]).median()
+    largest = contrasts["difference"].abs().groupby(contrasts["metric"]).max()
+    return table.assign(contrast_half_width=table["metric"].map(half), largest_contrast=table["metric"].map(largest))
+
+
 def _replication_notes(table: pd.DataFrame) -> list[str]:
     if len(table) and table["replications"].iloc[0] < 2:
         return ["one replication per point: no intervals (of the points, effects or contrasts), so whether "
@@ -214,10 +225,14 @@ def _replication_notes(table: pd.DataFrame) -> list[str]:
     notes = []
     for _, r in table.iterrows():
         if not r["stable"] and not math.isnan(r["ratio"]):
+            paired = ""
+            if "contrast_half_width" in r and r["largest_contrast"] > 0 and not math.isnan(r["contrast_half_width"]):
+                paired = (f"; the paired contrasts are known to +-{r['contrast_half_width']:.3g} against contrasts "
+                          f"up to {r['largest_contrast']:.3g}: compare the grid's values by them")
             notes.append(f"{label(r['metric'])}: a point's mean is known to +-{r['half_width']:.3g} (median 95% "
                          f"half-width), {r['ratio']:.0%} of the range of the means over the design "
                          f"({r['effect_range']:.3g}): about {r['suggested_replications']} replications would "
-                         f"bring it to {REPLICATION_SHARE:.0%}")
+                         f"bring it to {REPLICATION_SHARE:.0%}{paired}")
     return notes
 
 
@@ -502,7 +517,9 @@ SECTIONS = (  # the tables of the page: key, title, columns, what they are
                                               "suggested_replications"],
      "half_width: the median 95% half-width of a point's mean; effect_range: the range of the point means "
      "over the design; stable when the half-width is at most a tenth of it; otherwise the replications "
-     "that would make it so (intervals shrink as 1/sqrt(replications))."),
+     "that would make it so (intervals shrink as 1/sqrt(replications)). Grids: replications.csv also has "
+     "contrast_half_width, the median half-width of the paired contrasts, against largest_contrast: "
+     "common random numbers make contrasts much more precise than the means."),
     ("sobol", "Sobol indices", ["parameter", "S1", "S1_conf", "ST", "ST_conf"],
      "First-order (S1) and total (ST) indices; _conf: half-width of the 95% bootstrap interval."),
     ("sobol2", "Second-order Sobol indices", ["parameter", "other", "S2", "S2_conf"],
