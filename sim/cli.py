@@ -503,11 +503,9 @@ def _cmd_discover(args) -> int:
     from .explore import discover
     from .sweep import SweepError
 
-    direction = "below" if args.below else "above"
-    out = Path(args.out) if args.out else Path(args.directory) / f"discover-{args.outcome}-{direction}-{args.threshold:g}"
     try:
-        found = discover(args.directory, args.outcome, args.threshold, direction, inputs=args.inputs,
-                         density=args.density, out=out)
+        found = discover(args.directory, args.outcome, args.threshold, "below" if args.below else "above",
+                         inputs=args.inputs, density=args.density, out=args.out)
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     print(found.summary)
@@ -518,7 +516,7 @@ def _cmd_discover(args) -> int:
         print(found.box.set_index("input").round(4).to_string())
     print("\nfeature scores:")
     print(found.scores.set_index("input").round(3).to_string())
-    print(f"\nWrote {_show(out)}: index.html, box.csv, trajectory.csv, scores.csv, 3 figures")
+    print(f"\nWrote {_show(found.directory)}: index.html, box.csv, trajectory.csv, scores.csv, 3 figures")
     return 0
 
 
@@ -545,7 +543,8 @@ def _add_optimise(sub) -> None:
     p.add_argument("--robustness", type=int, default=10, metavar="P",
                    help="the percentile from the bad side over the scenarios (default: 10)")
     p.add_argument("--seed", type=_seed, default=0, metavar="S", help="the search's seed (default: 0)")
-    p.add_argument("--executor", choices=("local", "dask"), default="local", help="local processes (default), or Dask")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default), or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:port)")
     p.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: all cores)")
     p.add_argument("--out", metavar="DIR", help="where to write (default: results/<spec name>-optimise)")
@@ -554,21 +553,20 @@ def _add_optimise(sub) -> None:
 
 def _cmd_optimise(args) -> int:
     from .explore.optimise import optimise
-    from .sweep import SweepError, load_spec
+    from .sweep import SweepError
 
     costs = {}
     for key, value in _sets(args.cost, "--cost").items():
         try:
             costs[key] = float(value)
         except ValueError:
-            raise CLIError(f"--cost {key}={value[:40]}: not a number; expected LEVER=PER_UNIT, e.g. role_clarity=50000") from None
+            raise CLIError(f"--cost {key[:40]}={value[:40]}: not a number; expected LEVER=PER_UNIT, "
+                           "e.g. role_clarity=50000") from None
     try:
-        spec = load_spec(args.spec)
-        out = Path(args.out) if args.out else Path("results") / f"{spec.name}-optimise"
-        found = optimise(spec, args.maximise, args.minimise, costs, trials=args.trials,
+        found = optimise(args.spec, args.maximise, args.minimise, costs, trials=args.trials,
                          population=args.population, scenarios=args.scenarios, robustness=args.robustness,
                          seed=args.seed, executor=args.executor, workers=args.workers,
-                         scheduler=args.scheduler, out=out)
+                         scheduler=args.scheduler, out=args.out)
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     for note in found.notes:
@@ -576,8 +574,11 @@ def _cmd_optimise(args) -> int:
     print(f"The front: {len(found.front)} of {len(found.plans)} plans (robust value: the "
           f"{found.robustness}th percentile over {len(found.scenarios)} scenarios, from the bad side)")
     print(found.front.drop(columns=["front", "trial"]).round(4).to_string())
+    out = found.directory
     print(f"\nWrote {_show(out)}: index.html, front.csv, plans.csv, scenarios.csv, plan-1.yaml ... "
-          f"plan-{len(found.front)}.yaml\n  next: {PROG} compare {_show(out / 'plan-1.yaml')} {_show(out / 'plan-2.yaml')}")
+          f"plan-{len(found.front)}.yaml")
+    if len(found.front) > 1:
+        print(f"  next: {PROG} compare {_show(out / 'plan-1.yaml')} {_show(out / 'plan-2.yaml')}")
     return 0
 
 

@@ -63,6 +63,7 @@ class Discovery:
     scores: pd.DataFrame
     summary: str
     notes: list[str] = field(default_factory=list)
+    directory: Path | None = None  # where the files were written
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"box": self.box, "trajectory": self.trajectory, "scores": self.scores}
@@ -85,16 +86,16 @@ def discover(directory: str | Path, outcome: str, threshold: float, direction: s
     names = list(manifest["parameters"])
     metrics = [c for c in runs.columns[len(names) + 5:]]
     if outcome not in metrics:
-        raise SweepError(f"outcome {outcome!r} is not a summary metric of this sweep; allowed: {', '.join(metrics)}")
+        raise SweepError(f"outcome {outcome[:60]!r} is not a summary metric of this sweep; allowed: {', '.join(metrics)}")
     if direction not in DIRECTIONS:
-        raise SweepError(f"direction = {direction!r} is not allowed: expected above or below")
+        raise SweepError(f"direction = {str(direction)[:20]!r} is not allowed: expected above or below")
     if not 0 < density <= 1:
         raise SweepError(f"density = {density!r} is not allowed: expected a number in (0, 1]")
     roles = manifest.get("roles") or {}
     inputs = list(inputs or [n for n in names if roles.get(n) == "uncertainty"] or names)
     for name in inputs:
         if name not in names:
-            raise SweepError(f"input {name!r} is not a parameter of this sweep; allowed: {', '.join(names)}")
+            raise SweepError(f"input {name[:60]!r} is not a parameter of this sweep; allowed: {', '.join(names)}")
     ok = runs[(runs["status"] == "ok") & runs[outcome].notna()]
     notes = []
     if len(ok) < len(runs):
@@ -118,6 +119,7 @@ def discover(directory: str | Path, outcome: str, threshold: float, direction: s
     if write:
         out = Path(out) if out else directory / f"discover-{outcome}-{direction}-{threshold:g}"
         out.mkdir(parents=True, exist_ok=True)
+        found.directory = out
         for name, table in found.tables().items():
             table.to_csv(out / f"{name}.csv", index=False)
         figures = {"trajectory": _trajectory_figure(found), "box": _box_figure(found),

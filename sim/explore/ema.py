@@ -82,7 +82,7 @@ def model(source, uncertainties=None, levers=None, outcomes=None, replications: 
     metrics, _ = outputs(scenario)
     for o in outcomes:
         if o not in metrics:
-            raise SweepError(f"outcome {o!r} is not a summary metric; allowed: {', '.join(metrics)}")
+            raise SweepError(f"outcome {o[:60]!r} is not a summary metric; allowed: {', '.join(metrics)}")
     function = Experiment(scenario.model_kwargs(), scenario.horizon, int(replications), entropy, tuple(outcomes))
     ema_model = Model(name or _identifier(spec.name if spec is not None else scenario.name), function=function)
     ema_model.uncertainties = [_parameter(n, v) for n, v in _ranges(uncertainties).items()]
@@ -113,7 +113,7 @@ def _ranges(given) -> dict:
     out = {}
     for n, v in given.items():
         if n not in BY_NAME:
-            raise SweepError(f"{n!r} is not a parameter (see `cascade params`)")
+            raise SweepError(f"{n[:60]!r} is not a parameter (see `cascade params`)")
         p = BY_NAME[n]
         if v is None:
             v = list(p.choices) if p.choices else Range(low=p.low, high=p.high)

@@ -106,6 +106,7 @@ class Front:
     scenarios: pd.DataFrame
     costs: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    directory: Path | None = None  # where the files were written
 
     @property
     def front(self) -> pd.DataFrame:
@@ -151,11 +152,11 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
         raise SweepError("optimise: give at least one outcome to maximise or minimise")
     for m, _ in objectives:
         if m not in metrics:
-            raise SweepError(f"outcome {m!r} is not a summary metric; allowed: {', '.join(metrics)}")
+            raise SweepError(f"outcome {m[:60]!r} is not a summary metric; allowed: {', '.join(metrics)}")
     costs = dict(costs or {})
     for lever, cost in costs.items():
         if lever not in levers:
-            raise SweepError(f"cost of {lever!r}: not a lever of {spec.name}; levers: {', '.join(levers)}")
+            raise SweepError(f"cost of {lever[:60]!r}: not a lever of {spec.name}; levers: {', '.join(levers)}")
         if not (isinstance(cost, (int, float)) and math.isfinite(cost) and cost >= 0):
             raise SweepError(f"cost of {lever} = {cost!r} is not allowed: expected a number >= 0 (per unit)")
         if not isinstance(spec.parameters[lever], Range):
@@ -204,7 +205,8 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
         found.notes.append(f"{int(plans[[m for m, _ in objectives]].isna().any(axis=1).sum())} plans had a "
                            "failed run and were left out of the front")
     if write:
-        _write(found, Path(out) if out else Path("results") / f"{spec.name}-optimise")
+        found.directory = Path(out) if out else Path("results") / f"{spec.name}-optimise"
+        _write(found, found.directory)
     return found
 
 

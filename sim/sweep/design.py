@@ -3,8 +3,8 @@
 ``grid`` is the full factorial of each parameter's values (the first parameter varies slowest).
 ``random``, ``lhs``, ``sobol`` and ``morris`` sample the unit cube (SALib for the last three) and
 map each coordinate onto its parameter: a range linearly (a whole-number range low..high by
-high - low + 1 equal slices, one per value), a list of values by equal slices. ``unit_sample`` keeps the unit-cube coordinates, which the
-sensitivity analyses need.
+high - low + 1 equal slices, one per value), a list of values by equal slices. ``unit_sample``
+keeps the unit-cube coordinates, which the sensitivity analyses need.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _scale(name: str, values: tuple | Range, u: np.ndarray):
     if isinstance(values, tuple):
         index = np.minimum((u * len(values)).astype(int), len(values) - 1)
         return pd.Series([values[i] for i in index]).to_numpy()
-    if BY_NAME[name].kind is int:  # one equal-width bin per whole number (rounding halves the ends)
+    if BY_NAME[name].kind is int:  # one equal-width bin per whole number (rounding gave the ends half a bin)
         return np.minimum(values.low + np.floor(u * (values.high - values.low + 1)), values.high).astype(np.int64)
     return values.low + u * (values.high - values.low)
 

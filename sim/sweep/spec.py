@@ -20,10 +20,11 @@ A spec names a base scenario, the parameters to vary, a design and what to keep:
 
 Every summary metric of every run is kept. ``uncertainties`` and ``levers`` are parameters like
 the others (one design over all of them), marked for the analyses that tell them apart (scenario
-discovery looks for the uncertainties under which an outcome fails); a parameter is in one section. A sampling design (random, lhs, sobol, morris) draws
-points in the unit cube and maps each coordinate onto its parameter: a range linearly (a
-whole-number range by equal slices, one per value), a list by equal slices. The sweep's identity is the hash of everything
-that determines its results (the resolved base scenario included, not the name or description);
+discovery looks for the uncertainties under which an outcome fails); a parameter is in one
+section. A sampling design (random, lhs, sobol, morris) draws points in the unit cube and maps each
+coordinate onto its parameter: a range linearly (a whole-number range by equal slices, one per
+value), a list by equal slices. The sweep's identity is the hash of everything that determines its
+results (the resolved base scenario included, not the name or description, nor the roles);
 the seeds and the sampled design derive from it.
 """
 
