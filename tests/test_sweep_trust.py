@@ -347,3 +347,14 @@ def test_a_sweep_can_return_only_the_columns_it_needs(grid_store):
     small = sweep(spec(**GRID), directory.parent, workers=1, table_columns=["status", "error"])  # finished: nothing runs
     assert list(small.columns) == ["run", "status", "error"] and small["run"].tolist() == table["run"].tolist()
     assert small.equals(load_runs(directory, columns=["error", "status"])[["run", "status", "error"]])
+
+
+def test_cli_analyze_weeks(series_store, tmp_path, capsys):
+    from sim.cli import main
+
+    directory, _ = series_store
+    assert main(["analyze", str(directory), "--weeks", "20", "--out", str(tmp_path / "a")]) == 0
+    assert "at_weeks.csv" in capsys.readouterr().out and (tmp_path / "a" / "at_weeks.csv").is_file()
+    assert main(["analyze", str(directory), "--weeks", "21", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "--weeks 21: not a kept week" in err and len(err.strip().splitlines()) == 1
