@@ -115,7 +115,7 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
             if np.ptp(y) == 0:
                 notes.append(f"{label(m)}: left out of the {method} indices: the same at every point")
                 continue
-            for name, table in _indices(method, manifest["design"], names, unit, y, m, seed).items():
+            for name, table in _analyse(method, manifest["design"], names, unit, y, m, seed).items():
                 found.setdefault(name, []).append(table)
         tables.update({name: pd.concat(parts, ignore_index=True) for name, parts in found.items()})
         if method in tables:
@@ -155,7 +155,14 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
     return tables
 
 
-def _indices(method, design, names, unit, y, metric, seed) -> dict[str, pd.DataFrame]:
+def _indices(method, design, names, unit, y, metric, seed: int = 0) -> pd.DataFrame:
+    """The first-order table of ``_analyse`` (sim.robustness calls it: seed 0 is its Morris seed)."""
+    return _analyse(method, design, names, unit, y, metric, seed)[method]
+
+
+def _analyse(method, design, names, unit, y, metric, seed) -> dict[str, pd.DataFrame]:
+    """Sobol (``sobol`` and, with second order, ``sobol2``) or Morris (``morris``) indices of one
+    metric; ``seed`` seeds the bootstrap intervals (Sobol: never 0, SALib's "no seed")."""
     prob = problem(names)
     if method == "sobol":
         s = salib_sobol.analyze(prob, y, calc_second_order=design["second_order"], conf_level=0.95, seed=seed)
