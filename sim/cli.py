@@ -543,6 +543,8 @@ def _add_optimise(sub) -> None:
     p.add_argument("--robustness", type=int, default=10, metavar="P",
                    help="the percentile from the bad side over the scenarios (default: 10)")
     p.add_argument("--seed", type=_seed, default=0, metavar="S", help="the search's seed (default: 0)")
+    p.add_argument("--timing", action="store_true",
+                   help="search each lever's start week too (before it: the base scenario's value)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local processes (default), or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:port)")
@@ -565,7 +567,7 @@ def _cmd_optimise(args) -> int:
     try:
         found = optimise(args.spec, args.maximise, args.minimise, costs, trials=args.trials,
                          population=args.population, scenarios=args.scenarios, robustness=args.robustness,
-                         seed=args.seed, executor=args.executor, workers=args.workers,
+                         seed=args.seed, timing=args.timing, executor=args.executor, workers=args.workers,
                          scheduler=args.scheduler, out=args.out)
     except SweepError as exc:
         raise CLIError(str(exc)) from None

@@ -114,3 +114,41 @@ def test_cli_optimise_and_compare_its_plans(tmp_path, capsys, monkeypatch):
         assert message in err and len(err.strip().splitlines()) == 1, (args, err)
     with pytest.raises(SweepError):
         optimise(spec_from_dict(SPEC), maximise=(), minimise=(), write=False)
+
+
+def test_optimise_searches_the_levers_timing(tmp_path):
+    from sim.model import Intervention
+
+    spec = spec_from_dict(SPEC)
+    found = optimise(spec, costs={"feedback": 100.0}, trials=6, population=3, scenarios=2, workers=1,
+                     timing=True, out=tmp_path)
+    plans = found.plans
+    assert plans["feedback_week"].between(0, spec.horizon - 1).all() and "communication_week" in plans
+    plan = plans.iloc[0]
+    weeks = {n: int(plan[f"{n}_week"]) for n in ("feedback", "communication")}
+    assert plan["cost"] == pytest.approx(100.0 * plan["feedback"] * (spec.horizon - weeks["feedback"]) / spec.horizon)
+    # by hand: a lever starting at week w is an intervention at w, after the base scenario's own
+    kwargs = spec.scenario.model_kwargs()
+    later = {}
+    for n, w in weeks.items():
+        later.setdefault(w, {})[n] = plan[n]
+    values = {n: v for n, v in later.pop(0, {}).items()}
+    if later:
+        values["interventions"] = [*kwargs["interventions"], *(Intervention(w, c) for w, c in sorted(later.items()))]
+    per_scenario = []
+    for _, scenario in found.scenarios.iterrows():
+        records = run_batch((spec.entropy, kwargs, spec.horizon, None,
+                             [(r, 0, r, {**scenario.to_dict(), **values}) for r in range(spec.replications)]))
+        per_scenario.append(np.mean([rec["alignment_mean"] for rec, _ in records]))
+    assert plan["alignment_mean"] == pytest.approx(np.percentile(per_scenario, 10))
+    # the front's plans as scenario files: late levers as interventions at their week
+    for k in range(len(found.front)):
+        row, sc = found.front.loc[k], load_scenario(tmp_path / f"plan-{k + 1}.yaml")
+        for n in ("feedback", "communication"):
+            w = int(row[f"{n}_week"])
+            if w:
+                assert any(iv.week == w and iv.changes[n] == pytest.approx(row[n]) for iv in sc.interventions)
+            elif n == "feedback":
+                assert sc.params.feedback == pytest.approx(row[n])
+            else:
+                assert sc.params.communication == row[n]

@@ -8,6 +8,9 @@ numbers): the plans' differences are not blurred by different luck. Its *robust*
 outcome is a percentile over those scenarios of the outcome's mean over replications: the
 ``robustness``-th percentile from the bad side (10: the value that 90% of the scenarios do at least
 as well as). Cost is the sum over levers of ``cost per unit x (value - the lever's low end)``.
+With ``timing``, each lever's start week is searched too (week 0: from the start; week w: the base
+scenario's value until week w, then the plan's, as an intervention), and a lever's cost is prorated
+by the share of the horizon it is on.
 
 The search is Optuna's NSGA-II (multi-objective, seeded: the same front for the same seed, whatever
 the executor or the number of workers), asked a generation of plans at a time and told their robust
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 from SALib.sample import latin
 
+from ..model import Intervention
 from ..report import COLORS, _head, _img, plt, save_figures
 from ..sweep.analysis import _table
 from ..sweep.design import _scale, problem
@@ -115,13 +119,22 @@ class Front:
                 .reset_index(drop=True))
 
     def scenario(self, k: int):
-        """Plan ``k`` of the front as a scenario: the spec's base with the plan's lever values."""
-        sc = self.spec.scenario
-        plan = {lever: _plain(self.front.loc[k, lever]) for lever in self.levers}
-        return sc.model_copy(update={"parameters": {**sc.parameters, **plan}, "name": f"{self.spec.name}-plan-{k + 1}",
-                                     "description": "A robust lever plan from cascade optimise: "
-                                     + ", ".join(f"{n} = {v:.4g}" if isinstance(v, float) else f"{n} = {v}"
-                                                 for n, v in plan.items())})
+        """Plan ``k`` of the front as a scenario: the spec's base with the plan's lever values (from
+        their start weeks, as interventions, when the timing was searched)."""
+        from ..scenario import InterventionSpec
+
+        sc, row = self.spec.scenario, self.front.loc[k]
+        plan = {lever: _plain(row[lever]) for lever in self.levers}
+        weeks = {lever: int(row.get(f"{lever}_week", 0)) for lever in self.levers}
+        now = {n: v for n, v in plan.items() if weeks[n] == 0}
+        later = [InterventionSpec(week=w, changes={n: v for n, v in plan.items() if weeks[n] == w})
+                 for w in sorted(set(weeks.values()) - {0})]
+        said = ", ".join((f"{n} = {v:.4g}" if isinstance(v, float) else f"{n} = {v}")
+                         + (f" from week {weeks[n]}" if weeks[n] else "") for n, v in plan.items())
+        return sc.model_copy(update={"parameters": {**sc.parameters, **now},
+                                     "interventions": (*sc.interventions, *later),
+                                     "name": f"{self.spec.name}-plan-{k + 1}",
+                                     "description": f"A robust lever plan from cascade optimise: {said}"})
 
     @property
     def levers(self) -> list[str]:
@@ -134,7 +147,7 @@ def _plain(value):
 
 def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimise=("fatigue_mean",),
              costs: dict[str, float] | None = None, trials: int = 64, population: int = 16,
-             scenarios: int = 8, robustness: int = 10, seed: int = 0, executor: str = "local",
+             scenarios: int = 8, robustness: int = 10, seed: int = 0, timing: bool = False, executor: str = "local",
              workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
              write: bool = True) -> Front:
     """Search the spec's levers for the Pareto front of the ``maximise`` and ``minimise`` outcomes'
@@ -170,11 +183,13 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
         raise SweepError(f"robustness = {robustness!r} is not allowed: expected a percentile in [0, 50]")
     points = _scenarios(spec, uncertain, scenarios)
     space = {n: (list(v) if isinstance(v, tuple) else (v.low, v.high)) for n, v in spec.parameters.items() if n in levers}
+    if timing:
+        space.update({f"{n}_week": (0, spec.horizon - 1) for n in levers})
     kwargs, reps = spec.scenario.model_kwargs(), spec.replications
 
     with make_executor(executor, workers, scheduler) as ex:
         def evaluate(plans: list[dict]) -> list[tuple[float, ...]]:
-            runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r, {**points.iloc[s].to_dict(), **plan})
+            runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r, {**points.iloc[s].to_dict(), **_run_values(plan, levers, timing, kwargs["interventions"])})
                     for p, plan in enumerate(plans) for s in range(scenarios) for r in range(reps)]
             batches = [(spec.entropy, kwargs, spec.horizon, None, runs[i:i + reps]) for i in range(0, len(runs), reps)]
             records = [rec for result in ex.map_unordered(run_batch, batches) for rec, _ in result]
@@ -185,7 +200,9 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
                 values = []
                 for m, sense in objectives:
                     if m == "cost":
-                        values.append(sum(c * (plan[lever] - spec.parameters[lever].low) for lever, c in costs.items()))
+                        values.append(sum(c * (plan[lever] - spec.parameters[lever].low)
+                                          * (spec.horizon - plan.get(f"{lever}_week", 0)) / spec.horizon
+                                          for lever, c in costs.items()))
                         continue
                     ok = mine[mine["status"] == "ok"]
                     if len(ok) < len(mine):  # a failed run: the plan cannot be judged
@@ -208,6 +225,17 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
         found.directory = Path(out) if out else Path("results") / f"{spec.name}-optimise"
         _write(found, found.directory)
     return found
+
+
+def _run_values(plan: dict, levers: list[str], timing: bool, interventions: list) -> dict:
+    """A plan as a run's values: the levers that start at week 0, and an intervention (after the base
+    scenario's own) for each later start week."""
+    if not timing:
+        return plan
+    weeks = {n: plan[f"{n}_week"] for n in levers}
+    later = [Intervention(w, {n: plan[n] for n in levers if weeks[n] == w}) for w in sorted(set(weeks.values()) - {0})]
+    return {**{n: plan[n] for n in levers if weeks[n] == 0},
+            **({"interventions": [*interventions, *later]} if later else {})}
 
 
 def _scenarios(spec: SweepSpec, names: list[str], n: int) -> pd.DataFrame:
