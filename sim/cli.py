@@ -417,7 +417,8 @@ def _cmd_sweep(args) -> int:
         bar = ProgressBar("runs")
         start = time.perf_counter()
         try:
-            table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar)
+            table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar,
+                          table_columns=["status", "error"])  # what the summary needs, not the whole table
         except (KeyboardInterrupt, _Terminated) as exc:
             saved = len(load_runs(directory)) if (directory / "sweep.json").is_file() else 0
             print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: "
@@ -439,12 +440,16 @@ def _cmd_sweep(args) -> int:
 
 
 def _add_analyze(sub) -> None:
-    p = sub.add_parser("analyze", help="heatmaps, lines with bands, Sobol and Morris indices of a sweep",
-                       description="Analyse a sweep's results: per-point means and spread, heatmaps "
-                                   "(two-parameter grids), lines with 95%% bands, Sobol or Morris "
-                                   "indices; CSV, PNG and index.html in SWEEP_DIR/analysis/.")
+    p = sub.add_parser("analyze", help="effects and contrasts, heatmaps, Sobol and Morris indices of a sweep",
+                       description="Analyse a sweep's results: per-point means and spread; for grids, "
+                                   "each parameter's effect with its 95%% interval between replications, "
+                                   "paired contrasts and heatmaps; Sobol (first, total, second order) or "
+                                   "Morris indices, with notes on the sample size; CSV, PNG and "
+                                   "index.html in SWEEP_DIR/analysis/. The same files every time.")
     p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
     p.add_argument("--metrics", nargs="+", metavar="METRIC", help="summary metrics (default: the spec's)")
+    p.add_argument("--weeks", nargs="+", type=int, metavar="WEEK",
+                   help="each point's kept time series at these weeks (at_weeks.csv; the sweep must keep series)")
     p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/analysis)")
     p.set_defaults(func=_cmd_analyze)
 
@@ -454,7 +459,7 @@ def _cmd_analyze(args) -> int:
 
     out = Path(args.out) if args.out else Path(args.directory) / "analysis"
     try:
-        tables = analyze(args.directory, metrics=args.metrics, out=out)
+        tables = analyze(args.directory, metrics=args.metrics, out=out, weeks=args.weeks)
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     figures = len(list((out / "figures").glob("*.png")))
@@ -462,11 +467,120 @@ def _cmd_analyze(args) -> int:
     print(f"Wrote {_show(out)}: index.html, {figures} figures, {csvs}")
     for note in tables["notes"]["note"]:
         print(f"  note: {note}")
-    for method, cols in (("sobol", ["S1", "S1_conf", "ST", "ST_conf"]), ("morris", ["mu_star", "mu_star_conf", "sigma"])):
+    for method, what, index, cols in (
+            ("sobol", "sobol indices", ["parameter"], ["S1", "S1_conf", "ST", "ST_conf"]),
+            ("sobol2", "second-order sobol indices", ["parameter", "other"], ["S2", "S2_conf"]),
+            ("morris", "morris indices", ["parameter"], ["mu_star", "mu_star_conf", "sigma"])):
         if method in tables:
             for metric, sub in tables[method].groupby("metric", sort=False):
-                print(f"\n{method} indices of {metric}:")
-                print(sub.set_index("parameter")[cols].round(3).to_string())
+                print(f"\n{what} of {metric}:")
+                print(sub.set_index(index)[cols].round(3).to_string())
+    return 0
+
+
+def _add_discover(sub) -> None:
+    p = sub.add_parser("discover", help="scenario discovery on a sweep: when does an outcome fail? (PRIM)",
+                       description="Scenario discovery on a sweep's runs: the runs whose OUTCOME is above "
+                                   "(or below) THRESHOLD are the cases of interest; PRIM (EMA Workbench) "
+                                   "finds the box of inputs (by default the sweep's uncertainties) where "
+                                   "they concentrate, with its coverage, density and peeling trajectory, "
+                                   "and feature scores rank the inputs. Needs the extra: pip install "
+                                   "'cascade-sim[explore]'. See docs/SWEEPS.md.")
+    p.add_argument("directory", metavar="SWEEP_DIR", help="a sweep's results folder (results/<sweep>)")
+    p.add_argument("--outcome", required=True, metavar="METRIC", help="a summary metric, e.g. failure_rate")
+    p.add_argument("--threshold", required=True, type=float, metavar="X", help="the outcome's threshold")
+    p.add_argument("--below", action="store_true",
+                   help="the cases of interest are below the threshold (default: above)")
+    p.add_argument("--inputs", nargs="+", metavar="PARAMETER",
+                   help="the inputs to box (default: the sweep's uncertainties, else every parameter)")
+    p.add_argument("--density", type=float, default=0.8, metavar="D",
+                   help="the box: the highest coverage with at least this density (default: 0.8)")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: SWEEP_DIR/discover-<outcome>-...)")
+    p.set_defaults(func=_cmd_discover)
+
+
+def _cmd_discover(args) -> int:
+    from .explore import discover
+    from .sweep import SweepError
+
+    try:
+        found = discover(args.directory, args.outcome, args.threshold, "below" if args.below else "above",
+                         inputs=args.inputs, density=args.density, out=args.out)
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    print(found.summary)
+    for note in found.notes:
+        print(f"  note: {note}")
+    if len(found.box):
+        print("\nthe box (quasi-p: small means the limit matters):")
+        print(found.box.set_index("input").round(4).to_string())
+    print("\nfeature scores:")
+    print(found.scores.set_index("input").round(3).to_string())
+    print(f"\nWrote {_show(found.directory)}: index.html, box.csv, trajectory.csv, scores.csv, 3 figures")
+    return 0
+
+
+def _add_optimise(sub) -> None:
+    p = sub.add_parser("optimise", help="robust lever plans: the Pareto front over a spec's levers (NSGA-II)",
+                       description="Search the levers of a sweep spec for the Pareto front of outcomes (and "
+                                   "cost), each plan judged by a percentile over the same sample of the spec's "
+                                   "uncertainties, on common random numbers (Optuna's NSGA-II). Writes the front "
+                                   "(front.csv, a figure, index.html) and each plan as plan-<k>.yaml for "
+                                   "`cascade compare`. Needs the extra: pip install 'cascade-sim[explore]'. "
+                                   "See docs/SWEEPS.md.")
+    p.add_argument("spec", metavar="SPEC", help="a sweep spec with levers (and uncertainties)")
+    p.add_argument("--maximise", nargs="*", default=["alignment_mean"], metavar="METRIC",
+                   help="outcomes to maximise (default: alignment_mean)")
+    p.add_argument("--minimise", nargs="*", default=["fatigue_mean"], metavar="METRIC",
+                   help="outcomes to minimise (default: fatigue_mean)")
+    p.add_argument("--cost", action="append", metavar="LEVER=PER_UNIT",
+                   help="cost per unit of a lever above its low end (repeatable); cost becomes an objective")
+    p.add_argument("--trials", type=_positive, default=64, metavar="N", help="plans to try (default: 64)")
+    p.add_argument("--population", type=_at_least(2, "at least 2"), default=16, metavar="N",
+                   help="plans per NSGA-II generation (default: 16)")
+    p.add_argument("--scenarios", type=_positive, default=8, metavar="N",
+                   help="points of the uncertainties each plan runs at (default: 8)")
+    p.add_argument("--robustness", type=int, default=10, metavar="P",
+                   help="the percentile from the bad side over the scenarios (default: 10)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S", help="the search's seed (default: 0)")
+    p.add_argument("--timing", action="store_true",
+                   help="search each lever's start week too (before it: the base scenario's value)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default), or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:port)")
+    p.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: results/<spec name>-optimise)")
+    p.set_defaults(func=_cmd_optimise)
+
+
+def _cmd_optimise(args) -> int:
+    from .explore.optimise import optimise
+    from .sweep import SweepError
+
+    costs = {}
+    for key, value in _sets(args.cost, "--cost").items():
+        try:
+            costs[key] = float(value)
+        except ValueError:
+            raise CLIError(f"--cost {key[:40]}={value[:40]}: not a number; expected LEVER=PER_UNIT, "
+                           "e.g. role_clarity=50000") from None
+    try:
+        found = optimise(args.spec, args.maximise, args.minimise, costs, trials=args.trials,
+                         population=args.population, scenarios=args.scenarios, robustness=args.robustness,
+                         seed=args.seed, timing=args.timing, executor=args.executor, workers=args.workers,
+                         scheduler=args.scheduler, out=args.out)
+    except SweepError as exc:
+        raise CLIError(str(exc)) from None
+    for note in found.notes:
+        print(f"  note: {note}")
+    print(f"The front: {len(found.front)} of {len(found.plans)} plans (robust value: the "
+          f"{found.robustness}th percentile over {len(found.scenarios)} scenarios, from the bad side)")
+    print(found.front.drop(columns=["front", "trial"]).round(4).to_string())
+    out = found.directory
+    print(f"\nWrote {_show(out)}: index.html, front.csv, plans.csv, scenarios.csv, plan-1.yaml ... "
+          f"plan-{len(found.front)}.yaml")
+    if len(found.front) > 1:
+        print(f"  next: {PROG} compare {_show(out / 'plan-1.yaml')} {_show(out / 'plan-2.yaml')}")
     return 0
 
 
@@ -537,11 +651,13 @@ EXAMPLES = """examples:
   cascade validate-model                        the model against its patterns (docs/VALIDATION.md)
   cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
   cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
+  cascade discover results/S --outcome failure_rate --threshold 0.3   when does it fail? (PRIM)
+  cascade optimise programme_failure --cost role_clarity=50000   robust lever plans (Pareto front)
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
 COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
-            _add_orgchart]
+            _add_discover, _add_optimise, _add_orgchart]
 
 
 def build_parser() -> Parser:

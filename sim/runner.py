@@ -13,8 +13,10 @@ import math
 import multiprocessing
 import os
 import platform
+import select
 import shutil
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +46,36 @@ def _replicate(task) -> tuple[int, pd.DataFrame, dict]:
     return rep, ts, summary
 
 
-def _ignore_sigint() -> None:  # workers leave Ctrl-C to the parent, which stops them
+def worker_init(parent: int) -> None:
+    """The start of a pool worker of process ``parent``: it leaves Ctrl-C to the parent, which
+    stops it, and exits as soon as the parent is gone. (A ``kill -9`` of `cascade` gives the pool
+    no chance to stop its workers, and forkserver workers are not the parent's children: they would
+    run on, and keep the fork server alive, for as long as they had work.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-parent").start()
+
+
+def _exit_with(parent: int) -> None:
+    try:
+        fd = os.pidfd_open(parent)  # Linux: readable when the process ends
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # elsewhere: ask every second
+        while _alive(parent):
+            time.sleep(1.0)
+        os._exit(1)
+    select.select([fd], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def fresh_seed() -> int:
@@ -81,7 +111,7 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     else:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.runner"])
-        pool = ctx.Pool(jobs, initializer=_ignore_sigint)
+        pool = ctx.Pool(jobs, initializer=worker_init, initargs=(os.getpid(),))
         try:
             for rep, ts, summary in pool.imap_unordered(_replicate, tasks):
                 out[rep] = ts, summary

@@ -2,9 +2,9 @@
 
 ``grid`` is the full factorial of each parameter's values (the first parameter varies slowest).
 ``random``, ``lhs``, ``sobol`` and ``morris`` sample the unit cube (SALib for the last three) and
-map each coordinate onto its parameter: a range linearly (rounded for whole-number parameters), a
-list of values by equal slices. ``unit_sample`` keeps the unit-cube coordinates, which the
-sensitivity analyses need.
+map each coordinate onto its parameter: a range linearly (a whole-number range low..high by
+high - low + 1 equal slices, one per value), a list of values by equal slices. ``unit_sample``
+keeps the unit-cube coordinates, which the sensitivity analyses need.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def size(spec: SweepSpec) -> int:
 def grid_values(values: tuple | Range) -> list:
     if isinstance(values, tuple):
         return list(values)
-    return np.linspace(values.low, values.high, values.steps).tolist()
+    # to 12 significant digits: 0.3, not linspace's 0.30000000000000004, so `== 0.3` finds it
+    return [float(f"{x:.12g}") for x in np.linspace(values.low, values.high, values.steps)]
 
 
 def unit_sample(spec: SweepSpec) -> np.ndarray:
@@ -62,8 +63,9 @@ def _scale(name: str, values: tuple | Range, u: np.ndarray):
     if isinstance(values, tuple):
         index = np.minimum((u * len(values)).astype(int), len(values) - 1)
         return pd.Series([values[i] for i in index]).to_numpy()
-    x = values.low + u * (values.high - values.low)
-    return np.rint(x).astype(np.int64) if BY_NAME[name].kind is int else x
+    if BY_NAME[name].kind is int:  # one equal-width bin per whole number (rounding gave the ends half a bin)
+        return np.minimum(values.low + np.floor(u * (values.high - values.low + 1)), values.high).astype(np.int64)
+    return values.low + u * (values.high - values.low)
 
 
 def points(spec: SweepSpec) -> pd.DataFrame:

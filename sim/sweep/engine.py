@@ -58,13 +58,14 @@ def _run_one(entropy, kwargs, horizon, series, run, point, rep, values):
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: str = "local",
           workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
-          shard_runs: int = SHARD_RUNS) -> pd.DataFrame:
+          shard_runs: int = SHARD_RUNS, table_columns=None) -> pd.DataFrame:
     """Run (or finish) a sweep into ``out/<name>/`` and return its table, one row per run.
 
     ``spec``: a ``SweepSpec``, a spec file or a bundled sweep's name. ``executor``: ``local``
     (``workers`` processes; 1 runs in this process) or ``dask`` (the scheduler at ``scheduler``,
     or a local cluster of ``workers`` processes). The table is the same whatever the executor,
-    the workers, the order, or how often the sweep was interrupted and resumed.
+    the workers, the order, or how often the sweep was interrupted and resumed. ``table_columns``:
+    return only these columns of the table (and ``run``): a large sweep need not be read whole.
     """
     check_executor(executor, workers, scheduler)
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
@@ -84,7 +85,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
                      workers, scheduler, progress, shard_runs)
     finally:
         store.close()
-    table = load_runs(directory)
+    table = load_runs(directory, table_columns)
     table.attrs["directory"] = str(directory)
     return table
 

@@ -11,13 +11,14 @@ import logging
 import multiprocessing
 import os
 import queue
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
+from ..runner import worker_init
 from .spec import SweepError
 
 EXECUTORS = ("local", "dask")
+QUIET_LOGGERS = ("distributed.client", "distributed.utils")
 
 
 class Executor:
@@ -45,10 +46,14 @@ class Executor:
                     return
                 future = finished.get()
                 pending.discard(future)
-                yield future.result()
+                yield self.result(future)
         except BaseException:
             self.abort(pending)
             raise
+
+    def result(self, future):
+        """A finished item's result (a run's own errors are in its record, not raised)."""
+        return future.result()
 
     def abort(self, pending) -> None:
         """Stop the work in flight (on Ctrl-C or an error)."""
@@ -71,18 +76,16 @@ class Serial(Executor):
             yield fn(item)
 
 
-def _ignore_sigint() -> None:  # workers leave Ctrl-C to the parent, which stops them
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 class Processes(Executor):
-    """A pool of ``workers`` local processes (forkserver: no inherited threads or state)."""
+    """A pool of ``workers`` local processes (forkserver: no inherited threads or state); the
+    workers exit when this process dies, even by ``kill -9``."""
 
     def __init__(self, workers: int):
         self.workers = workers
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.sweep.engine"])
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
+        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init,
+                                        initargs=(os.getpid(),))
 
     def submit(self, fn, item):
         return self.pool.submit(fn, item)
@@ -108,6 +111,7 @@ class Dask(Executor):
             raise SweepError("the dask executor needs Dask's distributed scheduler: "
                              "pip install 'cascade-sim[distributed]'") from None
         self.cluster = None
+        self.where = f"the Dask scheduler at {address}" if address else "the local Dask cluster"
         try:
             if address:
                 self.client = Client(address, timeout=timeout)
@@ -120,20 +124,38 @@ class Dask(Executor):
             if self.cluster is not None:
                 self.cluster.close()
             raise SweepError(f"cannot reach the Dask scheduler at {address or 'the local cluster'}: {exc}") from None
+        # A lost scheduler is reported once, as a SweepError; the client's own reconnection
+        # tracebacks would bury it (restored on close).
+        self._loggers = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
 
     def submit(self, fn, item):
         return self.client.submit(fn, item, pure=False)
 
+    def result(self, future):
+        try:
+            return future.result()
+        except Exception as exc:  # the cluster failed (runs record their own errors): one line
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise SweepError(f"{self.where} stopped the sweep ({type(exc).__name__}: "
+                             f"{reason}); the runs that finished are saved: run the same command again "
+                             "to finish") from None
+
     def abort(self, pending) -> None:
         if pending:
             self.client.cancel(list(pending))
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            for name, level in self._loggers.items():
+                logging.getLogger(name).setLevel(level)
 
 
 def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:

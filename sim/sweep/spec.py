@@ -9,6 +9,8 @@ A spec names a base scenario, the parameters to vary, a design and what to keep:
     parameters:                     # any of sim.params, by name
       pivot_interval: [8, 13, 26, 52]             # a list of values
       role_clarity: {low: 0.2, high: 0.9, steps: 8}   # a range (steps: for grid designs)
+    uncertainties: {...}            # optional, as parameters: what the client cannot control
+    levers: {...}                   # optional, as parameters: what the client can set
     design: grid                    # or {method: random|lhs|sobol|morris, n: 64, ...}
     replications: 5                 # default: the base scenario's
     horizon: 104                    # default: the base scenario's
@@ -16,10 +18,13 @@ A spec names a base scenario, the parameters to vary, a design and what to keep:
     metrics: [alignment_mean, fatigue_mean, failure_rate]   # what `cascade analyze` reports
     timeseries: {every: 4, columns: [alignment, fatigue]}   # optional: keep downsampled series
 
-Every summary metric of every run is kept. A sampling design (random, lhs, sobol, morris) draws
-points in the unit cube and maps each coordinate onto its parameter: a range linearly (rounded for
-whole-number parameters), a list by equal slices. The sweep's identity is the hash of everything
-that determines its results (the resolved base scenario included, not the name or description);
+Every summary metric of every run is kept. ``uncertainties`` and ``levers`` are parameters like
+the others (one design over all of them), marked for the analyses that tell them apart (scenario
+discovery looks for the uncertainties under which an outcome fails); a parameter is in one
+section. A sampling design (random, lhs, sobol, morris) draws points in the unit cube and maps each
+coordinate onto its parameter: a range linearly (a whole-number range by equal slices, one per
+value), a list by equal slices. The sweep's identity is the hash of everything that determines its
+results (the resolved base scenario included, not the name or description, nor the roles);
 the seeds and the sampled design derive from it.
 """
 
@@ -48,6 +53,10 @@ DEFAULT_METRICS = ("alignment_mean", "action_alignment_mean", "fatigue_mean", "f
 SEEDING = ("numpy.random.default_rng(numpy.random.SeedSequence(entropy, spawn_key=(rep,))): "
            "entropy from the sweep's identity; replication rep of every point shares its random "
            "streams (common random numbers), whatever the executor, workers or order")
+
+
+SECTIONS = {"uncertainties": "uncertainty", "levers": "lever", "parameters": None}  # in design order
+ROLE_SECTION = {role: section for section, role in SECTIONS.items()}
 
 
 class SweepError(ValueError):
@@ -93,7 +102,9 @@ class SpecFile(pydantic.BaseModel):
     description: str = ""
     base: Annotated[str, pydantic.StringConstraints(min_length=1)]
     set: dict[str, Any] = {}
-    parameters: Annotated[dict[str, list[Any] | Range], pydantic.Field(min_length=1)]
+    parameters: dict[str, list[Any] | Range] = {}
+    uncertainties: dict[str, list[Any] | Range] = {}
+    levers: dict[str, list[Any] | Range] = {}
     design: Literal[METHODS] | Design = "grid"  # type: ignore[valid-type]
     replications: Annotated[int, pydantic.Field(ge=1, le=100_000)] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
@@ -109,14 +120,15 @@ class SweepSpec(pydantic.BaseModel):
     name: str
     description: str
     scenario: Scenario  # the base with `set` and `horizon` applied
-    parameters: dict[str, tuple | Range]  # values (a tuple) or a range
+    parameters: dict[str, tuple | Range]  # values (a tuple) or a range: every section's, in order
+    roles: dict[str, str] = {}  # parameter -> "uncertainty" or "lever" (the others: neither)
     design: Design
     replications: int
     seed: int | None
     metrics: tuple[str, ...]
     timeseries: Timeseries | None
     source: str | None = None
-    text: str = ""  # the spec file as written
+    text: str = ""  # the spec file as written (or, built from Python, the mapping as YAML)
 
     @property
     def horizon(self) -> int:
@@ -208,8 +220,17 @@ def spec_from_dict(data: dict, path: Path | None = None, text: str = "") -> Swee
 
     scenario = _base(raw, path, fail)
     design = raw.design if isinstance(raw.design, Design) else Design(method=raw.design)
-    parameters = {name: _parameter(name, spec, design.method, fail)
-                  for name, spec in raw.parameters.items()}
+    parameters, roles = {}, {}
+    for section, role in SECTIONS.items():
+        for name, values in getattr(raw, section).items():
+            if name in parameters:
+                fail(f"{section}.{name}: {name} is already in {ROLE_SECTION[roles.get(name)]}: "
+                     "a parameter is varied in one section")
+            parameters[name] = _parameter(name, values, design.method, fail, section)
+            if role:
+                roles[name] = role
+    if not parameters:
+        fail("parameters is missing: name what to vary in parameters, uncertainties or levers")
     _check_design(design, len(parameters), fail)
     metric_names, columns = outputs(scenario)
     metrics = tuple(raw.metrics) if raw.metrics is not None else DEFAULT_METRICS
@@ -222,9 +243,10 @@ def spec_from_dict(data: dict, path: Path | None = None, text: str = "") -> Swee
         if c not in columns:
             fail(f"timeseries.columns: {c!r} is not an output{suggest(c, columns)}; allowed: {', '.join(columns)}")
     return SweepSpec(name=raw.name, description=" ".join(raw.description.split()), scenario=scenario,
-                     parameters=parameters, design=design,
+                     parameters=parameters, roles=roles, design=design,
                      replications=raw.replications or scenario.replications, seed=raw.seed,
-                     metrics=metrics, timeseries=ts, source=str(path) if path else None, text=text)
+                     metrics=metrics, timeseries=ts, source=str(path) if path else None,
+                     text=text or yaml.safe_dump(raw.model_dump(mode="json", exclude_unset=True), sort_keys=False))
 
 
 def _base(raw: SpecFile, path: Path | None, fail) -> Scenario:
@@ -245,8 +267,8 @@ def _base(raw: SpecFile, path: Path | None, fail) -> Scenario:
         fail(f"set: {exc}")
 
 
-def _parameter(name: str, spec, method: str, fail) -> tuple | Range:
-    where = f"parameters.{name}"
+def _parameter(name: str, spec, method: str, fail, section: str = "parameters") -> tuple | Range:
+    where = f"{section}.{name}"
     if name not in BY_NAME:
         fail(f"{where}: unknown parameter{suggest(name, BY_NAME)} (see `cascade params`)")
     p = BY_NAME[name]
@@ -316,7 +338,7 @@ def _message(err: dict) -> str:
     if kind == "extra_forbidden":
         parent = ".".join(str(x) for x in path[:-1])
         allowed = {"": SpecFile, "design": Design, "timeseries": Timeseries}.get(parent)
-        if allowed is None and parent.startswith("parameters."):
+        if allowed is None and parent.split(".")[0] in SECTIONS:
             allowed = Range
         known = tuple(allowed.model_fields) if allowed else ()
         return (f"{loc}: unknown field{suggest(str(path[-1]), known)}"
@@ -325,8 +347,8 @@ def _message(err: dict) -> str:
         return f"{loc} is missing"
     if path == ("design",):
         return f"design = {err.get('input')!r} is not allowed: expected one of {', '.join(METHODS)}, or {{method: ..., n: ...}}"
-    if len(path) == 2 and path[0] == "parameters":
-        return (f"parameters.{path[1]} = {err.get('input')!r} is not allowed: expected a list of values "
+    if len(path) == 2 and path[0] in SECTIONS:
+        return (f"{path[0]}.{path[1]} = {err.get('input')!r} is not allowed: expected a list of values "
                 f"or a range {{low: ..., high: ..., steps: ...}}")
     return f"{loc} = {err.get('input')!r} is not allowed: {err['msg'].lower()}"
 

@@ -128,6 +128,7 @@ def _create(tmp: Path, spec: SweepSpec, points: pd.DataFrame) -> None:
         "name": spec.name, "description": spec.description, "identity": spec.identity,
         "source": spec.source, "base": spec.scenario.name, "horizon": spec.horizon,
         "parameters": {k: list(v) if isinstance(v, tuple) else v.model_dump() for k, v in spec.parameters.items()},
+        "roles": spec.roles,
         "design": spec.design.model_dump(), "points": len(points), "replications": spec.replications,
         "runs": len(points) * spec.replications, "seed": spec.seed, "seeding": SEEDING,
         "run_index": "run = point * replications + rep",
@@ -155,19 +156,21 @@ def read_manifest(directory: str | Path) -> dict:
         raise SweepError(f"{path}: cannot read: {exc}") from None
 
 
-def _load(directory: str | Path, kind: str, order: list[str]) -> pd.DataFrame:
+def _load(directory: str | Path, kind: str, order: list[str], columns=None) -> pd.DataFrame:
     directory = Path(directory)
     read_manifest(directory)
     shards = _shards(directory, kind)
     if not shards:
         return pd.DataFrame()
-    table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
+    columns = None if columns is None else list(dict.fromkeys([*order, *columns]))
+    table = pd.concat([pd.read_parquet(p, columns=columns) for p in shards], ignore_index=True)
     return table.sort_values(order, kind="stable").reset_index(drop=True)
 
 
-def load_runs(directory: str | Path) -> pd.DataFrame:
-    """Every run written so far, one row per run, in run order."""
-    return _load(directory, RUNS, ["run"])
+def load_runs(directory: str | Path, columns=None) -> pd.DataFrame:
+    """Every run written so far, one row per run, in run order; only ``columns`` (and ``run``) if
+    given, so that a large sweep's table need not be read whole."""
+    return _load(directory, RUNS, ["run"], columns)
 
 
 def load_timeseries(directory: str | Path) -> pd.DataFrame:
