@@ -1,0 +1,319 @@
+"""Hostile and malformed scenario files and sweep specs (issue 19): every case ends in one clear,
+bounded line naming the field (exit 2 from the CLI), or in a correct reading; never a traceback, a
+hang, unbounded memory, or a file written outside the output folder.
+
+Hand-written cases first (each a defect that was found), then hypothesis strategies over scenario
+and sweep documents. Most cases call the library (fast); the ones about hangs and memory run the
+real command in a subprocess, with a time limit and its peak memory measured (``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.inputs import MAX_BYTES, MAX_DEPTH, MAX_NODES, QUOTE_CHARS, quote
+from sim.scenario import FIELDS, MAX_EXTENDS, ScenarioError, load_scenario
+from sim.sweep.spec import SweepError, load_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+CASCADE = Path(sys.executable).with_name("cascade")
+MESSAGE_LIMIT = 600  # characters in one error line, whatever the input
+
+
+def bomb(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs" value (``width ** levels`` strings from a few hundred bytes) given to a
+    parameter, so that it is the value an error message quotes."""
+    value = f"&a0 [{', '.join(['lol'] * width)}]"
+    for k in range(1, levels):
+        value = f"&a{k} [{value}, {', '.join([f'*a{k - 1}'] * (width - 1))}]"
+    return f"parameters:\n  role_clarity: {value}\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "case.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rejected(path: Path, *words: str) -> str:
+    """The scenario is refused with one bounded line naming each of ``words``."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < MESSAGE_LIMIT, message[:2000]
+    for word in words:
+        assert word in message, message
+    return message
+
+
+def run_measured(*args, timeout: float = 120, cwd=None) -> tuple[int, str, str, int]:
+    """The real command in a subprocess, within ``timeout``; returns its exit code, stdout, stderr
+    and peak resident memory (bytes, from ``os.wait4``)."""
+    cmd = [str(CASCADE)] if CASCADE.exists() else [sys.executable, "-m", "sim"]
+    with open(os.devnull, "w") as devnull:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        proc = subprocess.Popen([*cmd, *map(str, args)], stdout=out_w, stderr=err_w, stdin=devnull,
+                                cwd=cwd)
+        os.close(out_w)
+        os.close(err_w)
+        deadline = time.monotonic() + timeout
+        chunks = {out_r: [], err_r: []}
+        open_fds = {out_r, err_r}
+        sel = selectors.DefaultSelector()
+        for fd in open_fds:
+            sel.register(fd, selectors.EVENT_READ)
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                break
+            for key, _ in sel.select(timeout=min(left, 1.0)):
+                data = os.read(key.fd, 65536)
+                if data:
+                    chunks[key.fd].append(data)
+                else:
+                    sel.unregister(key.fd)
+                    open_fds.discard(key.fd)
+                    os.close(key.fd)
+        for fd in open_fds:
+            sel.unregister(fd)
+            os.close(fd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert time.monotonic() < deadline, f"cascade {' '.join(map(str, args))} did not finish in {timeout} s"
+    decode = lambda fd: b"".join(chunks[fd]).decode("utf-8", "replace")  # noqa: E731
+    return proc.returncode, decode(out_r), decode(err_r), usage.ru_maxrss * 1024
+
+
+def one_clean_line(code: int, err: str, *words: str) -> str:
+    assert code == 2, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < MESSAGE_LIMIT, err[:3000]
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- hand-written cases
+
+
+def test_alias_bomb_is_refused_quickly_by_the_command_with_bounded_memory(tmp_path):
+    """565 bytes that expand to 9**9 strings hung `cascade validate` and `run` (1.7 GB in 30 s)."""
+    path = write(tmp_path, bomb())
+    assert len(path.read_bytes()) < 700
+    for command in ("validate", "run"):
+        extra = ("--out", tmp_path / "out") if command == "run" else ()
+        code, _, err, peak = run_measured(command, path, *extra, timeout=90)
+        one_clean_line(code, err, "aliases", f"{MAX_NODES:,}")
+        assert peak < 600 * 2**20, f"peak memory {peak / 2**20:.0f} MiB"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_small_bomb_is_not_quoted_in_full(tmp_path):
+    """A 343-byte variant printed an 8 MB one-line error (the value formatted with !r)."""
+    path = write(tmp_path, bomb(levels=4, width=9))  # 9**4 = 6,561 values: under the node limit
+    message = rejected(path, "parameters.role_clarity")
+    assert message.count("lol") <= 4
+
+
+def test_deep_nesting_is_a_clear_error(tmp_path):
+    """YAML nested ~600 levels ended in a RecursionError traceback."""
+    rejected(write(tmp_path, "parameters: " + "[" * 600 + "]" * 600 + "\n"), "nested", str(MAX_DEPTH))
+    rejected(write(tmp_path, "a:\n" + "".join(" " * k + "- \n" for k in range(1, 700))), "nested")
+
+
+@pytest.mark.parametrize("text", ["? [1, 2]\n: 3\n", "{{a: 1}: 2}\n", "parameters: {[x]: 1}\n"])
+def test_a_list_or_mapping_as_key_is_a_clear_error(tmp_path, text):
+    rejected(write(tmp_path, text), "cannot be a key", "line")
+
+
+def test_long_extends_chain_is_refused(tmp_path):
+    """A 1,500-file extends chain ended in a RecursionError traceback."""
+    for k in range(1500):
+        write(tmp_path, f"extends: s{k + 1}.yaml\n" if k < 1499 else "horizon: 10\n", f"s{k}.yaml")
+    rejected(tmp_path / "s0.yaml", "extends", str(MAX_EXTENDS))
+    for k in range(MAX_EXTENDS - 1):  # a chain within the limit still works
+        write(tmp_path, f"extends: t{k + 1}.yaml\n", f"t{k}.yaml")
+    write(tmp_path, "horizon: 12\n", f"t{MAX_EXTENDS - 1}.yaml")
+    assert load_scenario(tmp_path / "t0.yaml").horizon == 12
+
+
+def test_an_organisation_too_large_for_memory_is_refused_before_building(tmp_path):
+    """Each setting in range, 204,970,088,135,593,220 people in total: `validate` called it valid."""
+    path = write(tmp_path, "structure: {executives: 20, layers: 8, span: 60}\n")
+    rejected(path, "structure", "people", "GiB")
+    code, _, err, _ = run_measured("validate", path, timeout=60)
+    one_clean_line(code, err, "memory")
+
+
+def test_large_files_and_values_are_bounded(tmp_path):
+    big = write(tmp_path, "description: '" + "x" * (MAX_BYTES + 10) + "'\n")
+    rejected(big, "larger than")
+    long_description = write(tmp_path, "horizon: 10\ndescription: '" + "word " * 5000 + "'\n")
+    rejected(long_description, "description", "at most")
+    secret = "hunter2-" * 2000  # a long value is quoted in part only
+    message = rejected(write(tmp_path, f"parameters: {{role_clarity: '{secret}'}}\n"),
+                       "parameters.role_clarity")
+    assert message.count("hunter2") < QUOTE_CHARS // 8 + 2
+
+
+@pytest.mark.parametrize("text, field", [
+    ("horizon: 0100\n", "horizon"),  # YAML 1.1: octal 64 weeks
+    ("horizon: 1:44\n", "horizon"),  # YAML 1.1: sexagesimal 104 weeks
+    ("seed: 0o17\n", "seed"),
+    ("horizon: 0x1F\n", "horizon"),
+])
+def test_numbers_are_never_silently_reinterpreted(tmp_path, text, field):
+    rejected(write(tmp_path, text), field, "expected an integer")
+
+
+def test_exponent_notation_is_a_number(tmp_path):
+    """`1e-3` was read as text and rejected."""
+    sc = load_scenario(write(tmp_path, "parameters: {rationale: 1e-3}\nhorizon: 1_0\n"))
+    assert sc.parameters["rationale"] == 0.001 and sc.horizon == 10
+
+
+def test_an_empty_scenario_file_is_an_error(tmp_path):
+    """An empty file ran the defaults without a word."""
+    for text in ("", "\n# only a comment\n", "{}\n", "---\n"):
+        rejected(write(tmp_path, text), "empty")
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../escaped", "a/b", "a\\\\b", "\\e[31mred\\e[0m", "x\\u0007"])
+def test_names_cannot_escape_folders_or_carry_terminal_escapes(tmp_path, name):
+    rejected(write(tmp_path, f'name: "{name}"\nhorizon: 10\n'), "name")
+
+
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path):
+    path = write(tmp_path, 'goals:\n  - {name: "\\e]0;pwned\\a", perspective: financial, weight: 1}\n'
+                           '  - {name: b, perspective: customer, weight: 1}\n')
+    message = rejected(path, "goals[0].name")
+    assert "\x1b" not in message and "\x07" not in message
+    code, _, err, _ = run_measured("validate", path, timeout=60)
+    one_clean_line(code, err, "goals[0].name")
+    assert "\x1b" not in err
+
+
+def test_name_dotdot_writes_nothing_outside_out(tmp_path):
+    """`name: ".."` wrote results outside --out."""
+    path = write(tmp_path, 'name: ".."\nstructure: {executives: 1, layers: 1, span: 2}\nhorizon: 3\n'
+                           "replications: 2\n")
+    out = tmp_path / "work" / "out"
+    out.mkdir(parents=True)
+    code, _, err, _ = run_measured("run", path, "--out", out, timeout=120)
+    one_clean_line(code, err, "name")
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["out"]
+
+
+def test_duplicate_keys_in_sweep_specs_are_refused(tmp_path):
+    path = write(tmp_path, "name: dup\nbase: baseline\nreplications: 2\nreplications: 3\n"
+                           "parameters: {role_clarity: [0.2, 0.8]}\n")
+    with pytest.raises(SweepError, match="duplicate key 'replications'"):
+        load_spec(path)
+
+
+def test_sweep_spec_bomb_is_refused(tmp_path):
+    path = write(tmp_path, bomb().replace("parameters: {role_clarity:", "name: b\nbase: baseline\nparameters: {role_clarity:"))
+    with pytest.raises(SweepError, match="aliases") as info:
+        load_spec(path)
+    assert len(str(info.value)) < MESSAGE_LIMIT
+
+
+def test_quote_is_bounded_on_shared_and_huge_values():
+    shared = ["lol"] * 9
+    for _ in range(30):  # 9**30 strings if expanded
+        shared = [shared] * 9
+    text = quote(shared)
+    assert len(text) < QUOTE_CHARS + 20
+    assert quote("\x1b[2J" + "x" * 10_000).count("x") < QUOTE_CHARS
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+
+KEYS = st.sampled_from([*FIELDS, "role_clarity", "executives", "layers", "span", "pivot", "file", "name",
+                        "weight", "perspective", "kpi_bias", 26, 0, -1, True, None, "x" * 300])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+                    st.sampled_from(["pivot", "baseline", "financial", "0100", "1:44", "1e-3", ".inf",
+                                     "\x1b[31m", "..", "/etc/passwd", "../x", "~"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                      st.dictionaries(KEYS, inner, max_size=4)),
+                      max_leaves=20)
+SMALL_ORG = {"executives": 1, "layers": 1, "span": 2}
+
+
+@st.composite
+def scenario_documents(draw):
+    """Mostly-plausible scenario mappings: known fields with arbitrary values, plus noise."""
+    doc = {}
+    for field in draw(st.lists(st.sampled_from(FIELDS), max_size=6, unique=True)):
+        if field == "extends":  # keep loading local: a file next to it, a bundled name, or nonsense
+            doc[field] = draw(st.sampled_from(["baseline", "missing.yaml", "../../etc/passwd", "case.yaml"]))
+        elif field == "org_chart":
+            doc[field] = draw(st.sampled_from(["missing.csv", "/etc/passwd", "../x.csv", ""]))
+        elif field == "structure":
+            doc[field] = draw(st.one_of(st.just(SMALL_ORG), st.dictionaries(KEYS, VALUES, max_size=3)))
+        elif field == "parameters":
+            doc[field] = draw(st.dictionaries(st.sampled_from(["role_clarity", "rationale", "span", "pivot_interval",
+                                                                "x"]), VALUES, max_size=3))
+        else:
+            doc[field] = draw(VALUES)
+    if draw(st.booleans()):
+        doc[draw(KEYS)] = draw(VALUES)
+    return doc
+
+
+def _dump(doc) -> str:
+    try:
+        return yaml.safe_dump(doc, allow_unicode=True)
+    except (yaml.YAMLError, TypeError):
+        return yaml.safe_dump({"description": "unrepresentable"})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=scenario_documents())
+def test_any_scenario_document_is_read_or_refused_in_one_line(tmp_path, doc):
+    path = write(tmp_path, _dump(doc))
+    try:
+        sc = load_scenario(path)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert "\n" not in message and len(message) < MESSAGE_LIMIT, message[:2000]
+        assert message.startswith(str(path)) or message.startswith(path.name) or "case" in message, message
+        return
+    assert 1 <= sc.horizon <= 5200 and 1 <= sc.replications
+    sc.params  # noqa: B018 - a valid scenario has valid parameters
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\" \n\t#%@`,?01.e")), max_size=200))
+def test_any_text_is_read_or_refused_in_one_line(tmp_path, text):
+    path = write(tmp_path, text)
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < MESSAGE_LIMIT
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=st.dictionaries(st.sampled_from(["name", "base", "design", "parameters", "replications", "seed",
+                                            "metrics", "timeseries", "horizon", "x"]), VALUES, max_size=6))
+def test_any_sweep_document_is_read_or_refused_in_one_line(tmp_path, doc):
+    path = write(tmp_path, _dump(doc))
+    try:
+        load_spec(path)
+    except SweepError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < MESSAGE_LIMIT, str(exc)[:2000]
