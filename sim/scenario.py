@@ -46,6 +46,7 @@ STRUCTURE_KEYS = ("executives", "layers", "span")
 TOP_LEVEL_SETTABLE = {"horizon": int, "replications": int, "seed": int}
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_EXTENDS = 32  # files in one extends chain
+MAX_REPLICATIONS = 10_000
 
 
 class ScenarioError(ValueError):
@@ -105,7 +106,7 @@ class ScenarioFile(pydantic.BaseModel):
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
-    replications: Annotated[int, pydantic.Field(ge=1, le=10_000)] | None = None
+    replications: Annotated[int, pydantic.Field(ge=1, le=MAX_REPLICATIONS)] | None = None
     seed: Annotated[int, pydantic.Field(ge=0)] | None = None
 
 
