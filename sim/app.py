@@ -293,7 +293,8 @@ def serve(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port
         env[MAX_SESSIONS_ENV] = str(max_sessions)
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
-           "--host", host, "--port", str(port), "--no-open", "--production"]
+           "--host", host, "--port", str(port), "--no-open", "--production",
+           "--no-check-version"]  # no call to pypi.org at start: offline
     return subprocess.call(cmd, env=env)
 
 
