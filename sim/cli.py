@@ -431,6 +431,10 @@ def _cmd_sweep(args) -> int:
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     failed = int((table["status"] != "ok").sum())
+    set_aside = table.attrs.get("quarantined") or []
+    if set_aside:
+        print(f"{PROG}: note: {len(set_aside)} damaged shard{'s' if len(set_aside) > 1 else ''} set aside in "
+              f"{_show(directory / 'quarantine')} and their runs redone (first: {set_aside[0]})", file=sys.stderr)
     now = len(table) - (bar.first or 0)
     print(f"Wrote {_show(directory)}: {len(table)} runs ({now} now"
           + (f", {bar.first} from before" if bar.first else "") + f"; {failed} failed), "
