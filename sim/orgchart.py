@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .inputs import quote
 from .org import TRAIT_COLUMNS, Chart
 
 ROLES = ("executive", "manager", "employee")
@@ -45,6 +46,8 @@ ALIASES = {  # header (normalised) -> column
 }
 FORMATS = {".csv": "CSV", ".txt": "CSV", ".parquet": "Parquet", ".pq": "Parquet", ".xlsx": "Excel"}
 SHOWN = 8  # rows named in one message; the rest are counted
+MAX_LEVELS = 30  # levels of a chart, executives included (real organisations have fewer than 15)
+DRAWN_LEVELS = 16  # the picture's height grows with the levels up to this many, then stays
 
 
 class ChartError(ValueError):
@@ -201,6 +204,11 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
         raise ChartError(f"{source}: manager id not found among the person ids at "
                          f"{_rows(unknown, [f'manager_id {m!r}' for m in managers[unknown]])}")
     depth = _depth(boss, ids, source)
+    if depth.max() >= MAX_LEVELS:  # refused before anything that works level by level
+        deepest = int(np.argmax(depth))
+        raise ChartError(f"{source}: the chart is {int(depth.max()) + 1} levels deep ({_rows(np.array([deepest]))}, "
+                         f"{quote(ids[deepest])}, is at level {int(depth.max())}): at most {MAX_LEVELS} levels "
+                         f"(executives included) are allowed")
 
     role = _roles(table, cols, source)
     roots = np.flatnonzero(boss < 0)
@@ -465,8 +473,8 @@ def picture(oc: OrgChart, top_departments: int = 16):
     s = summary(oc)
     x, w = icicle(oc)
     levels = int(oc.depth.max()) + 1
-    fig = Figure(figsize=(12, 3.2 + 0.45 * levels), layout="constrained")
-    grid = fig.add_gridspec(2, 2, height_ratios=[max(levels, 3), 2.2], width_ratios=[3, 1.2])
+    fig = Figure(figsize=(12, 3.2 + 0.45 * min(levels, DRAWN_LEVELS)), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=[min(max(levels, 3), DRAWN_LEVELS), 2.2], width_ratios=[3, 1.2])
     ax = fig.add_subplot(grid[0, :])
     dept = oc.chart.departments
     largest = [oc.department_names.index(name) for name, _ in s["departments"][:top_departments]]

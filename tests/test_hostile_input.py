@@ -16,11 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.orgchart import MAX_LEVELS, ChartError, chart_from_table, picture
 from sim.inputs import MAX_BYTES, MAX_DEPTH, MAX_NODES, QUOTE_CHARS, quote
 from sim.scenario import FIELDS, MAX_EXTENDS, ScenarioError, load_scenario
 from sim.sweep.spec import SweepError, load_spec
@@ -317,3 +319,63 @@ def test_any_sweep_document_is_read_or_refused_in_one_line(tmp_path, doc):
         load_spec(path)
     except SweepError as exc:
         assert "\n" not in str(exc) and len(str(exc)) < MESSAGE_LIMIT, str(exc)[:2000]
+
+
+# --------------------------------------------------------------------------- org charts
+
+
+def chain(n: int) -> pd.DataFrame:
+    """A chart that is one long management chain, n levels deep."""
+    ids = [f"P{i}" for i in range(n)]
+    return pd.DataFrame({"person_id": ids, "manager_id": ["", *ids[:-1]]})
+
+
+def test_a_very_deep_chart_is_refused_quickly(tmp_path):
+    """A 200k-level chain did not finish `cascade orgchart` in 300 s (`validate` took 123 s)."""
+    with pytest.raises(ChartError, match=f"200000 levels deep.*at most {MAX_LEVELS} levels") as info:
+        chart_from_table(chain(200_000), "deep.csv")
+    assert "\n" not in str(info.value) and len(str(info.value)) < MESSAGE_LIMIT
+    chain(3_000).to_csv(tmp_path / "deep.csv", index=False)
+    code, _, err, _ = run_measured("orgchart", tmp_path / "deep.csv", "--picture", tmp_path / "deep.png", timeout=60)
+    one_clean_line(code, err, "levels deep", str(MAX_LEVELS))
+    assert not (tmp_path / "deep.png").exists()
+
+
+def test_the_deepest_allowed_chart_draws_a_screen_sized_picture(tmp_path):
+    """At 3,000 levels the picture was 1,800 x 202,980 px (1.77 GB)."""
+    oc = chart_from_table(chain(MAX_LEVELS), "deep.csv")
+    fig = picture(oc)
+    width, height = fig.get_size_inches() * fig.dpi
+    assert width <= 2000 and height <= 2000
+
+
+HOSTILE_CELLS = st.sampled_from(["", " ", "=1+1", "\x1b[2J", "x" * 500, "N/A", "E0", "2", "-1", "nan", "inf",
+                                 "1e-3", "executive", "ceo", "Sales"])
+COLUMNS = ["person_id", "manager_id", "department", "role", "credibility", "tenure"]
+
+
+@st.composite
+def chart_tables(draw):
+    """A valid tree (each person's manager drawn among those before), then a few cells replaced
+    by hostile values: about half the tables stay valid."""
+    n = draw(st.integers(1, 15))
+    rows = [{"person_id": f"E{i}", "manager_id": "" if i == 0 else f"E{draw(st.integers(0, i - 1))}",
+             "department": draw(st.sampled_from(["", "Sales", "Ops"])), "role": "",
+             "credibility": draw(st.sampled_from(["", "0.5", "1"])), "tenure": draw(st.sampled_from(["", "3"]))}
+            for i in range(n)]
+    for _ in range(draw(st.integers(0, 3))):
+        rows[draw(st.integers(0, n - 1))][draw(st.sampled_from(COLUMNS))] = draw(HOSTILE_CELLS)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=chart_tables())
+def test_any_chart_table_is_read_or_refused_in_one_line(table):
+    try:
+        oc = chart_from_table(table, "chart.csv")
+    except ChartError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 2 * MESSAGE_LIMIT, str(exc)[:3000]
+        return
+    assert oc.n == len(table) and (oc.depth < MAX_LEVELS).all()
+    assert (oc.bosses[oc.depth == 0] == -1).all() and (oc.bosses[oc.depth > 0] >= 0).all()
+    assert set(oc.ids) == set(table["person_id"])
