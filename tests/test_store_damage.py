@@ -139,3 +139,15 @@ def test_the_command_line_says_what_was_set_aside_and_analyze_refuses_damage(cle
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "set aside" in resumed.stderr + resumed.stdout and "quarantine" in resumed.stderr + resumed.stdout
     pd.testing.assert_frame_equal(load_runs(copy), clean[1], check_like=False)
+
+
+def test_a_store_made_before_checksums_is_checked_for_readability_and_kept(clean, copy):
+    manifest = json.loads((copy / "sweep.json").read_text())
+    del manifest["checksums"]
+    (copy / "sweep.json").write_text(json.dumps(manifest))
+    (copy / CHECKSUMS).unlink()
+    assert damage(copy) == {}
+    pd.testing.assert_frame_equal(sweep(spec(), copy.parent, workers=1, shard_runs=2), clean[1])
+    assert not (copy / CHECKSUMS).exists() and damage(copy) == {}
+    DAMAGE["garbage"](copy)
+    assert "unreadable" in " ".join(damage(copy).values())

@@ -55,6 +55,7 @@ class Store:
         self.directory, self._lock = directory, lock_fd
         self.schema, self.series_schema = schema, series_schema
         self.quarantined: list[str] = []  # the damaged shards set aside on opening (and why)
+        self.checksums = True  # whether the store records its shards' checksums
 
     @classmethod
     def open(cls, directory: str | Path, spec: SweepSpec, points: pd.DataFrame, metrics, columns) -> "Store":
@@ -93,7 +94,7 @@ class Store:
                             + [pa.field(c, pa.float64()) for c in columns])
                   if spec.timeseries else None)
         store = cls(directory, fd, schema, series)
-        store.quarantined = quarantined
+        store.quarantined, store.checksums = quarantined, bool(manifest.get("checksums"))
         return store
 
     def points(self) -> pd.DataFrame:
@@ -117,8 +118,9 @@ class Store:
             _write(pa.Table.from_pandas(frame, schema=self.series_schema, preserve_index=False),
                    self.directory / SERIES / name)
         _write(pa.Table.from_pylist(records, schema=self.schema), self.directory / RUNS / name)
-        written = [self.directory / sub / name for sub in (SERIES, RUNS)]
-        _record(self.directory, [p for p in written if p.exists()])
+        if self.checksums:  # a store made before checksums were kept stays as it was
+            written = [self.directory / sub / name for sub in (SERIES, RUNS)]
+            _record(self.directory, [p for p in written if p.exists()])
 
     def close(self) -> None:
         if self._lock is not None:
@@ -186,11 +188,12 @@ def _record(directory: Path, paths: list[Path]) -> None:
 def _recorded(directory: Path) -> dict[str, dict] | None:
     """The recorded checksums by shard (None for a store made before checksums were kept). A torn
     or garbled line is skipped: its shard then counts as unrecorded, and is redone."""
-    path = directory / CHECKSUMS
-    if not path.exists():
+    if not read_manifest(directory).get("checksums"):
         return None
+    path = directory / CHECKSUMS
     out = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []
+    for line in lines:
         try:
             entry = json.loads(line)
             out[str(entry["shard"])] = entry
