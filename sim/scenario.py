@@ -28,6 +28,7 @@ one-line message.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -44,7 +45,16 @@ PERSPECTIVES = ("financial", "customer", "internal_process", "learning_and_growt
 STRUCTURE_KEYS = ("executives", "layers", "span")
 # Scenario-level fields that --set may change besides the parameters.
 TOP_LEVEL_SETTABLE = {"horizon": int, "replications": int, "seed": int}
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _scenario_dir() -> Path:
+    """The bundled scenarios: scenarios/ beside the package (a checkout, an editable install), or
+    the copy a wheel installs under <prefix>/share/cascade/scenarios (pyproject's data-files)."""
+    beside = Path(__file__).resolve().parent.parent / "scenarios"
+    return beside if beside.is_dir() else Path(sys.prefix) / "share" / "cascade" / "scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
 MAX_EXTENDS = 32  # files in one extends chain
 MAX_REPLICATIONS = 10_000
 

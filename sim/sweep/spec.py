@@ -38,10 +38,10 @@ import pydantic
 from ..inputs import YAMLInputError, quote, read_yaml
 from ..model import OrgModel
 from ..params import BY_NAME, Params, suggest
-from ..scenario import Scenario, ScenarioError, find, find_file, load_scenario
+from ..scenario import SCENARIO_DIR, Scenario, ScenarioError, find, find_file, load_scenario
 from ..metrics import summarise
 
-SWEEP_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps"
+SWEEP_DIR = SCENARIO_DIR / "sweeps"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
 DEFAULT_METRICS = ("alignment_mean", "action_alignment_mean", "fatigue_mean", "failure_rate",
                    "adoption_final")
