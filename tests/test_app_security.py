@@ -100,6 +100,20 @@ def test_forged_preset_paths_are_refused_without_reading_anything(tmp_path, open
         rc.close()
 
 
+def test_forged_lever_values_are_refused_with_a_bounded_message():
+    box, rc = solara.render(solara.AppLayout(children=[Page(values=SMALL)]), handle_error=False)
+    try:
+        (slider,) = [x for x in walk(box) if isinstance(x, v.Slider) and x.label == "role clarity"]
+        # (Solara's own slider casts the value with float() first: text or a list never reaches us)
+        for forged in (-1e308, 1e308, float("nan"), 7, "-1e300"):
+            slider.v_model = forged  # what a forged websocket message does
+            page = "\n".join(texts(box))
+            assert "Rejected" in page and "\x1b" not in page
+            assert len(max(page.splitlines(), key=len)) < 500
+    finally:
+        rc.close()
+
+
 def test_the_teachers_files_are_offered_by_name_and_their_errors_not_shown(tmp_path, opened, monkeypatch):
     good = secret_scenario(tmp_path, "workshop")
     broken = tmp_path / "broken.yaml"

@@ -233,6 +233,27 @@ def test_sweep_spec_bomb_is_refused(tmp_path):
     assert len(str(info.value)) < MESSAGE_LIMIT
 
 
+@pytest.mark.parametrize("text", ["parameters: {role_clarity: &a [*a]}\n", "goals: &a [*a]\n",
+                                  "interventions: &a {26: *a}\n", "structure: &a {span: *a}\n"])
+def test_recursive_aliases_are_a_clear_error(tmp_path, text):
+    rejected(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "baseline", "--reps", "99999999999"], ["--reps", "10,000"]),
+    (["validate", "baseline", "--set", "role_clarity=" + "9" * 5000], ["role_clarity", "[0, 1]"]),
+    (["validate", "baseline", "--set", "span=" + ",".join(["3"] * 20000)], ["span"]),
+    (["validate", "\x1b[31mred"], ["no scenario file"]),
+    (["validate", "baseline", "--set", "x" * 3000 + "=1"], ["unknown parameter"]),
+])
+def test_hostile_command_line_flags_get_one_bounded_line(tmp_path, args, words):
+    extra = ["--out", tmp_path / "out"] if args[0] == "run" else []
+    code, _, err, _ = run_measured(*args, *extra, timeout=60)
+    line = one_clean_line(code, err, *words)
+    assert "\x1b" not in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_quote_is_bounded_on_shared_and_huge_values():
     shared = ["lol"] * 9
     for _ in range(30):  # 9**30 strings if expanded

@@ -15,7 +15,7 @@ import os
 import threading
 from pathlib import Path
 
-from ..inputs import quote
+from ..inputs import clean, quote
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
 from .charts import CHARTS, level_names
@@ -112,7 +112,7 @@ class Session:
             try:
                 p = self.check(self.values)
             except ParameterError as exc:
-                self.error = str(exc)
+                self.error = clean(exc, 300)  # a forged value is quoted in part only
                 return False
             self.error = None
             changed = {k for k in STRUCTURAL if getattr(p, k) != getattr(self.model.p, k)}
@@ -129,7 +129,7 @@ class Session:
                 self.check(values)
                 model = OrgModel(rng=self.seed, **self.extras, **values)
             except (ParameterError, ValueError) as exc:
-                self.error = str(exc)
+                self.error = clean(exc, 300)  # a forged value is quoted in part only
                 return False
             self.model, self.valid = model, dict(values)
             self.orgchart = OrgChart(model)
