@@ -592,6 +592,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `cascade params | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the file system refused a write: disk full, read-only, a quota
+        where = f" {quote(str(exc.filename))}" if exc.filename else ""
+        print(f"{PROG}: error: cannot write{where}: {exc.strerror or exc} (nothing was written)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

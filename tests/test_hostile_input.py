@@ -10,7 +10,9 @@ real command in a subprocess, with a time limit and its peak memory measured (``
 from __future__ import annotations
 
 import os
+import resource
 import selectors
+import signal
 import subprocess
 import sys
 import time
@@ -58,15 +60,21 @@ def rejected(path: Path, *words: str) -> str:
     return message
 
 
-def run_measured(*args, timeout: float = 120, cwd=None) -> tuple[int, str, str, int]:
+def run_measured(*args, timeout: float = 120, cwd=None, file_size: int | None = None) -> tuple[int, str, str, int]:
     """The real command in a subprocess, within ``timeout``; returns its exit code, stdout, stderr
-    and peak resident memory (bytes, from ``os.wait4``)."""
+    and peak resident memory (bytes, from ``os.wait4``). ``file_size``: the largest file it may
+    write (a full disk, as the process sees it: writes beyond fail with EFBIG)."""
     cmd = [str(CASCADE)] if CASCADE.exists() else [sys.executable, "-m", "sim"]
     with open(os.devnull, "w") as devnull:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        def limit():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         proc = subprocess.Popen([*cmd, *map(str, args)], stdout=out_w, stderr=err_w, stdin=devnull,
-                                cwd=cwd)
+                                cwd=cwd, env=env, preexec_fn=limit if file_size else None)
         os.close(out_w)
         os.close(err_w)
         deadline = time.monotonic() + timeout
@@ -261,6 +269,35 @@ def test_quote_is_bounded_on_shared_and_huge_values():
     text = quote(shared)
     assert len(text) < QUOTE_CHARS + 20
     assert quote("\x1b[2J" + "x" * 10_000).count("x") < QUOTE_CHARS
+
+
+# --------------------------------------------------------------------------- faults
+
+TINY = "name: tiny\nstructure: {executives: 1, layers: 1, span: 2}\nhorizon: 3\nreplications: 2\nseed: 1\n"
+
+
+def test_a_full_disk_while_saving_is_one_line_and_leaves_nothing(tmp_path):
+    """Disk full ended in a traceback (exit 1)."""
+    path = write(tmp_path, TINY)
+    out = tmp_path / "out"
+    code, _, err, _ = run_measured("run", path, "--out", out, timeout=120, file_size=4096)
+    one_clean_line(code, err, "cannot write", "File too large")
+    assert not [p for p in out.rglob("*") if p.is_file()]  # no half-written results
+
+
+def test_a_folder_left_by_a_killed_save_is_removed_by_the_next_run(tmp_path):
+    """`kill -9` while saving left a hidden .partial-* folder forever."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid no longer runs
+    stale = tmp_path / "out" / "tiny" / f".20260101-000000.partial-{dead.pid}"
+    stale.mkdir(parents=True)
+    (stale / "summary.csv").write_text("half")
+    alive = tmp_path / "out" / "tiny" / f".20260101-000001.partial-{os.getpid()}"  # a writer still running
+    alive.mkdir()
+    code, _, err, _ = run_measured("run", write(tmp_path, TINY), "--out", tmp_path / "out", timeout=120)
+    assert code == 0, err[-2000:]
+    assert not stale.exists() and alive.exists()
+    assert len([p for p in (tmp_path / "out" / "tiny").iterdir() if not p.name.startswith(".")]) == 1
 
 
 # --------------------------------------------------------------------------- hypothesis
