@@ -291,8 +291,10 @@ def _add_app(sub) -> None:
     p = sub.add_parser("app", help="the interactive view in a browser")
     p.add_argument("scenario", nargs="*", metavar="SCENARIO",
                    help="scenarios to offer besides the bundled ones (the view starts from the first)")
-    p.add_argument("--host", default="127.0.0.1", metavar="H")
-    p.add_argument("--port", type=int, default=8765, metavar="P")
+    p.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the "
+                        "network, without authentication: see docs/SECURITY.md)")
+    p.add_argument("--port", type=int, default=8765, metavar="P", help="the port (default 8765)")
     p.add_argument("--max-sessions", type=_positive, default=None, metavar="N",
                    help="browser sessions the server runs at once (default 40; see docs/SECURITY.md)")
     p.set_defaults(func=_cmd_app)

@@ -390,3 +390,25 @@ def test_sessions_are_capped_culled_and_give_their_memory_back(server):
     finally:
         chromium.close()
         pw.stop()
+
+
+def test_cascade_app_offers_the_teachers_files_and_caps_sessions(monkeypatch, tmp_path):
+    """`cascade app A B --max-sessions N`: both files offered, the cap and offline start passed on."""
+    import sim.app
+    from sim.cli import main
+    from sim.viz.server import MAX_SESSIONS_ENV
+
+    a, b = secret_scenario(tmp_path, "first"), secret_scenario(tmp_path, "second")
+    seen = {}
+
+    def call(cmd, env):
+        seen.update(cmd=cmd, env=env)
+        return 0
+
+    monkeypatch.setattr(sim.app.subprocess, "call", call)
+    assert main(["app", str(a), str(b), "--max-sessions", "7"]) == 0
+    assert seen["env"][SCENARIO_ENV].split(os.pathsep) == [str(a.resolve()), str(b.resolve())]
+    assert seen["env"][MAX_SESSIONS_ENV] == "7"
+    assert "--no-check-version" in seen["cmd"] and seen["cmd"][seen["cmd"].index("--host") + 1] == "127.0.0.1"
+    monkeypatch.setenv(SCENARIO_ENV, seen["env"][SCENARIO_ENV])
+    assert {"first", "second"} <= set(offered()) and Session(scenario="first").preset == "first"
