@@ -483,7 +483,7 @@ def _check_param(where, section: str, name: str, value: Any) -> None:
     """One parameter on its own: known name, right section, type and range."""
     path = f"{section}.{clean(name)}" if section != "--set" else f"--set {clean(name)}"
     if name not in BY_NAME:
-        raise ScenarioError(f"{where}: {path}: unknown parameter{suggest(name, BY_NAME)}"
+        raise ScenarioError(f"{where}: {path}: unknown parameter{suggest(str(name), BY_NAME)}"
                             f" (see `cascade params`)")
     if section == "structure" and name not in STRUCTURE_KEYS:
         raise ScenarioError(f"{where}: {path}: structure holds only {', '.join(STRUCTURE_KEYS)}; "
@@ -515,7 +515,7 @@ def _intervention(where, week, change) -> InterventionSpec:
             raise ScenarioError(f"{where}: {path}.{clean(name)}: the structure of the organisation cannot "
                                 f"change during a run (only non-structural parameters can)")
         if name not in BY_NAME:
-            raise ScenarioError(f"{where}: {path}.{clean(name)}: unknown parameter{suggest(name, BY_NAME)}"
+            raise ScenarioError(f"{where}: {path}.{clean(name)}: unknown parameter{suggest(str(name), BY_NAME)}"
                                 f" (see `cascade params`)")
         try:
             Params.model_validate({name: value})
@@ -546,7 +546,7 @@ def _apply_overrides(where, data: dict, overrides: dict) -> dict:
         else:
             if name not in BY_NAME:
                 known = [*BY_NAME, *TOP_LEVEL_SETTABLE]
-                raise ScenarioError(f"{where}: --set {clean(name)}: unknown parameter{suggest(name, known)}"
+                raise ScenarioError(f"{where}: --set {clean(name)}: unknown parameter{suggest(str(name), known)}"
                                     f" (see `cascade params`)")
             if isinstance(value, str):
                 try:

@@ -241,6 +241,15 @@ def test_sweep_spec_bomb_is_refused(tmp_path):
     assert len(str(info.value)) < MESSAGE_LIMIT
 
 
+@pytest.mark.parametrize("text, field", [
+    ("interventions: {26: {5: 1}}\n", "interventions.26.5"),  # was a TypeError in the suggestion
+    ("interventions: {26: {null: 1}}\n", "interventions.26.None"),
+    ("interventions: {26: {[1]: 1}}\n", "cannot be a key"),
+])
+def test_odd_keys_in_interventions_are_a_clear_error(tmp_path, text, field):
+    rejected(write(tmp_path, text), field)
+
+
 @pytest.mark.parametrize("text", ["parameters: {role_clarity: &a [*a]}\n", "goals: &a [*a]\n",
                                   "interventions: &a {26: *a}\n", "structure: &a {span: *a}\n"])
 def test_recursive_aliases_are_a_clear_error(tmp_path, text):
@@ -326,6 +335,10 @@ def scenario_documents(draw):
             doc[field] = draw(st.sampled_from(["missing.csv", "/etc/passwd", "../x.csv", ""]))
         elif field == "structure":
             doc[field] = draw(st.one_of(st.just(SMALL_ORG), st.dictionaries(KEYS, VALUES, max_size=3)))
+        elif field == "interventions":
+            doc[field] = draw(st.dictionaries(st.one_of(st.integers(-2, 60), KEYS),
+                                              st.one_of(st.just("pivot"), st.dictionaries(KEYS, VALUES, max_size=3),
+                                                        VALUES), max_size=3))
         elif field == "parameters":
             doc[field] = draw(st.dictionaries(st.sampled_from(["role_clarity", "rationale", "span", "pivot_interval",
                                                                 "x"]), VALUES, max_size=3))
