@@ -613,7 +613,7 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
     if data.get("org_chart") is not None:
         fields["org_chart"] = OrgChartRef.model_validate(data["org_chart"])
     scenario = Scenario(
-        name=data.get("name") or path.stem,
+        name=data.get("name") or clean(path.stem, 80),  # a file's name is not checked like a field
         description=(data.get("description") or "").strip(),
         goals=tuple(goal_models), departments=tuple(departments),
         structure=data["structure"], parameters=data["parameters"],

@@ -383,7 +383,7 @@ def test_any_text_is_read_or_refused_in_one_line(tmp_path, text):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=st.dictionaries(st.sampled_from(["name", "base", "design", "parameters", "replications", "seed",
-                                            "metrics", "timeseries", "horizon", "x"]), VALUES, max_size=6))
+                                            "metrics", "timeseries", "horizon", "set", "x"]), VALUES, max_size=6))
 def test_any_sweep_document_is_read_or_refused_in_one_line(tmp_path, doc):
     path = write(tmp_path, _dump(doc))
     try:
