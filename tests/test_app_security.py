@@ -308,9 +308,13 @@ def _launch():
     return pw, pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+MISSING: list[str] = []  # page assets the offline cache did not have (404 from the proxy)
+
+
 def _open(browser, url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
+    page.on("response", lambda r: MISSING.append(r.url) if "/_solara/cdn/" in r.url and r.status >= 400 else None)
     page.goto(url)
     page.locator("text=/^Week \\d+$|server is full: it runs/").first.wait_for(timeout=90_000)
     return page
@@ -385,6 +389,7 @@ def test_sessions_are_capped_culled_and_give_their_memory_back(server):
             page.close()
             time.sleep(3)
         grown = rss(server["pid"]) - base
+        assert MISSING == [], f"page assets missing from the offline cache: {MISSING[:5]}"
         print(f"server memory after {drops} dropped sessions: {grown / 2**20:+.0f} MiB")
         # a dropped session kept ~22 MiB before culling: allow a quarter of that kept for good
         # (allocator and cache growth: +43 to +65 MiB measured over 8 drops)
