@@ -19,8 +19,8 @@ checksum is appended to ``checksums.jsonl``: a shard counts only once its checks
 a sweep killed at any moment loses only the runs it had not yet recorded. Shards are trusted only
 as far as they check: opening the store to resume sets aside (``quarantine/``) every shard that is
 unrecorded, truncated, altered (one flipped bit) or unreadable, or that repeats runs of another, and
-its runs are done again; reading the table (``load_runs``) refuses a damaged store with one line
-saying so. One process writes a store at a time (an advisory lock, released by the system even after
+its runs are done again; reading the table (``load_runs``) leaves unrecorded shards out and
+refuses a damaged store with one line saying so. One process writes a store at a time (an advisory lock, released by the system even after
 ``kill -9``).
 """
 
@@ -45,6 +45,7 @@ from .spec import SEEDING, SweepError, SweepSpec
 ID_COLUMNS = ("run", "point", "rep")
 RUNS, SERIES = "runs", "timeseries"
 CHECKSUMS, QUARANTINE = "checksums.jsonl", "quarantine"
+UNRECORDED = "no checksum recorded (unfinished, or not written by this sweep)"
 
 
 class Store:
@@ -202,12 +203,13 @@ def _recorded(directory: Path) -> dict[str, dict] | None:
     return out
 
 
-def damage(directory: str | Path) -> dict[str, str]:
+def damage(directory: str | Path, unrecorded: bool = True) -> dict[str, str]:
     """The store's damaged shards (``runs/part-...``: why), in file order; {} when all check.
 
-    A shard is damaged when its checksum is not recorded, its size or SHA-256 differs from the
-    record, it cannot be read as a table, or it repeats runs of an earlier shard. A runs shard and
-    its time series shard go together (a done run always has its series)."""
+    A shard is damaged when its size or SHA-256 differs from the record, it cannot be read as a
+    table, or it repeats runs of an earlier shard; and, with ``unrecorded``, when its checksum is
+    not recorded (without: such a shard is simply not done, as while a sweep is writing it). A
+    runs shard and its time series shard go together (a done run always has its series)."""
     directory = Path(directory)
     recorded = _recorded(directory)
     out: dict[str, str] = {}
@@ -215,6 +217,8 @@ def damage(directory: str | Path) -> dict[str, str]:
     for path in sorted((directory / RUNS).glob("part-*.parquet")):
         key, series = f"{RUNS}/{path.name}", directory / SERIES / path.name
         why = _check(directory, key, recorded)
+        if why == UNRECORDED and not unrecorded:
+            continue
         if why is None and series.exists():
             why = _check(directory, f"{SERIES}/{path.name}", recorded)
             why = why and f"its time series shard is damaged: {why}"
@@ -241,7 +245,7 @@ def _check(directory: Path, key: str, recorded: dict[str, dict] | None) -> str |
     if recorded is not None:
         entry = recorded.get(key)
         if entry is None:
-            return "no checksum recorded (an unfinished or foreign file)"
+            return UNRECORDED
         size = path.stat().st_size
         if entry.get("bytes") != size:
             return f"{size} bytes where {entry.get('bytes')} were written"
@@ -292,13 +296,14 @@ def read_manifest(directory: str | Path) -> dict:
 def _load(directory: str | Path, kind: str, order: list[str]) -> pd.DataFrame:
     directory = Path(directory)
     read_manifest(directory)
-    damaged = damage(directory)
+    damaged = damage(directory, unrecorded=False)
     if damaged:
         where, why = next(iter(damaged.items()))
         raise SweepError(f"{directory}: {len(damaged)} damaged shard{'s' if len(damaged) > 1 else ''} "
                          f"({where}: {why}{', ...' if len(damaged) > 1 else ''}): run the same sweep "
                          "command again to set them aside and redo their runs")
-    shards = _shards(directory, kind)
+    recorded = _recorded(directory)  # only finished shards: those whose runs' checksum is recorded
+    shards = [p for p in _shards(directory, kind) if recorded is None or f"{RUNS}/{p.name}" in recorded]
     if not shards:
         return pd.DataFrame()
     table = pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
