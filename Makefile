@@ -6,15 +6,31 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: install run test bench validation clean
+LOCK := requirements.lock
+
+.PHONY: install lock run test bench validation clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make install: needs Python 3.12 or newer (none found on PATH or in pyenv)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The tested versions in requirements.lock are constraints: a dependency added to pyproject.toml
+# since the last `make lock` still installs (unpinned) until the lock is refreshed.
 install: $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test]'
+
+# Refresh requirements.lock: the newest versions pyproject.toml allows, resolved in a fresh
+# virtualenv (then run `make test` and commit the lock with the result).
+lock:
+	@test -n "$(PYTHON)" || { echo "make lock: needs Python 3.12 or newer"; exit 1; }
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[test]'
+	{ sed -n '1,/^[^#]/p' $(LOCK) | grep '^#'; .lock-venv/bin/python -m pip freeze --exclude-editable | grep -iv '^cascade[-_]sim'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf .lock-venv
 
 run: install
 	$(VENV)/bin/cascade run scenarios/baseline.yaml
@@ -29,4 +45,4 @@ validation: install
 	$(VENV)/bin/cascade validate-model
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .lock-venv build *.egg-info

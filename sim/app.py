@@ -21,13 +21,13 @@ import solara
 
 from sim.params import PARAMS
 from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever
-from sim.viz.session import Session, presets
+from sim.viz.server import MAX_SESSIONS_ENV, harden, max_sessions, take_seat
+from sim.viz.session import SCENARIO_ENV, Session, presets, teacher_preset
 from sim.viz.telephone import figure as telephone_figure
 
 SPEEDS = (1, 30)  # steps per second the speed slider offers (a view setting, not a model one)
 DEFAULT_SPEED = 5
 MAX_CATCH_UP = 10  # steps one frame may take to keep up with the chosen speed
-SCENARIO_ENV = "CASCADE_SCENARIO"
 HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margin-top": "-12px",
               "margin-bottom": "6px"}
 
@@ -236,10 +236,18 @@ def ExplainPanel():
 
 
 @solara.component
+def ServerFull():
+    solara.Title("Cascade: the server is full")
+    solara.Error(f"This Cascade server is full: it runs at most {max_sessions()} sessions at once. "
+                 "Close a tab you no longer use, or ask the teacher; a closed tab's place is freed "
+                 "within a few minutes. Then reload this page.", icon=True)
+
+
+@solara.component
 def Page(values: dict | None = None):
     """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead)."""
-    scenario = os.environ.get(SCENARIO_ENV) or None
-    session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
+    session = solara.use_memo(
+        lambda: Session(scenario=teacher_preset(), values=values) if take_seat() else None, [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
     # every change): only the panels that read one redraw when it changes.
     version, params_version, playing, speed, measure = solara.use_memo(
@@ -247,6 +255,9 @@ def Page(values: dict | None = None):
                  solara.reactive(0),  # levers changed: redraw the inputs
                  solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment")),
         [])
+    if session is None:
+        ServerFull()
+        return
 
     solara.Title("Cascade")
     with solara.AppBar():
@@ -264,21 +275,28 @@ def Page(values: dict | None = None):
         ExplainPanel()
 
 
-def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:
+def serve(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port: int = 8765,
+          max_sessions: int | None = None) -> int:
     """Run the Solara server for this view (blocks); returns its exit code.
 
+    ``scenario``: the file (or files) the view starts from and offers besides the bundled ones.
     ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
-    assets come from Solara's proxy cache (``scripts/fetch_solara_assets.sh``), so no internet is
-    needed once it is filled.
+    assets come from Solara's proxy cache (``scripts/fetch_solara_assets.sh``): nothing is fetched
+    from the internet (see sim/viz/server.py and docs/SECURITY.md).
     """
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     if scenario:
-        env[SCENARIO_ENV] = str(scenario)
+        files = [scenario] if isinstance(scenario, str) else list(scenario)
+        env[SCENARIO_ENV] = os.pathsep.join(map(str, files))
+    if max_sessions is not None:
+        env[MAX_SESSIONS_ENV] = str(max_sessions)
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
-           "--host", host, "--port", str(port), "--no-open", "--production"]
+           "--host", host, "--port", str(port), "--no-open", "--production",
+           "--no-check-version"]  # no call to pypi.org at start: offline
     return subprocess.call(cmd, env=env)
 
 
 _ = PARAMS  # the sliders are generated from this table (via sim.viz.levers)
+harden()  # a shared server: sessions culled and capped, page assets only from the offline cache

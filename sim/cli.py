@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .orgchart import SHAPES, ChartError
 from .params import ParameterError
-from .scenario import ScenarioError, bundled, load_scenario
+from .inputs import quote
+from .scenario import MAX_REPLICATIONS, ScenarioError, bundled, load_scenario
 
 PROG = "cascade"
 
@@ -50,25 +51,26 @@ def _sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
     return out
 
 
-def _at_least(minimum: int, what: str):
-    """An argparse type: a whole number of at least ``minimum``."""
+def _at_least(minimum: int, what: str, maximum: int | None = None):
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed: expected {what}")
+            raise argparse.ArgumentTypeError(f"{quote(text)} is not a whole number") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{quote(value)} is not allowed: expected {what}")
         return value
     return parse
 
 
 _positive = _at_least(1, "at least 1")
+_reps = _at_least(1, f"a whole number in [1, {MAX_REPLICATIONS:,}]", MAX_REPLICATIONS)
 _seed = _at_least(0, "0 or more")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reps", type=_positive, metavar="N", help="replications (default: the scenario's)")
+    p.add_argument("--reps", type=_reps, metavar="N", help="replications (default: the scenario's)")
     p.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the scenario's)")
     p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets",
                    help="change a parameter (or horizon): --set role_clarity=0.8 feedback=0.5")
@@ -287,16 +289,20 @@ def _cmd_params(args) -> int:
 
 def _add_app(sub) -> None:
     p = sub.add_parser("app", help="the interactive view in a browser")
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario to start from")
-    p.add_argument("--host", default="127.0.0.1", metavar="H")
-    p.add_argument("--port", type=int, default=8765, metavar="P")
+    p.add_argument("scenario", nargs="*", metavar="SCENARIO",
+                   help="scenarios to offer besides the bundled ones (the view starts from the first)")
+    p.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the "
+                        "network, without authentication: see docs/SECURITY.md)")
+    p.add_argument("--port", type=int, default=8765, metavar="P", help="the port (default 8765)")
+    p.add_argument("--max-sessions", type=_positive, default=None, metavar="N",
+                   help="browser sessions the server runs at once (default 40; see docs/SECURITY.md)")
     p.set_defaults(func=_cmd_app)
 
 
 def _cmd_app(args) -> int:
-    scenario = None
-    if args.scenario:  # checked here, so a broken file fails before the server starts
-        scenario = str(Path(load_scenario(args.scenario).source).resolve())
+    # checked here, so a broken file fails before the server starts
+    scenarios = [str(Path(load_scenario(s).source).resolve()) for s in args.scenario]
     try:
         from . import app
     except ModuleNotFoundError as exc:
@@ -305,7 +311,7 @@ def _cmd_app(args) -> int:
                            code=1) from None
         raise CLIError(f"the interactive view needs the package {exc.name!r}, which is not installed",
                        code=1) from None
-    code = app.serve(scenario, args.host, args.port)
+    code = app.serve(scenarios, args.host, args.port, max_sessions=args.max_sessions)
     return code if isinstance(code, int) else 0
 
 
@@ -428,6 +434,10 @@ def _cmd_sweep(args) -> int:
     except SweepError as exc:
         raise CLIError(str(exc)) from None
     failed = int((table["status"] != "ok").sum())
+    set_aside = table.attrs.get("quarantined") or []
+    if set_aside:
+        print(f"{PROG}: note: {len(set_aside)} damaged shard{'s' if len(set_aside) > 1 else ''} set aside in "
+              f"{_show(directory / 'quarantine')} and their runs redone (first: {set_aside[0]})", file=sys.stderr)
     now = len(table) - (bar.first or 0)
     print(f"Wrote {_show(directory)}: {len(table)} runs ({now} now"
           + (f", {bar.first} from before" if bar.first else "") + f"; {failed} failed), "
@@ -700,6 +710,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `cascade params | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the file system refused a write: disk full, read-only, a quota
+        where = f" {quote(str(exc.filename))}" if exc.filename else ""
+        print(f"{PROG}: error: cannot write{where}: {exc.strerror or exc} (nothing was written)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

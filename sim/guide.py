@@ -31,8 +31,10 @@ FIELD_HELP = {
     "extends": "A scenario file to start from (a path relative to this file, or a bundled name such as "
                "`baseline`). Mappings merge key by key (interventions week by week); lists (goals, "
                "departments) are replaced whole.",
-    "name": "The scenario's name, used in reports and result folders (default: the file's name).",
-    "description": "A paragraph for the report: whose organisation this is and what is being asked.",
+    "name": "The scenario's name, used in reports and result folders (default: the file's name): "
+            "printable, at most 80 characters, without `/` or a backslash, not starting with `.`.",
+    "description": "A paragraph for the report: whose organisation this is and what is being asked "
+                   "(at most 20,000 characters).",
     "goals": "The strategy: a list of goals, each `{name, perspective, weight}`. Only the weights' "
              "proportions matter. Their number sets `n_goals`.",
     "departments": "What each department can measure easily (its KPI bias): a list of `{name, kpi_bias}`, "

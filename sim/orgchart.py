@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .inputs import quote
 from .org import TRAIT_COLUMNS, Chart
 
 ROLES = ("executive", "manager", "employee")
@@ -45,6 +46,8 @@ ALIASES = {  # header (normalised) -> column
 }
 FORMATS = {".csv": "CSV", ".txt": "CSV", ".parquet": "Parquet", ".pq": "Parquet", ".xlsx": "Excel"}
 SHOWN = 8  # rows named in one message; the rest are counted
+MAX_LEVELS = 30  # levels of a chart, executives included (real organisations have fewer than 15)
+DRAWN_LEVELS = 16  # the picture's height grows with the levels up to this many, then stays
 
 
 class ChartError(ValueError):
@@ -172,7 +175,7 @@ def _rows(index, labels=None) -> str:
 
 
 def _ids(values) -> list[str]:
-    return [f"id {v!r}" for v in values]
+    return [f"id {quote(v)}" for v in values]
 
 
 def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
@@ -191,7 +194,7 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
         groups = pd.Series(np.flatnonzero(dup)).groupby(ids[dup], sort=False).agg(list)
-        shown = "; ".join(f"{pid!r} at {_rows(rows)}" for pid, rows in list(groups.items())[:SHOWN])
+        shown = "; ".join(f"{quote(pid)} at {_rows(rows)}" for pid, rows in list(groups.items())[:SHOWN])
         more = f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else ""
         raise ChartError(f"{source}: duplicate person ids: {shown}{more}")
     index = pd.Index(ids)
@@ -199,15 +202,21 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
     unknown = np.flatnonzero((managers != "") & (boss < 0))
     if len(unknown):
         raise ChartError(f"{source}: manager id not found among the person ids at "
-                         f"{_rows(unknown, [f'manager_id {m!r}' for m in managers[unknown]])}")
+                         f"{_rows(unknown, [f'manager_id {quote(m)}' for m in managers[unknown]])}")
     depth = _depth(boss, ids, source)
+    if depth.max() >= MAX_LEVELS:  # refused before anything that works level by level
+        deepest = int(np.argmax(depth))
+        raise ChartError(f"{source}: the chart is {int(depth.max()) + 1} levels deep ({_rows(np.array([deepest]))}, "
+                         f"{quote(ids[deepest])}, is at level {int(depth.max())}): at most {MAX_LEVELS} levels "
+                         f"(executives included) are allowed")
 
     role = _roles(table, cols, source)
     roots = np.flatnonzero(boss < 0)
     named = np.array([str(e).strip() for e in executives], dtype=object)
     missing = [e for e in named if e not in index]
     if missing:
-        raise ChartError(f"{source}: executives {', '.join(map(repr, missing))}: no person has that id")
+        raise ChartError(f"{source}: executives {', '.join(map(quote, missing[:SHOWN]))}"
+                         f"{f' and {len(missing) - SHOWN} more' if len(missing) > SHOWN else ''}: no person has that id")
     listed = np.isin(ids, named) if len(named) else role == "executive"
     led = np.flatnonzero(listed & (boss >= 0))
     if len(led):
@@ -240,7 +249,7 @@ def _columns(table: pd.DataFrame, source: str) -> tuple[dict[str, str], list[str
         key = _normalise(header)
         if key in COLUMNS:
             if key in cols:
-                raise ChartError(f"{source}: columns {cols[key]!r} and {header!r} both give {key}")
+                raise ChartError(f"{source}: columns {quote(cols[key])} and {quote(header)} both give {key}")
             cols[key] = header
         else:
             extra.append(str(header))
@@ -270,7 +279,8 @@ def _depth(boss: np.ndarray, ids: np.ndarray, source: str) -> np.ndarray:
         node = int(boss[node])
     cycle = list(seen)[seen[node]:]
     stuck = int((up >= 0).sum())
-    chain = " -> ".join(repr(ids[i]) for i in [*cycle, cycle[0]])
+    shown = [*cycle, cycle[0]] if len(cycle) <= SHOWN else [*cycle[:SHOWN], None, cycle[0]]
+    chain = " -> ".join("..." if i is None else quote(ids[i]) for i in shown)
     rest = f"; {stuck - len(cycle)} more people are on or below cycles" if stuck > len(cycle) else ""
     raise ChartError(f"{source}: the management chain goes round in a cycle: {chain} "
                      f"({_rows(np.array(cycle))}){rest}")
@@ -282,7 +292,7 @@ def _roles(table, cols, source) -> np.ndarray:
     role = np.array([r.lower() for r in table[cols["role"]].to_numpy(dtype=object)], dtype=object)
     bad = np.flatnonzero(~np.isin(role, [*ROLES, ""]))
     if len(bad):
-        raise ChartError(f"{source}: role not allowed at {_rows(bad, [repr(v) for v in role[bad]])}: "
+        raise ChartError(f"{source}: role not allowed at {_rows(bad, [quote(v) for v in role[bad]])}: "
                          f"expected {', '.join(ROLES)} (or empty)")
     return role
 
@@ -302,7 +312,7 @@ def _traits(table, cols, source) -> dict[str, np.ndarray]:
             allowed = "a number in [0, 1]"
         bad = np.flatnonzero(bad | ((text != "") & ~np.isfinite(values)))
         if len(bad):
-            raise ChartError(f"{source}: {name} not allowed at {_rows(bad, [repr(v) for v in text[bad]])}: "
+            raise ChartError(f"{source}: {name} not allowed at {_rows(bad, [quote(v) for v in text[bad]])}: "
                              f"expected {allowed} (or empty: drawn by the model)")
         out[name] = values
     return out
@@ -465,8 +475,8 @@ def picture(oc: OrgChart, top_departments: int = 16):
     s = summary(oc)
     x, w = icicle(oc)
     levels = int(oc.depth.max()) + 1
-    fig = Figure(figsize=(12, 3.2 + 0.45 * levels), layout="constrained")
-    grid = fig.add_gridspec(2, 2, height_ratios=[max(levels, 3), 2.2], width_ratios=[3, 1.2])
+    fig = Figure(figsize=(12, 3.2 + 0.45 * min(levels, DRAWN_LEVELS)), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=[min(max(levels, 3), DRAWN_LEVELS), 2.2], width_ratios=[3, 1.2])
     ax = fig.add_subplot(grid[0, :])
     dept = oc.chart.departments
     largest = [oc.department_names.index(name) for name, _ in s["departments"][:top_departments]]

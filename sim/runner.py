@@ -180,6 +180,21 @@ def _versions() -> dict:
             "matplotlib": matplotlib.__version__}
 
 
+def _remove_stale_partials(folder: Path) -> None:
+    """Remove the hidden ``.NAME.partial-PID`` folders of writers that no longer run (``kill -9``
+    while saving); a live writer's folder is left alone."""
+    for tmp in folder.glob(".*.partial-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not tmp.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except (PermissionError, OverflowError):  # alive (another user's), or no such pid at all
+            continue
+
+
 def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
     """Write into a hidden temporary folder beside ``directory``, then rename it into place: an
     interrupted write leaves nothing behind, and an existing folder is never overwritten."""
@@ -187,6 +202,7 @@ def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
     if directory.exists():
         raise FileExistsError(f"{directory} already exists: results are never overwritten")
     directory.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(directory.parent)
     tmp = directory.parent / f".{directory.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()

@@ -28,6 +28,7 @@ one-line message.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,6 +36,7 @@ import numpy as np
 import pydantic
 import yaml
 
+from .inputs import YAMLInputError, clean, memory_problem, quote, read_yaml
 from .model import Intervention
 from .orgchart import ChartError, OrgChart, read_chart
 from .params import BY_NAME, STRUCTURAL, Params, ParameterError, coerce, suggest, validate
@@ -43,7 +45,18 @@ PERSPECTIVES = ("financial", "customer", "internal_process", "learning_and_growt
 STRUCTURE_KEYS = ("executives", "layers", "span")
 # Scenario-level fields that --set may change besides the parameters.
 TOP_LEVEL_SETTABLE = {"horizon": int, "replications": int, "seed": int}
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _scenario_dir() -> Path:
+    """The bundled scenarios: scenarios/ beside the package (a checkout, an editable install), or
+    the copy a wheel installs under <prefix>/share/cascade/scenarios (pyproject's data-files)."""
+    beside = Path(__file__).resolve().parent.parent / "scenarios"
+    return beside if beside.is_dir() else Path(sys.prefix) / "share" / "cascade" / "scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
+MAX_EXTENDS = 32  # files in one extends chain
+MAX_REPLICATIONS = 10_000
 
 
 class ScenarioError(ValueError):
@@ -53,7 +66,14 @@ class ScenarioError(ValueError):
 # --------------------------------------------------------------------------- the schema
 
 _Weight = Annotated[pydantic.StrictFloat | pydantic.StrictInt, pydantic.Field(ge=0, allow_inf_nan=False)]
-_Name = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1)]
+# Names reach terminals, file names and pages: printable, bounded; a scenario's name names a folder.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_Name = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                                  pattern=rf"^[^{_CONTROL}]*$")]
+_ScenarioName = Annotated[str, pydantic.StringConstraints(
+    strip_whitespace=True, min_length=1, max_length=80, pattern=rf"^[^{_CONTROL}/\\.][^{_CONTROL}/\\]*$")]
+_Description = Annotated[str, pydantic.StringConstraints(max_length=20_000,
+                                                         pattern=r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
 _STRICT = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
@@ -87,8 +107,8 @@ class ScenarioFile(pydantic.BaseModel):
 
     model_config = _STRICT
     extends: _Name | None = None
-    name: _Name | None = None
-    description: str | None = None
+    name: _ScenarioName | None = None
+    description: _Description | None = None
     goals: list[Goal] | None = None
     departments: list[Department] | None = None
     structure: dict[str, Any] | None = None
@@ -96,7 +116,7 @@ class ScenarioFile(pydantic.BaseModel):
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
-    replications: Annotated[int, pydantic.Field(ge=1, le=10_000)] | None = None
+    replications: Annotated[int, pydantic.Field(ge=1, le=MAX_REPLICATIONS)] | None = None
     seed: Annotated[int, pydantic.Field(ge=0)] | None = None
 
 
@@ -282,7 +302,7 @@ def find_file(path_or_name: str | Path, names: dict[str, Path], what: str) -> Pa
         return names[stem]
     if path.exists():
         raise ValueError(f"{path}: not a file")
-    raise ValueError(f"no {what} file or bundled {what} named {str(path_or_name)!r}{suggest(stem, names)}; "
+    raise ValueError(f"no {what} file or bundled {what} named {quote(str(path_or_name))}{suggest(stem, names)}; "
                      f"bundled: {', '.join(names) or 'none'}")
 
 
@@ -305,24 +325,6 @@ def load_scenario(path_or_name: str | Path, overrides: dict | None = None) -> Sc
     return _build(merged, path, dict(overrides or {}))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loading that rejects duplicate keys (a silent overwrite hides typos)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _display(path: Path) -> str:
     """A path as a user would type it: relative to the working directory when inside it."""
     try:
@@ -333,18 +335,12 @@ def _display(path: Path) -> str:
 
 def _read(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{_display(path)}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{_display(path)}: not valid YAML{where}: {problem}") from None
-    if data is None:
-        data = {}
+        data, _ = read_yaml(path)
+    except YAMLInputError as exc:
+        raise ScenarioError(f"{_display(path)}: {exc}") from None
+    if data is None or data == {}:
+        raise ScenarioError(f"{_display(path)}: the file is empty: a scenario names at least one of "
+                            f"{', '.join(FIELDS)} (extends: baseline gives the defaults)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{_display(path)}: expected a mapping of fields ({', '.join(FIELDS)}), "
                             f"got {type(data).__name__}")
@@ -368,8 +364,11 @@ def _check_file(path: Path, data: dict) -> None:
 def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
     real = path.resolve()
     if real in seen:
-        chain = " -> ".join(p.name for p in (*seen, real))
+        chain = " -> ".join(clean(p.name, 40) for p in (*seen, real)[-6:])
         raise ScenarioError(f"{_display(path)}: extends itself ({chain})")
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{_display(path)}: extends: a chain of more than {MAX_EXTENDS} files is not "
+                            f"allowed (starting at {clean(seen[0].name, 40)})")
     data = _read(path)
     if data.get("org_chart") is not None:  # relative to the file that names it
         ref = data["org_chart"]
@@ -384,7 +383,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
         names = bundled()
         stem = Path(parent).name.removesuffix(".yaml").removesuffix(".yml")
         if stem not in names:
-            raise ScenarioError(f"{_display(path)}: extends = {parent!r}: no such file next to it and no bundled "
+            raise ScenarioError(f"{_display(path)}: extends = {quote(parent)}: no such file next to it and no bundled "
                                 f"scenario of that name{suggest(stem, names)}")
         base = names[stem]
     merged = _merge(_load_chain(base, (*seen, real)), data)
@@ -412,7 +411,7 @@ def _pydantic_message(err: dict, data: Any = None) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         known = _known_at(loc[:-1])
-        path = ".".join(filter(None, (_path(loc[:-1]), str(loc[-1]))))
+        path = ".".join(filter(None, (_path(loc[:-1]), clean(loc[-1]))))
         return f"{path}: unknown field{suggest(str(loc[-1]), known)}; allowed: {', '.join(known)}"
     if kind == "missing":
         return f"{path} is missing"
@@ -433,6 +432,11 @@ def _pydantic_message(err: dict, data: Any = None) -> str:
         what = "a number"
     elif kind == "string_too_short":
         what = "non-empty text"
+    elif kind == "string_too_long":
+        what = f"text of at most {ctx.get('max_length')} characters"
+    elif kind == "string_pattern_mismatch":
+        what = ("printable text" + (r" without / or \ and not starting with ." if loc == ("name",) else "")
+                if loc != ("description",) else "text without control characters (but newlines and tabs)")
     elif kind.startswith("string_"):
         what = "text"
     elif kind.startswith("dict_"):
@@ -442,7 +446,7 @@ def _pydantic_message(err: dict, data: Any = None) -> str:
     else:
         msg = err["msg"]
         what = msg[0].lower() + msg[1:]
-    return f"{path} = {value!r} is not allowed: expected {what}"
+    return f"{path} = {quote(value)} is not allowed: expected {what}"
 
 
 def _lookup(data, loc, default):
@@ -477,46 +481,46 @@ def _path(loc) -> str:
 
 def _check_param(where, section: str, name: str, value: Any) -> None:
     """One parameter on its own: known name, right section, type and range."""
-    path = f"{section}.{name}" if section != "--set" else f"--set {name}"
+    path = f"{section}.{clean(name)}" if section != "--set" else f"--set {clean(name)}"
     if name not in BY_NAME:
-        raise ScenarioError(f"{where}: {path}: unknown parameter{suggest(name, BY_NAME)}"
+        raise ScenarioError(f"{where}: {path}: unknown parameter{suggest(str(name), BY_NAME)}"
                             f" (see `cascade params`)")
     if section == "structure" and name not in STRUCTURE_KEYS:
         raise ScenarioError(f"{where}: {path}: structure holds only {', '.join(STRUCTURE_KEYS)}; "
-                            f"put {name!r} under parameters")
+                            f"put {quote(name)} under parameters")
     if section == "parameters" and name in STRUCTURE_KEYS:
-        raise ScenarioError(f"{where}: {path}: {name!r} belongs under structure")
+        raise ScenarioError(f"{where}: {path}: {quote(name)} belongs under structure")
     try:
         Params.model_validate({name: value})
     except pydantic.ValidationError:
-        raise ScenarioError(f"{where}: {path} = {value!r} is not allowed: expected "
+        raise ScenarioError(f"{where}: {path} = {quote(value)} is not allowed: expected "
                             f"{BY_NAME[name].allowed}") from None
 
 
 def _intervention(where, week, change) -> InterventionSpec:
-    path = f"interventions.{week}"
+    path = f"interventions.{clean(week)}"
     if not isinstance(week, int) or isinstance(week, bool) or week < 0:
-        raise ScenarioError(f"{where}: interventions: week {week!r} is not allowed: expected an integer >= 0")
+        raise ScenarioError(f"{where}: interventions: week {quote(week)} is not allowed: expected an integer >= 0")
     if change == "pivot":
         return InterventionSpec(week=week, pivot=True)
     if not isinstance(change, dict) or not change:
-        raise ScenarioError(f"{where}: {path} = {change!r} is not allowed: expected 'pivot' or a "
+        raise ScenarioError(f"{where}: {path} = {quote(change)} is not allowed: expected 'pivot' or a "
                             f"mapping of parameter changes (optionally with pivot: true)")
     changes = dict(change)
     pivot = changes.pop("pivot", False)
     if not isinstance(pivot, bool):
-        raise ScenarioError(f"{where}: {path}.pivot = {pivot!r} is not allowed: expected true or false")
+        raise ScenarioError(f"{where}: {path}.pivot = {quote(pivot)} is not allowed: expected true or false")
     for name, value in changes.items():
         if name in STRUCTURAL:
-            raise ScenarioError(f"{where}: {path}.{name}: the structure of the organisation cannot "
+            raise ScenarioError(f"{where}: {path}.{clean(name)}: the structure of the organisation cannot "
                                 f"change during a run (only non-structural parameters can)")
         if name not in BY_NAME:
-            raise ScenarioError(f"{where}: {path}.{name}: unknown parameter{suggest(name, BY_NAME)}"
+            raise ScenarioError(f"{where}: {path}.{clean(name)}: unknown parameter{suggest(str(name), BY_NAME)}"
                                 f" (see `cascade params`)")
         try:
             Params.model_validate({name: value})
         except pydantic.ValidationError:
-            raise ScenarioError(f"{where}: {path}.{name} = {value!r} is not allowed: expected "
+            raise ScenarioError(f"{where}: {path}.{clean(name)} = {quote(value)} is not allowed: expected "
                                 f"{BY_NAME[name].allowed}") from None
     return InterventionSpec(week=week, changes=changes, pivot=pivot)
 
@@ -532,7 +536,7 @@ def _apply_overrides(where, data: dict, overrides: dict) -> dict:
                 try:
                     value = int(value)
                 except ValueError:
-                    raise ScenarioError(f"{where}: --set {name} = {value!r} is not allowed: "
+                    raise ScenarioError(f"{where}: --set {clean(name)} = {quote(value)} is not allowed: "
                                         f"expected an integer") from None
             try:
                 ScenarioFile.model_validate({name: value})
@@ -542,13 +546,13 @@ def _apply_overrides(where, data: dict, overrides: dict) -> dict:
         else:
             if name not in BY_NAME:
                 known = [*BY_NAME, *TOP_LEVEL_SETTABLE]
-                raise ScenarioError(f"{where}: --set {name}: unknown parameter{suggest(name, known)}"
+                raise ScenarioError(f"{where}: --set {clean(name)}: unknown parameter{suggest(str(name), known)}"
                                     f" (see `cascade params`)")
             if isinstance(value, str):
                 try:
                     value = coerce(name, value)
                 except ParameterError:
-                    raise ScenarioError(f"{where}: --set {name} = {value!r} is not allowed: expected "
+                    raise ScenarioError(f"{where}: --set {clean(name)} = {quote(value)} is not allowed: expected "
                                         f"{BY_NAME[name].allowed}") from None
             _check_param(where, "--set", name, value)
             section = "structure" if name in STRUCTURE_KEYS else "parameters"
@@ -567,13 +571,13 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
     names = [g.name for g in goal_models]
     for i, name in enumerate(names):
         if name in names[:i]:
-            raise ScenarioError(f"{where}: goals[{i}].name = {name!r} is not allowed: goal names must be unique")
+            raise ScenarioError(f"{where}: goals[{i}].name = {quote(name)} is not allowed: goal names must be unique")
     if goal_models and sum(g.weight for g in goal_models) <= 0:
         raise ScenarioError(f"{where}: goals: every weight is 0: at least one goal needs a positive weight")
     params = {**data["structure"], **data["parameters"]}
     if goal_models:
         if "n_goals" in params and params["n_goals"] != len(goal_models):
-            raise ScenarioError(f"{where}: parameters.n_goals = {params['n_goals']!r} is not allowed: "
+            raise ScenarioError(f"{where}: parameters.n_goals = {quote(params['n_goals'])} is not allowed: "
                                 f"the scenario lists {len(goal_models)} goals")
         data["parameters"].pop("n_goals", None)
         params.pop("n_goals", None)
@@ -589,7 +593,7 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         bias = {dept.kpi_bias: 1.0} if isinstance(dept.kpi_bias, str) else dept.kpi_bias
         for goal in bias:
             if goal not in names:
-                raise ScenarioError(f"{where}: departments[{i}].kpi_bias: {goal!r} is not one of the "
+                raise ScenarioError(f"{where}: departments[{i}].kpi_bias: {quote(goal)} is not one of the "
                                     f"goals{suggest(goal, names)}; goals: {', '.join(names)}")
         if sum(bias.values()) <= 0:
             raise ScenarioError(f"{where}: departments[{i}].kpi_bias: every weight is 0: "
@@ -597,24 +601,29 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
     try:
         current = validate(**params)
     except ParameterError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+        raise ScenarioError(f"{where}: {clean(exc, 300)}") from None
     interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()),
                            key=lambda iv: iv.week)
     for iv in interventions:  # changes accumulate in week order, as in the model
         try:
             current = validate(**{**current.model_dump(), **iv.changes})
         except ParameterError as exc:
-            raise ScenarioError(f"{where}: interventions.{iv.week}: {exc}") from None
+            raise ScenarioError(f"{where}: interventions.{iv.week}: {clean(exc, 300)}") from None
     fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
     if data.get("org_chart") is not None:
         fields["org_chart"] = OrgChartRef.model_validate(data["org_chart"])
     scenario = Scenario(
-        name=data.get("name") or path.stem,
+        name=data.get("name") or clean(path.stem, 80),  # a file's name is not checked like a field
         description=(data.get("description") or "").strip(),
         goals=tuple(goal_models), departments=tuple(departments),
         structure=data["structure"], parameters=data["parameters"],
         interventions=tuple(interventions), source=str(path), overrides=applied, **fields)
     scenario.chart()  # nothing runs on a broken chart: check it now
+    if scenario.org_chart is None:  # each setting may be in range and the total still impossible
+        problem = memory_problem(scenario.people)
+        if problem:
+            raise ScenarioError(f"{where}: structure: {', '.join(f'{k} = {_fmt(getattr(current, k))}' for k in STRUCTURE_KEYS)}"
+                                f" gives {problem}")
     return scenario
 
 

@@ -73,6 +73,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     metrics, columns = outputs(spec.scenario)
     kept_columns = list(spec.timeseries.columns or columns) if spec.timeseries else []
     store = Store.open(directory, spec, points(spec), metrics, kept_columns)
+    quarantined = store.quarantined  # damaged shards set aside: their runs are done again
     try:
         values = store.points().to_dict("records")  # the stored design is the truth on resume
         total = len(values) * spec.replications
@@ -87,6 +88,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
         store.close()
     table = load_runs(directory, table_columns)
     table.attrs["directory"] = str(directory)
+    table.attrs["quarantined"] = quarantined
     return table
 
 

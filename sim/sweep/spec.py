@@ -39,14 +39,14 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pydantic
-import yaml
 
+from ..inputs import YAMLInputError, quote, read_yaml
 from ..model import OrgModel
 from ..params import BY_NAME, Params, suggest
-from ..scenario import Scenario, ScenarioError, find, find_file, load_scenario
+from ..scenario import SCENARIO_DIR, Scenario, ScenarioError, find, find_file, load_scenario
 from ..metrics import summarise
 
-SWEEP_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps"
+SWEEP_DIR = SCENARIO_DIR / "sweeps"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
 DEFAULT_METRICS = ("alignment_mean", "action_alignment_mean", "fatigue_mean", "failure_rate",
                    "adoption_final")
@@ -192,14 +192,9 @@ def load_spec(path_or_name: str | Path) -> SweepSpec:
     """Read and validate a sweep spec file; raise ``SweepError`` naming file, field and value."""
     path = find_spec(path_or_name)
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise SweepError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        data, text = read_yaml(path)
+    except YAMLInputError as exc:
+        raise SweepError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise SweepError(f"{path}: expected a mapping of fields ({', '.join(SpecFile.model_fields)}), "
                          f"got {type(data).__name__}")
@@ -236,12 +231,12 @@ def spec_from_dict(data: dict, path: Path | None = None, text: str = "") -> Swee
     metrics = tuple(raw.metrics) if raw.metrics is not None else DEFAULT_METRICS
     for m in metrics:
         if m not in metric_names:
-            fail(f"metrics: {m!r} is not a summary metric{suggest(m, metric_names)}; "
+            fail(f"metrics: {quote(m)} is not a summary metric{suggest(m, metric_names)}; "
                  f"allowed: {', '.join(metric_names)}")
     ts = raw.timeseries if isinstance(raw.timeseries, Timeseries) else (Timeseries() if raw.timeseries else None)
     for c in (ts.columns or []) if ts else []:
         if c not in columns:
-            fail(f"timeseries.columns: {c!r} is not an output{suggest(c, columns)}; allowed: {', '.join(columns)}")
+            fail(f"timeseries.columns: {quote(c)} is not an output{suggest(c, columns)}; allowed: {', '.join(columns)}")
     return SweepSpec(name=raw.name, description=" ".join(raw.description.split()), scenario=scenario,
                      parameters=parameters, roles=roles, design=design,
                      replications=raw.replications or scenario.replications, seed=raw.seed,
@@ -260,7 +255,7 @@ def _base(raw: SpecFile, path: Path | None, fail) -> Scenario:
         path = find(base)
         load_scenario(path)
     except ScenarioError as exc:
-        fail(f"base = {raw.base!r}: {exc}")
+        fail(f"base = {quote(raw.base)}: {exc}")
     try:
         return load_scenario(path, overrides)
     except ScenarioError as exc:
@@ -276,7 +271,7 @@ def _parameter(name: str, spec, method: str, fail, section: str = "parameters") 
         if p.choices:
             fail(f"{where}: {name} takes one of {', '.join(map(repr, p.choices))}: give a list, not a range")
         if not spec.low < spec.high:
-            fail(f"{where}: low = {spec.low!r} must be below high = {spec.high!r}")
+            fail(f"{where}: low = {quote(spec.low)} must be below high = {quote(spec.high)}")
         if method == "grid" and spec.steps is None:
             fail(f"{where}: a grid needs values: give a list, or steps with the range")
         if method != "grid" and spec.steps is not None:
@@ -286,7 +281,7 @@ def _parameter(name: str, spec, method: str, fail, section: str = "parameters") 
         if not spec:
             fail(f"{where}: the list of values is empty")
         if len(set(map(repr, spec))) != len(spec):
-            fail(f"{where}: {spec!r} repeats a value")
+            fail(f"{where}: {quote(spec)} repeats a value")
         values = spec
     field = Params.model_fields[name]
     check = pydantic.TypeAdapter(Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation)
@@ -294,7 +289,7 @@ def _parameter(name: str, spec, method: str, fail, section: str = "parameters") 
         try:
             check.validate_python(_typed(p, v))
         except pydantic.ValidationError:
-            fail(f"{where}: parameter {name!r} = {v!r} is not allowed: expected {p.allowed}")
+            fail(f"{where}: parameter {quote(name)} = {quote(v)} is not allowed: expected {p.allowed}")
     if isinstance(spec, Range):
         return Range(low=_typed(p, spec.low), high=_typed(p, spec.high), steps=spec.steps)
     return tuple(_typed(p, v) for v in spec)
@@ -346,11 +341,11 @@ def _message(err: dict) -> str:
     if kind == "missing":
         return f"{loc} is missing"
     if path == ("design",):
-        return f"design = {err.get('input')!r} is not allowed: expected one of {', '.join(METHODS)}, or {{method: ..., n: ...}}"
+        return f"design = {quote(err.get('input'))} is not allowed: expected one of {', '.join(METHODS)}, or {{method: ..., n: ...}}"
     if len(path) == 2 and path[0] in SECTIONS:
-        return (f"{path[0]}.{path[1]} = {err.get('input')!r} is not allowed: expected a list of values "
+        return (f"{path[0]}.{path[1]} = {quote(err.get('input'))} is not allowed: expected a list of values "
                 f"or a range {{low: ..., high: ..., steps: ...}}")
-    return f"{loc} = {err.get('input')!r} is not allowed: {err['msg'].lower()}"
+    return f"{loc} = {quote(err.get('input'))} is not allowed: {err['msg'].lower()}"
 
 
 __all__ = ["SweepSpec", "SweepError", "Range", "Design", "Timeseries", "load_spec", "spec_from_dict",

@@ -11,8 +11,11 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
+from pathlib import Path
 
+from ..inputs import clean, quote
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
 from .charts import CHARTS, level_names
@@ -24,18 +27,39 @@ try:  # scenario presets, when sim.scenario is available
 except ImportError:  # pragma: no cover - an install without scenario support
     _scenario = None
 
+SCENARIO_ENV = "CASCADE_SCENARIO"  # the teacher's scenario files, set by `cascade app`
 MAX_PEOPLE = 50_000  # beyond this the live view refuses (use `cascade run`)
 DEFAULT_SEED = 1
 
 
+def offered() -> dict[str, Path]:
+    """The scenarios this view offers, by name: the bundled ones and the files the teacher named when
+    starting the server ($CASCADE_SCENARIO: paths separated by the system's path separator). The
+    view loads nothing else: a name comes from the browser, a path never does."""
+    out: dict[str, Path] = {}
+    if _scenario is not None:
+        try:
+            out.update(_scenario.bundled())
+        except Exception:  # noqa: BLE001 - a broken scenario folder must not break the view
+            pass
+    for path in teacher_files():
+        out[path.stem] = path
+    return out
+
+
+def teacher_files() -> list[Path]:
+    return [Path(p) for p in os.environ.get(SCENARIO_ENV, "").split(os.pathsep) if p]
+
+
 def presets() -> list[str]:
-    """Names of the bundled scenarios ([] when sim.scenario is not available)."""
-    if _scenario is None:
-        return []
-    try:
-        return list(_scenario.bundled())
-    except Exception:  # noqa: BLE001 - a broken scenario folder must not break the view
-        return []
+    """Names of the offered scenarios ([] when sim.scenario is not available)."""
+    return list(offered()) if _scenario is not None else []
+
+
+def teacher_preset() -> str | None:
+    """The scenario the server was started with (the first teacher file), by name."""
+    files = teacher_files()
+    return files[0].stem if files else None
 
 
 def people(p) -> int:
@@ -88,7 +112,7 @@ class Session:
             try:
                 p = self.check(self.values)
             except ParameterError as exc:
-                self.error = str(exc)
+                self.error = clean(exc, 300)  # a forged value is quoted in part only
                 return False
             self.error = None
             changed = {k for k in STRUCTURAL if getattr(p, k) != getattr(self.model.p, k)}
@@ -105,7 +129,7 @@ class Session:
                 self.check(values)
                 model = OrgModel(rng=self.seed, **self.extras, **values)
             except (ParameterError, ValueError) as exc:
-                self.error = str(exc)
+                self.error = clean(exc, 300)  # a forged value is quoted in part only
                 return False
             self.model, self.valid = model, dict(values)
             self.orgchart = OrgChart(model)
@@ -124,14 +148,21 @@ class Session:
         return self.reset()
 
     def load_preset(self, name: str) -> bool:
+        """Load an offered scenario by name. Anything else (a path, an unknown name) is refused
+        without touching the file system, and a scenario's problems are not shown in the page
+        (they may quote the file): the teacher checks a file with `cascade validate`."""
         if _scenario is None:
             self.error = "scenario presets need sim.scenario, which is not installed"
             return False
+        choices = offered()
+        if not isinstance(name, str) or name not in choices:
+            self.error = f"preset {quote(name)} is not one of the offered scenarios"
+            return False
         try:
-            sc = _scenario.load_scenario(name)
+            sc = _scenario.load_scenario(choices[name])
             kwargs = sc.model_kwargs()
-        except Exception as exc:  # noqa: BLE001 - a scenario error is shown in the page
-            self.error = str(exc)
+        except Exception:  # noqa: BLE001 - any problem of the file: a short, content-free message
+            self.error = f"scenario {quote(name)} could not be loaded (check it with `cascade validate`)"
             return False
         values = {k: v for k, v in kwargs.items() if k in BY_NAME}
         extras = {k: v for k, v in kwargs.items() if k not in BY_NAME and v is not None}
@@ -142,7 +173,7 @@ class Session:
             self.values, self.extras, self.seed = old
             return False
         self.error = None
-        self.preset = sc.name
+        self.preset = name
         self.goals = [g.name for g in getattr(sc, "goals", ())] or None
         return True
 
