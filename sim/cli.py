@@ -87,6 +87,25 @@ def _new_dir(base: Path) -> Path:
     return path
 
 
+def _writable_dir(option: str, path: str | Path) -> Path:
+    """The folder an option names, created if need be: checked before anything is computed."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{option} {_bounded(path)}: is a file, not a folder; expected a folder to write into")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CLIError(f"{option} {_bounded(path)}: this folder is not writable")
+    return path
+
+
+def _bounded(path: Path, limit: int = 120) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60] or "scenario"
 
@@ -162,10 +181,10 @@ def _cmd_run(args) -> int:
 
     scenario = load_scenario(args.scenario, _sets(args.sets))
     _warn(scenario)
-    directory = _new_dir(Path(args.out) / _safe(scenario.name))
+    directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
     results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
     results.meta["command"] = " ".join([PROG, *args.argv])
-    results.save(directory)
+    directory = results.save(directory, unique=True)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
     print(f"  report: {_show(directory / 'report.html')}\n")
@@ -202,11 +221,11 @@ def _cmd_compare(args) -> int:
     for sc in alternatives:
         _warn(sc)
     names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
-    directory = _new_dir(Path(args.out) / f"compare-{names}")
+    directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
                          progress=ProgressBar())
     comparison.meta["command"] = " ".join([PROG, *args.argv])
-    comparison.save(directory)
+    directory = comparison.save(directory, unique=True)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")
     print(f"  report: {_show(directory / 'report.html')}\n")
@@ -408,12 +427,12 @@ def _cmd_sweep(args) -> int:
     try:
         check_executor(args.executor, args.workers, args.scheduler)
         spec = load_spec(args.spec)
+        directory = _writable_dir("--out", args.out) / spec.name
         _warn(spec.scenario)
         n = size(spec)
         design = spec.design.method + ("" if spec.design.method == "grid" else f", n = {spec.design.n}")
         print(f"{spec.name}: {n} points x {spec.replications} replications = {n * spec.replications} runs "
               f"({design}; {spec.scenario.people:,} people, {spec.horizon} weeks)", file=sys.stderr)
-        directory = Path(args.out) / spec.name
         bar = ProgressBar("runs")
         start = time.perf_counter()
         try:
@@ -452,7 +471,7 @@ def _add_analyze(sub) -> None:
 def _cmd_analyze(args) -> int:
     from .sweep import SweepError, analyze
 
-    out = Path(args.out) if args.out else Path(args.directory) / "analysis"
+    out = _writable_dir("--out", args.out) if args.out else Path(args.directory) / "analysis"
     try:
         tables = analyze(args.directory, metrics=args.metrics, out=out)
     except SweepError as exc:
@@ -499,6 +518,7 @@ def _cmd_orgchart(args) -> int:
             if Path(args.out).exists():
                 raise CLIError(f"--out {args.out}: the file exists already (nothing is overwritten)")
             seed = args.seed if args.seed is not None else fresh_seed()
+            _writable_dir("--out", Path(args.out).parent)
             path = write_table(generate(args.generate, args.shape, seed), args.out)
             print(f"Wrote {_show(path)} (a synthetic {args.shape} chart, seed {seed})\n")
             print(describe(read_chart(path)))
@@ -511,8 +531,11 @@ def _cmd_orgchart(args) -> int:
     for note in chart.notes:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     target = Path(args.picture or Path("results") / f"{_safe(Path(args.file).stem)}-orgchart.png")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    picture(chart).savefig(target, dpi=150)
+    _writable_dir("--picture", target.parent)
+    try:
+        picture(chart).savefig(target, dpi=150)
+    except OSError as exc:
+        raise CLIError(f"--picture {_bounded(target)}: cannot write it ({exc.strerror or exc})") from None
     print(describe(chart))
     print(f"\n  picture: {_show(target)}")
     return 0

@@ -150,11 +150,13 @@ def _versions() -> dict:
             "matplotlib": matplotlib.__version__}
 
 
-def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
+def _atomic_dir(directory: Path, write: Callable[[Path], None], unique: bool = False) -> Path:
     """Write into a hidden temporary folder beside ``directory``, then rename it into place: an
-    interrupted write leaves nothing behind, and an existing folder is never overwritten."""
+    interrupted write leaves nothing behind, and an existing folder is never overwritten. With
+    ``unique``, a folder that appeared meanwhile (another run started in the same second) makes
+    this one ``<name>-2`` (``-3``, ...) instead of an error; the folder written is returned."""
     directory = Path(directory)
-    if directory.exists():
+    if directory.exists() and not unique:
         raise FileExistsError(f"{directory} already exists: results are never overwritten")
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = directory.parent / f".{directory.name}.partial-{os.getpid()}"
@@ -162,13 +164,21 @@ def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
     tmp.mkdir()
     try:
         write(tmp)
-        if directory.exists():
-            raise FileExistsError(f"{directory} already exists: results are never overwritten")
-        os.rename(tmp, directory)
+        target, n = directory, 1
+        while True:
+            try:
+                if target.exists():  # rename would replace an empty folder: never do that
+                    raise FileExistsError(f"{target} already exists: results are never overwritten")
+                os.rename(tmp, target)
+                return target
+            except OSError:  # the target exists (rename onto a non-empty folder fails too)
+                if not unique or not target.exists():
+                    raise
+                n += 1
+                target = directory.with_name(f"{directory.name}-{n}")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return directory
 
 
 @dataclass
@@ -222,9 +232,11 @@ class Results:
                 f"# exactly; replication i uses {SEEDING}.\n")
         return head + sc.to_yaml(resolved=True)
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, unique: bool = False) -> Path:
         """Write the run to a new folder (never overwriting one): scenario.yaml, run.json,
-        timeseries.parquet, replications.csv, summary.csv, figures/*.png and report.html."""
+        timeseries.parquet, replications.csv, summary.csv, figures/*.png and report.html.
+        ``unique``: if the folder exists, write ``<directory>-2`` (``-3``, ...) instead of failing.
+        Returns the folder written."""
         from .report import run_report, save_figures
 
         def write(tmp: Path) -> None:
@@ -236,7 +248,7 @@ class Results:
             figures = save_figures(self.plot(), tmp / "figures")
             (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
 
-        return _atomic_dir(Path(directory), write)
+        return _atomic_dir(Path(directory), write, unique)
 
 
 @dataclass
@@ -299,9 +311,10 @@ class Comparison:
 
         return compare_figures(self)
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, unique: bool = False) -> Path:
         """Write the comparison to a new folder: comparison.csv, timeseries.parquet,
-        replications.csv, one resolved scenario per alternative, figures and report.html."""
+        replications.csv, one resolved scenario per alternative, figures and report.html.
+        ``unique`` as in ``Results.save``; returns the folder written."""
         from .report import compare_report, save_figures
 
         def write(tmp: Path) -> None:
@@ -320,7 +333,7 @@ class Comparison:
             figures = save_figures(self.plot(), tmp / "figures")
             (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
 
-        return _atomic_dir(Path(directory), write)
+        return _atomic_dir(Path(directory), write, unique)
 
 
 __all__ = ["run", "compare", "Results", "Comparison", "interval", "fresh_seed"]

@@ -60,3 +60,71 @@ def test_sweep_runs_on_a_span_list_or_an_org_chart_base(tmp_path, base):
     kept = pd.read_parquet(next((tmp_path / "out" / "s" / "timeseries").glob("*.parquet")))
     assert {f"alignment_{d}" for d in range(levels)} <= set(kept.columns)
     assert f"alignment_{levels}" not in kept.columns
+
+
+# --------------------------------------------------------------------------- 5: output paths
+
+
+def cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CASCADE), *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_an_out_that_is_a_file_or_cannot_be_created_is_one_line_and_exit_2(tmp_path, command):
+    scenario = small_scenario(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    args = {"run": ["run", scenario, "--reps", 1],
+            "compare": ["compare", scenario, "--variant", "role_clarity=0.9", "--reps", 1],
+            "sweep": ["sweep", write(tmp_path / "sw.yaml", {"name": "sw", "base": str(scenario), "horizon": 3,
+                                                           "replications": 1,
+                                                           "parameters": {"role_clarity": [0.3]}})]}[command]
+    for out, reason in ((afile, "is a file"), (afile / "below", "cannot create")):
+        proc = cli(*args, "--out", out)
+        assert proc.returncode == 2, proc.stderr
+        errors = [line for line in proc.stderr.splitlines() if not line.startswith("cascade: note:")]
+        assert "Traceback" not in proc.stderr and len(errors) == 1, proc.stderr
+        assert errors[0].startswith(f"cascade: error: --out {out}:") and reason in errors[0]
+
+
+def test_an_uncreatable_picture_path_is_one_line_and_exit_2(tmp_path):
+    from sim.orgchart import generate, write_table
+
+    chart = write_table(generate(30, "flat", 1), tmp_path / "c.csv")
+    (tmp_path / "afile").write_text("x")
+    proc = cli("orgchart", chart, "--picture", tmp_path / "afile" / "chart.png")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--picture" in proc.stderr and "is a file" in proc.stderr
+
+
+def test_two_runs_in_the_same_second_write_two_folders(tmp_path, monkeypatch):
+    """The second run to finish finds its folder taken (the first started in the same second):
+    it writes <stamp>-2 and says so, and loses nothing."""
+    from datetime import datetime
+
+    import sim.cli
+    import sim.runner
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2030, 1, 2, 3, 4, 5)
+
+    monkeypatch.setattr(sim.cli, "datetime", Frozen)
+    scenario = small_scenario(tmp_path)
+    out = tmp_path / "out"
+    first = out / "small" / "20300102-030405"
+    real_run = sim.runner.run
+
+    def run_while_another_finishes(*args, **kwargs):
+        results = real_run(*args, **kwargs)
+        first.mkdir(parents=True)  # the other run, started in the same second, saved first
+        (first / "report.html").write_text("the other run")
+        return results
+
+    monkeypatch.setattr(sim.runner, "run", run_while_another_finishes)
+    assert main(["run", str(scenario), "--reps", "2", "--jobs", "1", "--out", str(out)]) == 0
+    assert (first / "report.html").read_text() == "the other run"
+    second = out / "small" / "20300102-030405-2"
+    assert (second / "report.html").is_file() and len(pd.read_csv(second / "replications.csv")) == 2
