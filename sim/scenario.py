@@ -362,7 +362,8 @@ def _check_file(path: Path, data: dict) -> None:
         for name, value in (data.get(section) or {}).items():
             _check_param(_display(path), section, name, value)
     for week, change in (data.get("interventions") or {}).items():
-        _intervention(_display(path), week, change)
+        if change is not None:  # null: no intervention that week (removes an inherited one)
+            _intervention(_display(path), week, change)
 
 
 def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
@@ -394,9 +395,14 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
 
 
 def _merge(base: dict, top: dict) -> dict:
+    """A child file over its parent. Interventions merge week by week as in JSON Merge Patch
+    (RFC 7396): ``26: null`` removes the parent's week 26, ``interventions: null`` removes them all."""
     out = dict(base)
     for key, value in top.items():
-        if key in ("structure", "parameters", "interventions") and isinstance(out.get(key), dict):
+        if key == "interventions":
+            merged = {**(out.get(key) or {}), **(value or {})} if value is not None else {}
+            out[key] = {week: change for week, change in merged.items() if change is not None}
+        elif key in ("structure", "parameters") and isinstance(out.get(key), dict):
             out[key] = {**out[key], **(value or {})}
         else:
             out[key] = value
@@ -598,8 +604,8 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         current = validate(**params)
     except ParameterError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
-    interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()),
-                           key=lambda iv: iv.week)
+    interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()
+                            if c is not None), key=lambda iv: iv.week)
     for iv in interventions:  # changes accumulate in week order, as in the model
         try:
             current = validate(**{**current.model_dump(), **iv.changes})

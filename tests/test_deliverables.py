@@ -128,3 +128,19 @@ def test_two_runs_in_the_same_second_write_two_folders(tmp_path, monkeypatch):
     assert (first / "report.html").read_text() == "the other run"
     second = out / "small" / "20300102-030405-2"
     assert (second / "report.html").is_file() and len(pd.read_csv(second / "replications.csv")) == 2
+
+
+# --------------------------------------------------------------------------- 6: inheritance
+
+
+def test_a_child_scenario_removes_inherited_interventions_with_null(tmp_path):
+    parent = small_scenario(tmp_path, name="programme", interventions={
+        26: {"capability_investment": 0.02}, 52: "pivot", 60: {"feedback": 0.5}})
+    one = write(tmp_path / "one.yaml", {"extends": parent.name, "interventions": {26: None, 70: "pivot"}})
+    none = write(tmp_path / "none.yaml", {"extends": parent.name, "interventions": None})
+    keep = write(tmp_path / "keep.yaml", {"extends": parent.name, "interventions": {}})
+    assert [iv.week for iv in load_scenario(parent).interventions] == [26, 52, 60]
+    assert [iv.week for iv in load_scenario(one).interventions] == [52, 60, 70]
+    assert load_scenario(none).interventions == ()
+    assert [iv.week for iv in load_scenario(keep).interventions] == [26, 52, 60]  # merge: {} changes nothing
+    assert "interventions: null" in (ROOT / "docs" / "USER_GUIDE.md").read_text()
