@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -88,16 +89,21 @@ def _new_dir(base: Path) -> Path:
 
 
 def _writable_dir(option: str, path: str | Path) -> Path:
-    """The folder an option names, created if need be: checked before anything is computed."""
+    """The folder an option names, checked before anything is computed (and nothing created): it
+    is a folder, or can be created in the nearest existing folder above it."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise CLIError(f"{option} {_bounded(path)}: is a file, not a folder; expected a folder to write into")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder ({_bounded(probe)} is a file)")
+    try:  # the one sure test of writing: create (and remove) a folder there
+        os.rmdir(tempfile.mkdtemp(prefix=".cascade-check-", dir=probe))
     except OSError as exc:
-        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder ({exc.strerror or exc})") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise CLIError(f"{option} {_bounded(path)}: this folder is not writable")
+        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder "
+                       f"({_bounded(probe)}: {exc.strerror or exc})") from None
     return path
 
 
@@ -533,6 +539,7 @@ def _cmd_orgchart(args) -> int:
     target = Path(args.picture or Path("results") / f"{_safe(Path(args.file).stem)}-orgchart.png")
     _writable_dir("--picture", target.parent)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         picture(chart).savefig(target, dpi=150)
     except OSError as exc:
         raise CLIError(f"--picture {_bounded(target)}: cannot write it ({exc.strerror or exc})") from None

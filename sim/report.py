@@ -17,7 +17,9 @@ if "MPLBACKEND" not in os.environ:  # a notebook (ipykernel sets it to inline) k
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from .metrics import BETTER  # noqa: E402
+from .stats import band  # noqa: E402
 
 # The metrics a client sees first: (summary column, label, what it means, format).
 # fmt: "num" two decimals, "pct" a share shown in percent, "int" a count, "weeks".
@@ -41,27 +43,26 @@ KEY_METRICS = (
      "Large = leaders mistake communication for understanding.", "num"),
     ("adoption_final", "Managers who adopted the change (end)",
      "Share of middle managers committed to the change at the end of the run.", "pct"),
-    ("weeks_to_50", "Weeks to alignment 0.5",
-     "Weeks until alignment first reached 0.5 (blank if never).", "weeks"),
+    ("reached_50", "Runs reaching alignment 0.5",
+     "Share of replications in which alignment reached 0.5 by the horizon (interval: Wilson).", "pct"),
+    ("weeks_to_50_median", "Median weeks to alignment 0.5",
+     "Weeks from the start of the change (week 0) until alignment first reached 0.5: the "
+     "Kaplan-Meier median over the runs that started below 0.5, counting runs that never got there "
+     "as longer than the horizon ('beyond horizon': fewer than half got there).", "weeks"),
     ("failure_rate", "Initiative failure rate",
      "Failed initiatives as a share of those that ended (abandoned at a pivot or past the deadline). "
      "50-90% is often quoted for a typical organisation.", "pct"),
     ("fatigue_mean", "Change fatigue (mean)", "Average fatigue over the run (0 to 1).", "num"),
     ("overload_mean", "Manager overload (mean)", "Average load above capacity among managers.", "num"),
-    ("turnover", "People who left", "People who left (burnt out, or for ordinary reasons) and were replaced over the run.", "int"),
+    ("turnover_per_100", "People who left, per 100",
+     "People who left (burnt out, or for ordinary reasons) and were replaced over the run, per 100 "
+     "people in the organisation.", "int"),
     ("trust_final", "Trust in leadership (end)", "Average trust in leadership at the end (0 to 1).", "num"),
     ("bsc_balance_mean", "Scorecard balance",
      "How closely the organisation's effort across the goals matches the strategy's mix "
      "(1 = the same mix).", "pct"),
 )
 KEY = {m[0]: m for m in KEY_METRICS}
-# Which way is better for the client (+1 higher, -1 lower): colours the differences in reports.
-BETTER = {"alignment_mean": 1, "action_alignment_mean": 1, "line_of_sight_mean": 1,
-          "understanding_final": 1, "clarity_gap_mean": -1, "illusion_gap_mean": -1,
-          "adoption_final": 1, "weeks_to_50": -1,
-          "failure_rate": -1, "fatigue_mean": -1, "overload_mean": -1, "turnover": -1,
-          "trust_final": 1, "bsc_balance_mean": 1}
-
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
@@ -71,6 +72,8 @@ COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 def fmt(value, kind: str = "num", signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if math.isinf(value):  # a censored time not reached by the horizon, or a difference to one
+        return "unbounded" if signed else "beyond horizon"
     sign = "+" if signed else ""
     digits = {"pct": 3, "int": 1, "weeks": 1}.get(kind, 3)
     if round(value, digits) == 0:
@@ -94,17 +97,6 @@ def fmt_interval(low, high, kind="num", signed=False) -> str:
 def _matrix(ts: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     wide = ts.pivot(index="week", columns="rep", values=col)
     return wide.index.to_numpy(), wide.to_numpy(dtype=float)
-
-
-def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (columns) and the 95% t-interval of that mean, per row."""
-    mean = np.nanmean(values, axis=1)
-    n = np.sum(~np.isnan(values), axis=1)
-    if values.shape[1] < 2:
-        return mean, mean, mean
-    sd = np.nanstd(values, axis=1, ddof=1)
-    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
-    return mean, mean - half, mean + half
 
 
 def _plot(ax, weeks, values, label, color, ls="-", transform=None):

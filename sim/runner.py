@@ -22,11 +22,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .metrics import summarise
+from .metrics import BETTER, summarise
 from .model import OrgModel
 from .scenario import Scenario
+from .stats import (beats, km_median, mean_interval, percentile_interval, prediction_interval,
+                    resample_weights, wilson)
 
 Progress = Callable[[int, int], None]  # (replications done, total)
 SEEDING = "numpy.random.default_rng(numpy.random.SeedSequence(seed).spawn(replications)[rep])"
@@ -95,6 +96,9 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
             pool.join()
     timeseries = pd.concat([out[i][0] for i in range(reps)], ignore_index=True)
     summary = pd.DataFrame([{"rep": i, **out[i][1]} for i in range(reps)])
+    # a count comparable between organisations of different sizes
+    summary.insert(summary.columns.get_loc("turnover") + 1, "turnover_per_100",
+                   100 * summary["turnover"] / scenario.people)
     return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start)
 
 
@@ -116,23 +120,106 @@ def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 
 
 # --------------------------------------------------------------------------- statistics
 
-
-def interval(values) -> tuple[float, float, float, int]:
-    """Mean and 95% t-interval of the mean (NaN values dropped): (mean, low, high, n)."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+THRESHOLDS = (50, 80)  # weeks_to_<t>: the first week alignment reached t/100 (NaN: not by the horizon)
+TIME_COLUMNS = tuple(f"weeks_to_{t}" for t in THRESHOLDS)
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:
-    return [c for c in summary.columns if c != "rep" and pd.api.types.is_numeric_dtype(summary[c])]
+    """The per-replication outcomes summarised by a mean (times to an event are censored: they
+    are summarised by ``time_rows`` instead)."""
+    return [c for c in summary.columns if c != "rep" and c not in TIME_COLUMNS
+            and pd.api.types.is_numeric_dtype(summary[c])]
+
+
+def _times(summary: pd.DataFrame, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(times with inf for "not reached by the horizon", mask of runs below the threshold at
+    week 0): runs already there when the change starts did not have to get there."""
+    t = summary[f"weeks_to_{threshold}"].to_numpy(dtype=float)
+    return np.where(np.isnan(t), np.inf, t), ~(t == 0)
+
+
+def time_rows(summary: pd.DataFrame, horizon: int) -> dict[str, dict]:
+    """Censored times to alignment 0.5 and 0.8, measured from week 0 (the start of the change):
+    ``reached_<t>``, the share of runs at or above the threshold by the horizon (Wilson interval);
+    ``started_above_<t>``, the share already there at week 0; ``weeks_to_<t>_median``, the
+    Kaplan-Meier median over the runs that started below, with its bootstrap interval (``inf``:
+    fewer than half got there by the horizon)."""
+    rows = {}
+    for t in THRESHOLDS:
+        if f"weeks_to_{t}" not in summary:
+            continue
+        times, below = _times(summary, t)
+        n = len(times)
+        share, low, high = wilson(int(np.isfinite(times).sum()), n)
+        rows[f"reached_{t}"] = {"mean": share, "low": low, "high": high, "n": n}
+        share, low, high = wilson(int((~below).sum()), n)
+        rows[f"started_above_{t}"] = {"mean": share, "low": low, "high": high, "n": n}
+        at_risk = times[below]
+        median, low, high = math.nan, math.nan, math.nan
+        if len(at_risk):
+            median = km_median(at_risk)
+            low, high = percentile_interval(km_median(at_risk, resample_weights(len(at_risk))))
+        rows[f"weeks_to_{t}_median"] = {"mean": median, "low": low, "high": high, "n": len(at_risk),
+                                        "horizon": horizon}
+    return rows
+
+
+def outcome_table(summary: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Per outcome: the mean with the interval of the mean (``low``, ``high``: bootstrap
+    percentile), the prediction interval (``predict_low``, ``predict_high``: the middle 95% of
+    replications) and n; then the censored times (``time_rows``)."""
+    rows = {}
+    for col in metric_columns(summary):
+        mean, low, high, n = mean_interval(summary[col])
+        p_low, p_high = prediction_interval(summary[col])
+        rows[col] = {"mean": mean, "low": low, "high": high, "predict_low": p_low,
+                     "predict_high": p_high, "n": n}
+    rows.update(time_rows(summary, horizon))
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=TABLE_COLUMNS)
+    table.index.name = "metric"
+    return table
+
+
+TABLE_COLUMNS = ["mean", "low", "high", "predict_low", "predict_high", "n"]
+
+
+def paired_differences(summary: pd.DataFrame, reference: pd.DataFrame, better: dict) -> dict[str, dict]:
+    """Per outcome, ``summary`` minus ``reference`` replication by replication (paired: common
+    random numbers): the mean difference and its bootstrap interval, and ``p_better``, the share of
+    paired replications in which ``summary`` does better (``better``: +1 higher is better, -1 lower).
+    Censored times: the difference of the Kaplan-Meier medians (the same resamples for both) and
+    of the shares reaching the threshold."""
+    a, b = summary.set_index("rep"), reference.set_index("rep").reindex(summary["rep"])
+    out = {}
+    for col in metric_columns(summary):
+        if col not in b:
+            continue
+        diff = a[col].to_numpy(dtype=float) - b[col].to_numpy(dtype=float)
+        d, low, high, _ = mean_interval(diff)
+        out[col] = {"diff": d, "diff_low": low, "diff_high": high,
+                    "p_better": beats(a[col], b[col], better.get(col, 0))}
+    weights = resample_weights(len(a))
+    for t in THRESHOLDS:
+        col = f"weeks_to_{t}"
+        if col not in a or col not in b:
+            continue
+        (ta, below_a), (tb, below_b) = _times(a.reset_index(), t), _times(b.reset_index(), t)
+        reached = np.isfinite(ta).astype(float) - np.isfinite(tb).astype(float)
+        d, low, high, _ = mean_interval(reached)
+        out[f"reached_{t}"] = {"diff": d, "diff_low": low, "diff_high": high,
+                               "p_better": beats(np.isfinite(ta), np.isfinite(tb), 1)}
+        out[f"started_above_{t}"] = {"diff": float(np.mean(~below_a) - np.mean(~below_b)),
+                                     "diff_low": math.nan, "diff_high": math.nan, "p_better": math.nan}
+        median, low, high = math.nan, math.nan, math.nan
+        if below_a.any() and below_b.any():  # inf - inf (neither reached) is no difference to report
+            with np.errstate(invalid="ignore"):
+                median = km_median(ta[below_a]) - km_median(tb[below_b])
+                draws = km_median(ta[below_a], weights[:, below_a]) - km_median(tb[below_b], weights[:, below_b])
+            low, high = percentile_interval(draws)  # +-inf: one of the two not reached
+        out[f"weeks_to_{t}_median"] = {"diff": median,
+                                       "diff_low": low, "diff_high": high,
+                                       "p_better": beats(ta, tb, -1)}
+    return out
 
 
 # --------------------------------------------------------------------------- results
@@ -199,14 +286,9 @@ class Results:
         return self.scenario.label()
 
     def table(self) -> pd.DataFrame:
-        """Mean and 95% interval (t, across replications) of every summary metric."""
-        rows = {}
-        for col in metric_columns(self.summary):
-            mean, low, high, n = interval(self.summary[col])
-            rows[col] = {"mean": mean, "low": low, "high": high, "n": n}
-        table = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high", "n"])
-        table.index.name = "metric"
-        return table
+        """Every outcome's mean, the 95% interval of the mean and the 95% prediction interval
+        (``sim.runner.outcome_table``), and the censored times to alignment 0.5 and 0.8."""
+        return outcome_table(self.summary, self.scenario.horizon)
 
     def plot(self) -> dict:
         """The report's figures (matplotlib ``Figure`` objects by name)."""
@@ -291,20 +373,24 @@ class Comparison:
                           for label, r in zip(self.labels, self.results)], ignore_index=True)
 
     def table(self) -> pd.DataFrame:
-        """Per metric and alternative: mean and 95% interval, and the difference to the first
-        alternative with the 95% interval of that difference (paired by replication)."""
-        ref = self.results[0].summary.set_index("rep")
-        rows = []
-        for col in metric_columns(ref.reset_index()):
-            for label, res in zip(self.labels, self.results):
-                values = res.summary.set_index("rep")[col]
-                mean, low, high, n = interval(values)
-                diff = values - ref[col].reindex(values.index)
-                d_mean, d_low, d_high, _ = interval(diff)
-                rows.append({"metric": col, "alternative": label, "mean": mean, "low": low,
-                             "high": high, "n": n, "diff": d_mean, "diff_low": d_low,
-                             "diff_high": d_high})
-        return pd.DataFrame(rows)
+        """Per metric and alternative: the mean, the interval of the mean and the prediction
+        interval; the difference to the first alternative with the interval of that difference
+        (paired by replication); ``p_better``, the share of paired replications in which the
+        alternative did better than the first (which way is better: ``sim.metrics.BETTER``)."""
+        ref = self.results[0]
+        frames = []
+        for k, (label, res) in enumerate(zip(self.labels, self.results)):
+            table = res.table()
+            if k:
+                diffs = pd.DataFrame.from_dict(paired_differences(res.summary, ref.summary, BETTER),
+                                               orient="index")
+                table = table.join(diffs)
+            frames.append(table.assign(alternative=label).reset_index())  # the reference: no differences
+        out = pd.concat(frames, ignore_index=True)
+        order = {m: i for i, m in enumerate(frames[0]["metric"])}
+        out = out.sort_values(["metric"], key=lambda m: m.map(order), kind="stable")
+        return out[["metric", "alternative", *TABLE_COLUMNS, "diff", "diff_low", "diff_high",
+                    "p_better"]].reset_index(drop=True)
 
     def plot(self) -> dict:
         from .report import compare_figures
@@ -336,4 +422,5 @@ class Comparison:
         return _atomic_dir(Path(directory), write, unique)
 
 
-__all__ = ["run", "compare", "Results", "Comparison", "interval", "fresh_seed"]
+__all__ = ["run", "compare", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
+           "fresh_seed"]

@@ -144,3 +144,102 @@ def test_a_child_scenario_removes_inherited_interventions_with_null(tmp_path):
     assert load_scenario(none).interventions == ()
     assert [iv.week for iv in load_scenario(keep).interventions] == [26, 52, 60]  # merge: {} changes nothing
     assert "interventions: null" in (ROOT / "docs" / "USER_GUIDE.md").read_text()
+
+
+# --------------------------------------------------------------------------- 1: censored times
+
+
+def summary_of(weeks_to_50, **other) -> pd.DataFrame:
+    n = len(weeks_to_50)
+    return pd.DataFrame({"rep": range(n), "weeks_to_50": np.asarray(weeks_to_50, dtype=float),
+                         "weeks_to_80": np.full(n, np.nan), **other})
+
+
+# The baseline: 20 runs, 8 already above 0.5 at week 0, 9 that got there, 3 that never did.
+REACHED = [5.0, 8.0, 10.0, 12.0, 15.0, 20.0, 26.0, 30.0, 40.0]
+BASELINE = [0.0] * 8 + REACHED + [np.nan] * 3
+
+
+def test_time_to_alignment_is_censored_not_averaged():
+    from sim.runner import time_rows
+
+    rows = time_rows(summary_of(BASELINE), horizon=104)
+    reached, above, median = rows["reached_50"], rows["started_above_50"], rows["weeks_to_50_median"]
+    assert reached["mean"] == pytest.approx(17 / 20) and 0 <= reached["low"] < 17 / 20 < reached["high"] <= 1
+    assert above["mean"] == pytest.approx(8 / 20)
+    # Kaplan-Meier over the 12 runs that started below 0.5 (3 censored at the horizon, not dropped):
+    # survival falls by 1/12 at each of the 9 events, to one half at the 6th
+    assert median["n"] == 12 and median["mean"] == REACHED[5]
+    assert median["low"] <= median["mean"] <= median["high"]
+    # with most runs never reaching it, the median is not reached (not the mean of the few that did)
+    few = time_rows(summary_of([3.0, 4.0] + [np.nan] * 8), horizon=104)["weeks_to_50_median"]
+    assert np.isinf(few["mean"])
+
+
+def test_a_programme_that_moves_a_run_from_never_to_week_79_does_not_look_slower():
+    from sim.metrics import BETTER
+    from sim.runner import paired_differences, time_rows
+
+    programme = list(BASELINE)
+    programme[-1] = 79.0  # one run that never got there now gets there at week 79
+    base, prog = summary_of(BASELINE), summary_of(programme)
+    assert time_rows(prog, 104)["weeks_to_50_median"]["mean"] <= time_rows(base, 104)["weeks_to_50_median"]["mean"]
+    diff = paired_differences(prog, base, BETTER)
+    assert diff["reached_50"]["diff"] == pytest.approx(1 / 20)
+    assert diff["weeks_to_50_median"]["diff"] <= 0
+    assert diff["weeks_to_50_median"]["p_better"] > 0.5  # better in one pair, tied in the rest
+
+
+def test_reports_state_the_time_origin_and_drop_the_mean_of_times(tmp_path):
+    from sim.report import KEY
+    from sim.runner import run
+
+    res = run(load_scenario(small_scenario(tmp_path)), reps=3, jobs=1)
+    table = res.table()
+    assert "weeks_to_50" not in table.index and {"reached_50", "weeks_to_50_median"} <= set(table.index)
+    assert "weeks_to_50" not in KEY and "start of the change" in KEY["weeks_to_50_median"][2]
+
+
+# --------------------------------------------------------------------------- 2: ranges
+
+
+def test_intervals_respect_the_range_of_counts_shares_and_times():
+    from sim.runner import outcome_table
+    from sim.stats import band
+
+    rare = np.array([0.0] * 9 + [1.0])  # one person left in one of ten runs: a t-interval goes below 0
+    share = np.array([0.0] * 8 + [0.02, 0.01])
+    table = outcome_table(summary_of([np.nan] * 10, turnover=rare, line_of_sight_mean=share), 104)
+    for col, x in (("turnover", rare), ("line_of_sight_mean", share)):
+        row = table.loc[col]
+        assert x.min() <= row["low"] <= row["mean"] <= row["high"] <= x.max()
+        assert x.min() <= row["predict_low"] <= row["predict_high"] <= x.max()
+    burnout = np.zeros((30, 10))
+    burnout[10:, 0] = 2.0  # burnout in one run out of ten
+    mean, low, high = band(burnout)
+    assert (low >= 0).all() and (low <= mean).all() and (mean <= high).all() and (high <= 2).all()
+
+
+def test_a_real_run_has_no_impossible_interval(tmp_path):
+    from sim.runner import run
+
+    res = run(load_scenario(small_scenario(tmp_path)), reps=4, jobs=1)
+    table = res.table()
+    for col in res.summary.columns.drop(["rep", "weeks_to_50", "weeks_to_80"]):
+        x = res.summary[col].dropna()
+        if len(x) >= 2:
+            assert x.min() - 1e-12 <= table.loc[col, "low"] and table.loc[col, "high"] <= x.max() + 1e-12, col
+
+
+# --------------------------------------------------------------------------- 8: per 100 people
+
+
+def test_people_who_left_is_reported_per_100_people(tmp_path):
+    from sim.report import KEY_METRICS
+    from sim.runner import run
+
+    sc = load_scenario(small_scenario(tmp_path, parameters={"p_quit": 0.02}))
+    res = run(sc, reps=2, jobs=1)
+    assert (res.summary["turnover"] > 0).any()
+    assert np.allclose(res.summary["turnover_per_100"], 100 * res.summary["turnover"] / sc.people)
+    assert "turnover_per_100" in [m[0] for m in KEY_METRICS] and "turnover" not in [m[0] for m in KEY_METRICS]
