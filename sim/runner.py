@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import platform
 import shutil
@@ -23,6 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from . import parallel
 from .metrics import BETTER, summarise
 from .model import OrgModel
 from .scenario import Scenario
@@ -80,9 +80,7 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
             if progress:
                 progress(len(out), reps)
     else:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.runner"])
-        pool = ctx.Pool(jobs, initializer=_ignore_sigint)
+        pool = parallel.context(["sim.runner"]).Pool(jobs, initializer=_ignore_sigint)
         try:
             for rep, ts, summary in pool.imap_unordered(_replicate, tasks):
                 out[rep] = ts, summary

@@ -243,3 +243,31 @@ def test_people_who_left_is_reported_per_100_people(tmp_path):
     assert (res.summary["turnover"] > 0).any()
     assert np.allclose(res.summary["turnover_per_100"], 100 * res.summary["turnover"] / sc.people)
     assert "turnover_per_100" in [m[0] for m in KEY_METRICS] and "turnover" not in [m[0] for m in KEY_METRICS]
+
+
+# --------------------------------------------------------------------------- 3: plain scripts
+
+
+def test_a_plain_script_without_a_main_guard_runs_jobs_and_workers_once(tmp_path):
+    """Workers never import the caller's script: it runs once, returns, and prints no traceback
+    (before: every worker ran the script again, thousands of tracebacks, never returning)."""
+    scenario = small_scenario(tmp_path)
+    spec = write(tmp_path / "sw.yaml", {"name": "sw", "base": str(scenario), "horizon": 3,
+                                        "replications": 2, "parameters": {"role_clarity": [0.3, 0.8]}})
+    script = tmp_path / "plain.py"
+    script.write_text(textwrap.dedent(f"""
+        import sim
+        print("body")
+        res = sim.run(sim.load_scenario({str(scenario)!r}), reps=2, jobs=2)
+        table = sim.sweep({str(spec)!r}, {str(tmp_path / "out")!r}, workers=2)
+        print("done", res.reps, len(table), (table["status"] == "ok").all())
+    """))
+    try:
+        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=240, cwd=tmp_path)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the script never returned; stderr began: {(exc.stderr or b'')[:300]!r}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["body", "done", "2", "4", "True"]
+    assert "Traceback" not in proc.stderr
+    assert 'if __name__ == "__main__":' in (ROOT / "README.md").read_text()

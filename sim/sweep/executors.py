@@ -8,13 +8,13 @@ computes never depends on the executor: the seeds come from the sweep, not from 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import queue
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
+from .. import parallel
 from .spec import SweepError
 
 EXECUTORS = ("local", "dask")
@@ -80,8 +80,7 @@ class Processes(Executor):
 
     def __init__(self, workers: int):
         self.workers = workers
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep.engine"])
+        ctx = parallel.context(["sim.sweep.engine"])  # safe from a script without a __main__ guard
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint)
 
     def submit(self, fn, item):
