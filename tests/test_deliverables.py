@@ -271,3 +271,26 @@ def test_a_plain_script_without_a_main_guard_runs_jobs_and_workers_once(tmp_path
     assert proc.stdout.split() == ["body", "done", "2", "4", "True"]
     assert "Traceback" not in proc.stderr
     assert 'if __name__ == "__main__":' in (ROOT / "README.md").read_text()
+
+
+# --------------------------------------------------------------------------- 9: HR-export tops
+
+
+@pytest.mark.parametrize("top_manager", ["own id", "N/A", "#N/A", "none"])
+def test_hr_export_conventions_for_the_top_person_are_read_as_the_top(tmp_path, top_manager):
+    from sim.orgchart import describe, generate, read_chart, write_table
+
+    table = generate(40, "flat", 5)
+    path = write_table(table, tmp_path / "plain.csv")
+    plain = read_chart(path)
+    top = table["manager_id"].astype(str).str.strip().isin(["", "nan", "None"])
+    assert top.sum() == 1
+    hr = table.copy()
+    hr["manager_id"] = hr["manager_id"].astype(object)
+    hr.loc[top, "manager_id"] = hr.loc[top, "person_id"] if top_manager == "own id" else top_manager
+    chart = read_chart(write_table(hr, tmp_path / "hr.csv"))
+    assert np.array_equal(chart.chart.bosses, plain.chart.bosses) and list(chart.ids) == list(plain.ids)
+    text = describe(chart)
+    assert "read as the top of the chart" in text
+    assert ("their own id" in text) if top_manager == "own id" else (repr(top_manager) in text)
+    assert any("read as the top" in note for note in chart.notes)
