@@ -30,7 +30,9 @@ HELP_WIDTH = 100  # argparse wraps help to the terminal; the guide must not depe
 FIELD_HELP = {
     "extends": "A scenario file to start from (a path relative to this file, or a bundled name such as "
                "`baseline`). Mappings merge key by key (interventions week by week); lists (goals, "
-               "departments) are replaced whole.",
+               "departments) are replaced whole. To remove an inherited intervention write its week "
+               "with `null` (`26: null`); `interventions: null` removes them all (an empty mapping `{}` "
+               "changes nothing: it merges).",
     "name": "The scenario's name, used in reports and result folders (default: the file's name).",
     "description": "A paragraph for the report: whose organisation this is and what is being asked.",
     "goals": "The strategy: a list of goals, each `{name, perspective, weight}`. Only the weights' "
@@ -40,7 +42,9 @@ FIELD_HELP = {
                    "the organisation's departments in turn.",
     "structure": "The regular hierarchy: any of `executives`, `layers`, `span` (below).",
     "org_chart": "Instead of `structure`: a client's organisation chart (a CSV file, relative to this "
-                 "file, or `{file, executives}`); see `cascade orgchart --help`.",
+                 "file, or `{file, executives}`); see `cascade orgchart --help`. The top has an empty "
+                 "`manager_id`; a manager id equal to the person's own id (a Workday/SAP habit) or a "
+                 "placeholder such as `N/A` is read as the top too, and `cascade orgchart` says so.",
     "parameters": "Any model parameter by name (the tables below); unspecified ones take the defaults "
                   "of `sim/params.py`.",
     "interventions": "Week -> what happens at the start of that week: a mapping of parameter changes "
