@@ -294,3 +294,45 @@ def test_hr_export_conventions_for_the_top_person_are_read_as_the_top(tmp_path, 
     assert "read as the top of the chart" in text
     assert ("their own id" in text) if top_manager == "own id" else (repr(top_manager) in text)
     assert any("read as the top" in note for note in chart.notes)
+
+
+# --------------------------------------------------------------------------- 7: what differs
+
+
+@pytest.fixture(scope="module")
+def programme_comparison(tmp_path_factory):
+    """A small baseline against a programme that differs in three assumptions."""
+    from sim.runner import compare
+
+    tmp = tmp_path_factory.mktemp("cmp")
+    base = small_scenario(tmp, name="base", horizon=30)
+    prog = write(tmp / "prog.yaml", {"extends": "base.yaml", "name": "programme",
+                                     "parameters": {"role_clarity": 0.85, "feedback": 0.5},
+                                     "interventions": {10: {"capability_investment": 0.02}, 20: "pivot"}})
+    return compare([load_scenario(base), load_scenario(prog)], reps=3, jobs=1)
+
+
+def test_the_comparison_report_says_which_assumptions_differ_and_marks_interventions(programme_comparison, tmp_path):
+    from sim.report.summary import assumptions
+
+    diff = assumptions(programme_comparison)
+    assert set(diff.index) == {"role_clarity", "feedback", "week 10", "week 20"}
+    assert diff.loc["feedback"].tolist() == ["0", "0.5"] and diff.loc["week 20", "programme"] == "forced pivot"
+    folder = programme_comparison.save(tmp_path / "c")
+    page = (folder / "report.html").read_text()
+    assert "Assumptions that differ" in page and "capability_investment = 0.02" in page
+    assert page.index("Assumptions that differ") < page.index("<h2>Results</h2>")  # on the first page
+    # figures: slide quality, in SVG too, with the interventions marked
+    from PIL import Image
+
+    png = folder / "figures" / "alignment.png"
+    assert Image.open(png).info["dpi"][0] >= 199 and png.with_suffix(".svg").is_file()
+    svg = png.with_suffix(".svg").read_text()
+    assert "capability_investment" in svg and "forced pivot" in svg
+
+
+def test_client_text_names_no_seed_articles_and_no_missing_model_md():
+    for path in (ROOT / "scenarios").rglob("*.yaml"):
+        text = path.read_text()
+        assert "seed articles" not in text, path
+        assert "MODEL.md" not in text or (ROOT / "MODEL.md").exists() or (ROOT / "docs" / "MODEL.md").exists(), path

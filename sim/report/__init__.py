@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .metrics import BETTER  # noqa: E402
-from .stats import band  # noqa: E402
+from ..metrics import BETTER  # noqa: E402
+from ..stats import band  # noqa: E402
 
 # The metrics a client sees first: (summary column, label, what it means, format).
 # fmt: "num" two decimals, "pct" a share shown in percent, "int" a count, "weeks".
@@ -118,11 +118,45 @@ def level_name(d: int, deepest: int) -> str:
     return f"Middle managers, layer {d}"
 
 
-def _finish(fig, ax_list, title, ylabel=None):
+def events(scenarios_colors, timeseries=None) -> list[tuple[int, str, str]]:
+    """What to mark on the charts: each scenario's interventions and forced pivots (week, label,
+    colour), and, from ``timeseries``, the weeks at which a pivot happened in at least half of the
+    replications (a fixed pivot schedule)."""
+    out = {}
+    for sc, color in scenarios_colors:
+        for iv in sc.interventions:
+            what = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                             for k, v in iv.changes.items())
+            label = " + ".join(filter(None, [what, "forced pivot" if iv.pivot else ""]))
+            out.setdefault((iv.week, label), color)
+    if timeseries is not None and "pivots" in timeseries:
+        wide = timeseries.pivot(index="week", columns="rep", values="pivots")
+        new = (wide.diff() > 0).mean(axis=1)
+        forced = {w for (w, label) in out if "forced pivot" in label}
+        for week in new.index[new >= 0.5]:
+            if not {week - 1, week} & forced:  # a forced pivot shows in the data the week after
+                out.setdefault((int(week), "pivot"), "grey")
+    return [(week, label, color) for (week, label), color in sorted(out.items())]
+
+
+def _mark(ax, marks) -> None:
+    """Dotted lines at the interventions and pivots, labelled at the top of the panel."""
+    for k, (week, label, color) in enumerate(marks):
+        ax.axvline(week, color=color, ls=":", lw=1.1, alpha=0.9)
+        ax.annotate(_wrap(label, 24), (week, 1), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2 - 9 * (k % 3)), textcoords="offset points", fontsize=6.5, color=color,
+                    va="top", ha="left")  # staggered: nearby marks do not overwrite each other
+
+
+def _finish(fig, ax_list, title, ylabel=None, marks=()):
+    """Grid, event marks and legends below the panels (never over the data)."""
     for ax in ax_list:
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, frameon=False)
+        _mark(ax, marks)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                      ncol=2 if len(ax_list) == 1 else 1)
     if ylabel:
         ax_list[0].set_ylabel(ylabel)
     fig.suptitle(title, fontsize=11)
@@ -138,6 +172,7 @@ def run_figures(results) -> dict:
     adoption, fatigue and burnout, initiatives (each with 95% bands across replications)."""
     ts = results.timeseries
     figs = {}
+    marks = events([(results.scenario, "dimgrey")], ts)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     levels = _levels(ts, "alignment")
@@ -149,7 +184,7 @@ def run_figures(results) -> dict:
     ax.axhline(0, color="grey", lw=0.8)
     figs["alignment_by_level"] = _finish(
         fig, [ax], "Alignment with the strategy by level (0 = chance or vague, 1 = the strategy)",
-        "alignment")
+        "alignment", marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     weeks, conf = _matrix(ts, "confidence")
@@ -160,7 +195,7 @@ def run_figures(results) -> dict:
                     color=COLORS[3], alpha=0.07, lw=0, label="Clarity gap")
     ax.set_ylim(0, 1)
     figs["confidence_vs_alignment"] = _finish(fig, [ax], "Confidence against measured alignment",
-                                              "share")
+                                              "share", marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for col, label, color in (("adoption", "Middle managers who adopted the change", COLORS[2]),
@@ -168,7 +203,7 @@ def run_figures(results) -> dict:
         weeks, v = _matrix(ts, col)
         _plot(ax, weeks, v, label, color)
     ax.set_ylim(0, 1)
-    figs["adoption"] = _finish(fig, [ax], "Adoption of the change", "share")
+    figs["adoption"] = _finish(fig, [ax], "Adoption of the change", "share", marks)
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
     flevels = _levels(ts, "fatigue")
@@ -181,7 +216,7 @@ def run_figures(results) -> dict:
         weeks, v = _matrix(ts, col)
         _plot(a2, weeks, v, label, color)
     a2.set_title("Burnout and turnover (people)", fontsize=10)
-    figs["fatigue_burnout"] = _finish(fig, [a1, a2], "Fatigue and burnout")
+    figs["fatigue_burnout"] = _finish(fig, [a1, a2], "Fatigue and burnout", marks=marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for col, label, color in (("initiatives_launched", "Launched", COLORS[0]),
@@ -190,7 +225,7 @@ def run_figures(results) -> dict:
                               ("pivots", "Strategy pivots", COLORS[7])):
         weeks, v = _matrix(ts, col)
         _plot(ax, weeks, v, label, color, "--" if col == "pivots" else "-")
-    figs["initiatives"] = _finish(fig, [ax], "Initiatives (cumulative)", "count")
+    figs["initiatives"] = _finish(fig, [ax], "Initiatives (cumulative)", "count", marks)
     return figs
 
 
@@ -202,6 +237,7 @@ def compare_figures(comparison) -> dict:
     figs = {}
     items = list(zip(comparison.labels, comparison.results))
     colors = {label: COLORS[i % len(COLORS)] for i, (label, _) in enumerate(items)}
+    marks = events([(res.scenario, colors[label]) for label, res in items])
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
     for label, res in items:
@@ -212,7 +248,8 @@ def compare_figures(comparison) -> dict:
     a1.set_title("Belief alignment, everyone", fontsize=10)
     a2.set_title("Front-line work (action alignment)", fontsize=10)
     a1.set_ylabel("alignment (0 = chance or vague)")
-    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (0 = chance or vague, 1 = the strategy)")
+    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (0 = chance or vague, 1 = the strategy)",
+                                marks=marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for label, res in items:
@@ -222,7 +259,7 @@ def compare_figures(comparison) -> dict:
         _plot(ax, weeks, conf - gap, f"{label}: measured clarity", colors[label])
     ax.set_ylim(0, 1)
     figs["confidence_vs_alignment"] = _finish(
-        fig, [ax], "Confidence (dashed) against measured alignment (solid)", "share")
+        fig, [ax], "Confidence (dashed) against measured alignment (solid)", "share", marks)
 
     panels = (("adoption", "Adoption (managers)"), ("fatigue", "Fatigue (everyone)"),
               ("burnout", "Burnt out (people)"), ("initiatives_failed", "Failed initiatives (cumulative)"))
@@ -233,7 +270,7 @@ def compare_figures(comparison) -> dict:
             _plot(ax, weeks, v, label, colors[label])
         ax.set_title(title, fontsize=10)
     figs["adoption_fatigue_initiatives"] = _finish(fig, list(axes.ravel()),
-                                                   "Adoption, fatigue, burnout and initiatives")
+                                                   "Adoption, fatigue, burnout and initiatives", marks=marks)
 
     table = comparison.table()
     keys = [m for m in KEY_METRICS if m[0] in set(table["metric"]) and m[3] != "int"]
@@ -248,8 +285,14 @@ def compare_figures(comparison) -> dict:
         rows = table[(table["metric"] == col) & (table["alternative"].isin(others))]
         y = np.arange(len(rows))[::-1]
         scale = 100 if kind == "pct" else 1
-        d = rows["diff"].to_numpy() * scale
-        err = np.vstack([d - rows["diff_low"].to_numpy() * scale, rows["diff_high"].to_numpy() * scale - d])
+        # a difference to a time "beyond the horizon" is unbounded: not drawn (the tables say so)
+        def finite(c):
+            v = rows[c].to_numpy(dtype=float)
+            return np.where(np.isfinite(v), v, np.nan)
+
+        d = finite("diff") * scale
+        with np.errstate(invalid="ignore"):
+            err = np.vstack([d - finite("diff_low") * scale, finite("diff_high") * scale - d])
         ax.errorbar(d, y, xerr=np.nan_to_num(err), fmt="o", color="black", capsize=3)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_title(_wrap(label, 18) + (" (pts)" if kind == "pct" else ""), fontsize=8)
@@ -274,13 +317,17 @@ def _wrap(text: str, width: int) -> str:
 # --------------------------------------------------------------------------- files
 
 
+DPI = 200  # slide quality
+
+
 def save_figures(figs: dict, directory: Path) -> dict[str, Path]:
-    """Write each figure as a PNG (and close it); return the paths by name."""
+    """Write each figure as a PNG at ``DPI`` and as an SVG (and close it); return the PNG paths by name."""
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
     for name, fig in figs.items():
         path = directory / f"{name}.png"
-        fig.savefig(path, dpi=110, metadata={"Software": None})
+        fig.savefig(path, dpi=DPI, metadata={"Software": None})
+        fig.savefig(path.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
         plt.close(fig)
         out[name] = path
     return out
@@ -448,7 +495,7 @@ def _figures_html(figures: dict[str, Path]) -> str:
 
 
 def _footer(info: dict) -> str:
-    from . import __version__
+    from .. import __version__
 
     items = "".join(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in info.items())
     return (f"<h2>Reproducing this report</h2><ul>{items}<li>cascade-sim {__version__}</li></ul>"
@@ -469,6 +516,59 @@ def run_report(results, figures: dict[str, Path]) -> str:
     return "\n".join(body)
 
 
+def summary_html(comparison, objectives=None) -> str:
+    """The first page of a comparison report: the ranking on the objectives with the probability
+    of beating the reference, the differences the simulation resolves, the assumptions that
+    differ, and the caveats (``sim.report.summary``)."""
+    from .summary import DEFAULT_OBJECTIVES, assumptions, caveats, differences, kind_of, label_of, ranking
+
+    labels = comparison.labels
+    rank = ranking(comparison, objectives or DEFAULT_OBJECTIVES)
+    objs = [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")]
+    out = ["<section class='summary'><h2>Summary</h2>",
+           f"<p>The alternatives ranked on {len(objs)} objectives (mean rank; 1 = best on that "
+           f"objective). Below each value: the probability that the alternative beats "
+           f"<b>{html.escape(labels[0])}</b>, the share of paired replications in which it did better.</p>",
+           "<table><tr><th>Place</th><th>Alternative</th>"
+           + "".join(f"<th>{html.escape(label_of(m))}</th>" for m in objs) + "</tr>"]
+    for alt, r in rank.iterrows():
+        cells = []
+        for m in objs:
+            p = r[f"p_{m}"]
+            beat = "reference" if alt == labels[0] else (f"beats it: {p:.0%}" if not math.isnan(p) else "–")
+            cells.append(f'<td class="n">{fmt(r[m], kind_of(m))} <span class="sub">(#{int(r[f"rank_{m}"])})</span>'
+                         f'<br><span class="sub">{beat}</span></td>')
+        out.append(f"<tr><td class='n'>{int(r['place'])}</td><td>{html.escape(str(alt))}</td>{''.join(cells)}</tr>")
+    out.append("</table>")
+    resolved = differences(comparison)
+    if resolved:
+        out.append("<p><b>Differences the simulation resolves</b> (95% interval of the paired difference "
+                    "excludes zero):</p><ul>")
+        for d in resolved:
+            kind = kind_of(d["metric"])
+            out.append(f"<li class='{'pos' if d['better'] else 'neg'}'>{html.escape(d['alternative'])}: "
+                       f"{html.escape(label_of(d['metric']))} {fmt(d['diff'], kind, signed=True)} "
+                       f"({fmt_interval(d['diff_low'], d['diff_high'], kind, signed=True)}), "
+                       f"{'an improvement' if d['better'] else 'a deterioration'}; better in "
+                       f"{d['p_better']:.0%} of paired replications</li>")
+        out.append("</ul>")
+    else:
+        out.append("<p><b>No difference on the key measures is resolved</b> at this number of "
+                   "replications (every interval of a paired difference includes zero).</p>")
+    diff = assumptions(comparison)
+    out.append("<p><b>Assumptions that differ</b> between the alternatives (everything else is the same):</p>")
+    if diff.empty:
+        out.append("<p>None: the alternatives are the same scenario.</p>")
+    else:
+        out.append("<table><tr><th>Assumption</th>" + "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
+                   + "</tr>" + "".join(f"<tr><td><code>{html.escape(str(what))}</code></td>"
+                                       + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                                       for what, row in diff.iterrows()) + "</table>")
+    out.append("<p><b>Caveats</b></p><ul>" + "".join(f"<li>{html.escape(c)}</li>" for c in caveats(comparison))
+               + "</ul></section>")
+    return "\n".join(out)
+
+
 def compare_report(comparison, figures: dict[str, Path]) -> str:
     """The HTML report of a comparison: each key metric per alternative with its difference to
     the first and the 95% interval of that difference."""
@@ -479,11 +579,12 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
             f"<h1>{html.escape(' vs '.join(labels))}</h1>",
             f"<p class='sub'>Strategy diffusion simulation · {comparison.reps} replications per "
             f"alternative on the same random numbers · seed {comparison.seed}</p>",
+            summary_html(comparison),
+            "<h2>Results</h2>",
             f"<p>Every alternative ran on the same seeds, so replication <i>i</i> of each shares its "
             f"random draws (common random numbers): the differences below are paired, and their "
             f"intervals are much narrower than the alternatives' own. <b>The reference is "
-            f"{html.escape(labels[0])}.</b></p>",
-            "<h2>Results</h2>"]
+            f"{html.escape(labels[0])}.</b></p>"]
     head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
     diff_head = "".join(f"<th>{html.escape(lab)} − {html.escape(labels[0])}</th>" for lab in labels[1:])
     rows = [f"<table><tr><th>Measure</th>{head}{diff_head}</tr>"]
