@@ -76,6 +76,24 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    _add_export(p)
+
+
+def _add_export(p: argparse.ArgumentParser) -> None:
+    from .report import EXPORTS
+
+    p.add_argument("--export", nargs="+", choices=EXPORTS, default=[], metavar="KIND",
+                   help="client files beside report.html: xlsx (every table, the replications, the "
+                        "weekly series, the assumptions) and/or pptx (a short deck; needs python-pptx)")
+
+
+def _exports(args) -> list[str]:
+    """The --export kinds, checked before anything runs."""
+    from .report.deck import INSTALL, available
+
+    if "pptx" in args.export and not available():
+        raise CLIError(f"--export pptx needs the package python-pptx, which is not installed: {INSTALL}", code=1)
+    return list(dict.fromkeys(args.export))
 
 
 def _new_dir(base: Path) -> Path:
@@ -187,10 +205,11 @@ def _cmd_run(args) -> int:
 
     scenario = load_scenario(args.scenario, _sets(args.sets))
     _warn(scenario)
+    exports = _exports(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
     results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
     results.meta["command"] = " ".join([PROG, *args.argv])
-    directory = results.save(directory, unique=True)
+    directory = results.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
     print(f"  report: {_show(directory / 'report.html')}\n")
@@ -227,11 +246,12 @@ def _cmd_compare(args) -> int:
     for sc in alternatives:
         _warn(sc)
     names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
+    exports = _exports(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
                          progress=ProgressBar())
     comparison.meta["command"] = " ".join([PROG, *args.argv])
-    directory = comparison.save(directory, unique=True)
+    directory = comparison.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")
     print(f"  report: {_show(directory / 'report.html')}\n")
@@ -257,6 +277,33 @@ def _compare_table(comparison) -> str:
                          f"[{fmt_interval(r['diff_low'], r['diff_high'], kind, True)}]")
             lines.append(line)
     return f"  (diff: to {labels[0]}, with its 95% interval)\n" + "\n".join(lines)
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="rebuild a finished run's report (and client files) without rerunning it",
+                       description="Read a finished run or comparison folder (results/...), and rewrite its "
+                                   "tables, figures and report.html with this version's report, plus the "
+                                   "client files asked for with --export. Nothing is rerun.")
+    p.add_argument("directory", metavar="DIR", help="a run or comparison folder written by cascade run / compare")
+    _add_export(p)
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args) -> int:
+    from .report import rebuild
+    from .runner import load
+
+    exports = _exports(args)
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise CLIError(f"report {_bounded(directory)}: no such folder; expected a folder written by cascade run or compare")
+    try:
+        obj = load(directory)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0][:300]) from None
+    written = rebuild(obj, directory, exports)
+    print(f"Rebuilt {_show(directory)}: " + ", ".join(p.name for p in written))
+    return 0
 
 
 def _add_validate(sub) -> None:
@@ -561,6 +608,8 @@ EXAMPLES = """examples:
   cascade run baseline                          replicated runs of a typical organisation
   cascade run my_client.yaml --set role_clarity=0.8 --reps 50
   cascade compare baseline enabled              what enabling the middle changes
+  cascade compare baseline enabled --export xlsx pptx   ... with an Excel workbook and a slide deck
+  cascade report results/baseline/<timestamp>   rebuild a finished run's report (nothing is rerun)
   cascade compare baseline --variant "feedback=0.5" --variant "pivot_interval=52"
   cascade validate my_client.yaml --resolved    check a file; show every value
   cascade params                                every parameter, its range and meaning
@@ -570,7 +619,7 @@ EXAMPLES = """examples:
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
-COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
+COMMANDS = [_add_run, _add_compare, _add_report, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
             _add_orgchart]
 
 

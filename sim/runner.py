@@ -312,12 +312,13 @@ class Results:
                 f"# exactly; replication i uses {SEEDING}.\n")
         return head + sc.to_yaml(resolved=True)
 
-    def save(self, directory: str | Path, unique: bool = False) -> Path:
+    def save(self, directory: str | Path, unique: bool = False, exports=()) -> Path:
         """Write the run to a new folder (never overwriting one): scenario.yaml, run.json,
-        timeseries.parquet, replications.csv, summary.csv, figures/*.png and report.html.
+        timeseries.parquet, replications.csv, summary.csv, figures/*.png (and .svg), report.html,
+        and the client files named in ``exports`` (``xlsx``, ``pptx``: report.xlsx, report.pptx).
         ``unique``: if the folder exists, write ``<directory>-2`` (``-3``, ...) instead of failing.
         Returns the folder written."""
-        from .report import run_report, save_figures
+        from .report import run_report, save_figures, write_exports
 
         def write(tmp: Path) -> None:
             (tmp / "scenario.yaml").write_text(self.scenario_yaml(), encoding="utf-8")
@@ -327,6 +328,7 @@ class Results:
             self.table().to_csv(tmp / "summary.csv")
             figures = save_figures(self.plot(), tmp / "figures")
             (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
+            write_exports(self, tmp, exports, figures)
 
         return _atomic_dir(Path(directory), write, unique)
 
@@ -337,9 +339,12 @@ class Comparison:
 
     results: list[Results]
     meta: dict = field(default_factory=dict)
+    names: list[str] | None = None  # the labels, when known (a comparison read back from its folder)
 
     @property
     def labels(self) -> list[str]:
+        if self.names:
+            return list(self.names)
         # overrides shared by every alternative (e.g. --set horizon=52) do not tell them apart
         first = self.results[0].scenario.overrides
         common = {k: v for k, v in first.items()
@@ -395,11 +400,11 @@ class Comparison:
 
         return compare_figures(self)
 
-    def save(self, directory: str | Path, unique: bool = False) -> Path:
+    def save(self, directory: str | Path, unique: bool = False, exports=()) -> Path:
         """Write the comparison to a new folder: comparison.csv, timeseries.parquet,
-        replications.csv, one resolved scenario per alternative, figures and report.html.
-        ``unique`` as in ``Results.save``; returns the folder written."""
-        from .report import compare_report, save_figures
+        replications.csv, one resolved scenario per alternative, figures, report.html and the
+        client files in ``exports``. ``unique`` as in ``Results.save``; returns the folder written."""
+        from .report import compare_report, save_figures, write_exports
 
         def write(tmp: Path) -> None:
             scen = tmp / "scenarios"
@@ -416,9 +421,36 @@ class Comparison:
             self.table().to_csv(tmp / "comparison.csv", index=False)
             figures = save_figures(self.plot(), tmp / "figures")
             (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
+            write_exports(self, tmp, exports, figures)
 
         return _atomic_dir(Path(directory), write, unique)
 
 
-__all__ = ["run", "compare", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
+def load(directory: str | Path) -> "Results | Comparison":
+    """A finished run or comparison read back from the folder ``save`` wrote (nothing is rerun):
+    its resolved scenarios, replications and time series, with the seed and the command."""
+    from .scenario import load_scenario
+
+    directory = Path(directory)
+    try:
+        info = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        summary = pd.read_csv(directory / "replications.csv")
+        timeseries = pd.read_parquet(directory / "timeseries.parquet")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{directory}: not a finished run or comparison folder "
+                         f"(run.json, replications.csv and timeseries.parquet are needed): {exc}") from None
+    meta = {k: info[k] for k in ("command",) if k in info}
+    if "alternatives" not in info:
+        return Results(load_scenario(directory / "scenario.yaml"), info["seed"], info["replications"],
+                       timeseries, summary, info.get("elapsed_seconds", 0.0), meta)
+    files = sorted((directory / "scenarios").glob("*.yaml"), key=lambda f: int(f.name.split("-", 1)[0]))
+    def pick(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        return frame[frame["alternative"] == label].drop(columns="alternative").reset_index(drop=True)
+
+    results = [Results(load_scenario(path), info["seed"], info["replications"], pick(timeseries, label),
+                       pick(summary, label)) for label, path in zip(info["alternatives"], files)]
+    return Comparison(results, meta, names=list(info["alternatives"]))
+
+
+__all__ = ["run", "compare", "load", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
            "fresh_seed"]

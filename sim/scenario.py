@@ -95,6 +95,7 @@ class ScenarioFile(pydantic.BaseModel):
     org_chart: _Name | OrgChartRef | None = None
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
+    costs: dict[str, Any] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
     replications: Annotated[int, pydantic.Field(ge=1, le=10_000)] | None = None
     seed: Annotated[int, pydantic.Field(ge=0)] | None = None
@@ -122,6 +123,7 @@ class Scenario(pydantic.BaseModel):
     org_chart: OrgChartRef | None = None  # instead of structure (file: an absolute path)
     parameters: dict[str, Any] = {}  # as given (any other parameters)
     interventions: tuple[InterventionSpec, ...] = ()
+    costs: dict[str, Any] = {}  # lever -> {cost kind: amount}, or fixed: amount (sim.costs)
     horizon: int = 104
     replications: int = 10
     seed: int | None = None
@@ -248,6 +250,8 @@ class Scenario(pydantic.BaseModel):
                 iv.week: ("pivot" if iv.pivot and not iv.changes
                           else {**iv.changes, **({"pivot": True} if iv.pivot else {})})
                 for iv in self.interventions}
+        if self.costs:
+            out["costs"] = dict(self.costs)
         out.update(horizon=self.horizon, replications=self.replications)
         if self.seed is not None:
             out["seed"] = self.seed
@@ -402,7 +406,7 @@ def _merge(base: dict, top: dict) -> dict:
         if key == "interventions":
             merged = {**(out.get(key) or {}), **(value or {})} if value is not None else {}
             out[key] = {week: change for week, change in merged.items() if change is not None}
-        elif key in ("structure", "parameters") and isinstance(out.get(key), dict):
+        elif key in ("structure", "parameters", "costs") and isinstance(out.get(key), dict):
             out[key] = {**out[key], **(value or {})}
         else:
             out[key] = value
@@ -612,6 +616,13 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         except ParameterError as exc:
             raise ScenarioError(f"{where}: interventions.{iv.week}: {exc}") from None
     fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
+    if data.get("costs"):
+        from .costs import check_costs
+
+        try:
+            fields["costs"] = check_costs(data["costs"])
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
     if data.get("org_chart") is not None:
         fields["org_chart"] = OrgChartRef.model_validate(data["org_chart"])
     scenario = Scenario(

@@ -333,6 +333,43 @@ def save_figures(figs: dict, directory: Path) -> dict[str, Path]:
     return out
 
 
+EXPORTS = ("xlsx", "pptx")
+
+
+def write_exports(obj, folder: Path, kinds, figures: dict[str, Path]) -> list[Path]:
+    """The client files of a run or comparison in ``folder``: ``report.xlsx`` (every table, the
+    replications, the weekly series, the assumptions) and ``report.pptx`` (a short deck)."""
+    from .deck import write_pptx
+    from .workbook import write_xlsx
+
+    out = []
+    for kind in kinds:
+        if kind == "xlsx":
+            out.append(write_xlsx(obj, folder / "report.xlsx"))
+        elif kind == "pptx":
+            out.append(write_pptx(obj, figures, folder / "report.pptx"))
+        else:
+            raise ValueError(f"export {kind!r} is not allowed: expected some of {', '.join(EXPORTS)}")
+    return out
+
+
+def rebuild(obj, directory: Path, exports=()) -> list[Path]:
+    """Rewrite a finished folder's report (tables, figures, report.html) and write the client
+    files ``exports``, from the results read back with ``sim.runner.load``: nothing is rerun."""
+    from ..runner import Comparison
+
+    directory = Path(directory)
+    figures = save_figures(obj.plot(), directory / "figures")
+    comparison = isinstance(obj, Comparison)
+    table, name = (obj.table(), "comparison.csv") if comparison else (obj.table(), "summary.csv")
+    table.to_csv(directory / name, index=not comparison)
+    page = compare_report(obj, figures) if comparison else run_report(obj, figures)
+    tmp = directory / ".report.html.partial"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, directory / "report.html")
+    return [directory / name, directory / "report.html", *write_exports(obj, directory, exports, figures)]
+
+
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></figure>'
@@ -520,7 +557,8 @@ def summary_html(comparison, objectives=None) -> str:
     """The first page of a comparison report: the ranking on the objectives with the probability
     of beating the reference, the differences the simulation resolves, the assumptions that
     differ, and the caveats (``sim.report.summary``)."""
-    from .summary import DEFAULT_OBJECTIVES, assumptions, caveats, differences, kind_of, label_of, ranking
+    from .summary import (DEFAULT_OBJECTIVES, assumptions, caveats, cost_table, differences, kind_of,
+                          label_of, ranking)
 
     labels = comparison.labels
     rank = ranking(comparison, objectives or DEFAULT_OBJECTIVES)
@@ -540,6 +578,17 @@ def summary_html(comparison, objectives=None) -> str:
                          f'<br><span class="sub">{beat}</span></td>')
         out.append(f"<tr><td class='n'>{int(r['place'])}</td><td>{html.escape(str(alt))}</td>{''.join(cells)}</tr>")
     out.append("</table>")
+    spend = cost_table(comparison, objs)
+    if not spend.empty:
+        out.append("<p><b>Cost and outcome per cost</b> (the levers' costs over the horizon, from the "
+                   "scenarios' <code>costs</code>; the difference to the reference per 1,000 of extra cost):</p>"
+                   "<table><tr><th>Alternative</th><th>Cost</th><th>Extra cost</th>"
+                   + "".join(f"<th>{html.escape(label_of(m))} per 1,000</th>" for m in objs) + "</tr>")
+        for alt, r in spend.iterrows():
+            per = "".join(f'<td class="n">{fmt(r[f"per_1000_{m}"], kind_of(m), signed=True)}</td>' for m in objs)
+            out.append(f"<tr><td>{html.escape(str(alt))}</td><td class='n'>{r['cost']:,.0f}</td>"
+                       f"<td class='n'>{r['extra_cost']:+,.0f}</td>{per}</tr>")
+        out.append("</table>")
     resolved = differences(comparison)
     if resolved:
         out.append("<p><b>Differences the simulation resolves</b> (95% interval of the paired difference "
@@ -618,5 +667,5 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
     return "\n".join(body)
 
 
-__all__ = ["run_figures", "compare_figures", "run_report", "compare_report", "save_figures",
-           "KEY_METRICS", "fmt"]
+__all__ = ["run_figures", "compare_figures", "run_report", "compare_report", "summary_html", "save_figures",
+           "write_exports", "rebuild", "EXPORTS", "KEY_METRICS", "fmt"]

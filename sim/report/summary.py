@@ -57,6 +57,30 @@ def ranking(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
     return out.sort_values(["place", "mean_rank"], kind="stable")
 
 
+def cost_table(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
+    """Per alternative: the cost of its levers over the horizon (``sim.costs``; 0 without a
+    ``costs`` section), the extra cost over the reference, and for each objective the mean
+    difference to the reference per 1,000 of extra cost (``per_1000_<objective>``; empty when it
+    costs no more). Empty when no alternative has costs."""
+    from ..costs import costs
+
+    if not any(res.scenario.costs for res in comparison.results):
+        return pd.DataFrame()
+    table = comparison.table()
+    objectives = [m for m in objectives if m in set(table["metric"])]
+    totals = [costs(res.scenario)["total"] for res in comparison.results]
+    rows = []
+    for label, total in zip(comparison.labels, totals):
+        extra = total - totals[0]
+        row = {"alternative": label, "cost": total, "extra_cost": extra}
+        for m in objectives:
+            diff = table[(table["metric"] == m) & (table["alternative"] == label)]["diff"]
+            d = float(diff.iloc[0]) if len(diff) else math.nan
+            row[f"per_1000_{m}"] = d / extra * 1000 if extra > 0 and math.isfinite(d) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("alternative")
+
+
 def differences(comparison, metrics=None) -> list[dict]:
     """The differences to the reference whose 95% interval excludes zero (the simulation resolves
     them), each with its interval, which way it goes for the client and p_better."""
@@ -129,4 +153,43 @@ def caveats(comparison) -> list[str]:
     return out
 
 
-__all__ = ["DEFAULT_OBJECTIVES", "ranking", "differences", "assumptions", "caveats"]
+__all__ = ["DEFAULT_OBJECTIVES", "ranking", "cost_table", "differences", "assumptions", "caveats", "takeaway"]
+
+
+# The measure each figure's takeaway sentence quotes.
+FIGURE_METRIC = {"alignment_by_level": "alignment_mean", "alignment": "action_alignment_mean",
+                 "confidence_vs_alignment": "clarity_gap_mean", "adoption": "adoption_final",
+                 "adoption_fatigue_initiatives": "adoption_final", "fatigue_burnout": "fatigue_mean",
+                 "initiatives": "failure_rate"}
+
+
+def takeaway(obj, figure: str) -> str:
+    """One sentence for a figure's slide, quoting the run's own numbers (a ``Results`` or a
+    ``Comparison``)."""
+    from . import fmt, fmt_interval
+    from ..runner import Comparison
+
+    if isinstance(obj, Comparison):
+        if figure == "differences":
+            found = differences(obj)
+            if not found:
+                return f"No difference to {obj.labels[0]} on the key measures is resolved by {obj.reps} replications."
+            better = sum(d["better"] for d in found)
+            return (f"{len(found)} differences to {obj.labels[0]} are resolved: {better} improvements, "
+                    f"{len(found) - better} deteriorations.")
+        metric = FIGURE_METRIC.get(figure, "action_alignment_mean")
+        kind, table = kind_of(metric), obj.table()
+        rows = table[table["metric"] == metric].set_index("alternative")
+        ref = rows.loc[obj.labels[0]]
+        parts = []
+        for alt in obj.labels[1:]:
+            r = rows.loc[alt]
+            parts.append(f"{alt} {fmt(r['mean'], kind)} ({fmt(r['diff'], kind, signed=True)}, "
+                         f"{fmt_interval(r['diff_low'], r['diff_high'], kind, signed=True)}; better in "
+                         f"{r['p_better']:.0%} of paired runs)")
+        return f"{label_of(metric)}: {obj.labels[0]} {fmt(ref['mean'], kind)}; " + "; ".join(parts) + "."
+    metric = FIGURE_METRIC.get(figure, "alignment_mean")
+    kind, r = kind_of(metric), obj.table().loc[metric]
+    return (f"{label_of(metric)}: {fmt(r['mean'], kind)} on average (interval of the mean "
+            f"{fmt_interval(r['low'], r['high'], kind)}; a single organisation could see "
+            f"{fmt_interval(r['predict_low'], r['predict_high'], kind)}).")
