@@ -336,3 +336,108 @@ def test_client_text_names_no_seed_articles_and_no_missing_model_md():
         text = path.read_text()
         assert "seed articles" not in text, path
         assert "MODEL.md" not in text or (ROOT / "MODEL.md").exists() or (ROOT / "docs" / "MODEL.md").exists(), path
+
+
+# --------------------------------------------------------------------------- the consultant's path
+
+
+def test_consultant_path_end_to_end_compare_three_costed_alternatives_and_read_the_files_back(tmp_path):
+    """A fresh client scenario, three alternatives with costs, `cascade compare --export xlsx pptx`:
+    the files open, and their ranking, probabilities and costs are the run's own (recomputed
+    here from replications.csv)."""
+    import openpyxl
+    from pptx import Presentation
+
+    from sim.metrics import BETTER
+    from sim.report.summary import DEFAULT_OBJECTIVES
+
+    base = small_scenario(tmp_path, name="insurer", horizon=20, replications=4, seed=11,
+                          description="A fictional insurer (small for the test).")
+    write(tmp_path / "forums.yaml", {
+        "extends": "insurer.yaml", "name": "forums",
+        "interventions": {10: {"feedback": 0.5}},
+        "costs": {"feedback": {"per_manager_per_week": 10, "fixed": 500}}})
+    write(tmp_path / "clarity.yaml", {
+        "extends": "insurer.yaml", "name": "clarity",
+        "parameters": {"role_clarity": 0.85, "capability_investment": 0.02},
+        "costs": {"role_clarity": {"per_manager_per_week": 5},
+                  "capability_investment": {"per_point_per_manager_per_week": 1000}, "fixed": 1000}})
+    out = tmp_path / "out"
+    proc = cli("compare", base, tmp_path / "forums.yaml", tmp_path / "clarity.yaml", "--jobs", 1,
+               "--export", "xlsx", "pptx", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    folder = next((out).glob("compare-*/*"))
+    reps = pd.read_csv(folder / "replications.csv")
+    labels = ["insurer", "forums", "clarity"]
+    assert sorted(reps["alternative"].unique()) == sorted(labels) and len(reps) == 12
+
+    # the run's own numbers: means, paired wins, ranks and places
+    wide = {m: reps.pivot(index="rep", columns="alternative", values=m)[labels] for m in DEFAULT_OBJECTIVES
+            if m in reps}
+    reached = (reps.assign(r=reps["weeks_to_50"].notna().astype(float))
+               .pivot(index="rep", columns="alternative", values="r")[labels])
+    wide["reached_50"] = reached
+    objectives = [m for m in DEFAULT_OBJECTIVES if m in wide]
+    means = pd.DataFrame({m: wide[m].mean() for m in objectives})
+    ranks = pd.DataFrame({m: (-BETTER[m] * means[m]).rank(method="min") for m in objectives})
+    place = ranks.mean(axis=1).rank(method="min").astype(int)
+
+    def p_better(m, alt):
+        d = (BETTER[m] * (wide[m][alt] - wide[m]["insurer"])).dropna()  # e.g. no initiative ended
+        return ((d > 0).sum() + 0.5 * (d == 0).sum()) / len(d)
+
+    book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+    assert {"Summary", "Costs", "Comparison", "Assumptions", "Replications", "Time series (mean)"} <= set(book.sheetnames)
+    rows = list(book["Summary"].values)
+    head, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert set(body) == set(labels) and "place" in head
+    for alt in labels:
+        assert body[alt]["place"] == place[alt]
+        for m in objectives:
+            assert body[alt][m] == pytest.approx(means.loc[alt, m])
+            if alt != "insurer":
+                assert body[alt][f"p_{m}"] == pytest.approx(p_better(m, alt))
+    assert book["Replications"].max_row == 12 + 1
+
+    # costs: forums pays for its feedback forums from week 10 (10 weeks), clarity for its levers
+    from sim.costs import managers
+
+    sc = load_scenario(base)
+    n = managers(sc)
+    costs = {r[0]: r[1] for r in list(book["Costs"].values)[1:]}
+    assert costs["insurer"] == 0
+    assert costs["forums"] == pytest.approx(10 * n * 10 + 500)
+    assert costs["clarity"] == pytest.approx(5 * n * 20 + 1000 * n * 0.02 * 20 + 1000)
+
+    deck = Presentation(str(folder / "report.pptx"))
+    figures = sorted((folder / "figures").glob("*.png"))
+    slides = list(deck.slides)
+    assert len(slides) == 1 + 1 + len(figures) + 1  # title, summary, a chart a slide, caveats
+    summary_text = " ".join(cell.text for shape in slides[1].shapes if shape.has_table
+                            for row in shape.table.rows for cell in row.cells)
+    first_alt = [a for a in place.sort_values().index if a != "insurer"][0]
+    assert f"beats it: {p_better(objectives[0], first_alt):.0%}" in summary_text
+    assert any(shape.shape_type == 13 for shape in slides[2].shapes)  # a picture
+
+    page = (folder / "report.html").read_text()
+    assert "Cost and outcome per cost" in page and page.index("Summary") < page.index("<h2>Results</h2>")
+
+
+def test_cascade_report_rebuilds_a_finished_folder_without_rerunning(tmp_path):
+    import openpyxl
+
+    scenario = small_scenario(tmp_path)
+    out = tmp_path / "out"
+    assert cli("run", scenario, "--reps", 2, "--jobs", 1, "--out", out).returncode == 0
+    folder = next((out / "small").iterdir())
+    before = pd.read_csv(folder / "replications.csv")
+    (folder / "report.html").unlink()
+    proc = cli("report", folder, "--export", "xlsx")
+    assert proc.returncode == 0, proc.stderr
+    assert (folder / "report.html").is_file() and (folder / "report.xlsx").is_file()
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "replications.csv"), before)  # nothing rerun
+    book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+    rows = {r[0]: r for r in list(book["Summary"].values)[1:]}
+    assert rows["alignment_mean"][1] == pytest.approx(before["alignment_mean"].mean())
+    bad = cli("report", tmp_path)
+    assert bad.returncode == 2 and "not a finished run" in bad.stderr and "Traceback" not in bad.stderr
