@@ -73,7 +73,7 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if math.isinf(value):  # a censored time not reached by the horizon, or a difference to one
-        return "unbounded" if signed else "beyond horizon"
+        return "censored" if signed else "beyond horizon"  # a difference to "beyond horizon" has no size
     sign = "+" if signed else ""
     digits = {"pct": 3, "int": 1, "weeks": 1}.get(kind, 3)
     if round(value, digits) == 0:
@@ -88,6 +88,8 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
 def fmt_interval(low, high, kind="num", signed=False) -> str:
     if any(v is None or math.isnan(v) for v in (low, high)):
         return "–"
+    if signed and math.isinf(low) and math.isinf(high):
+        return "censored"
     return f"{fmt(low, kind, signed)} to {fmt(high, kind, signed)}"
 
 

@@ -31,9 +31,16 @@ def write_pptx(obj, figures: dict[str, Path], path: Path) -> Path:
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     title_layout, body_layout, blank = deck.slide_layouts[0], deck.slide_layouts[5], deck.slide_layouts[6]
 
-    def text_slide(title: str, lines: list[str], size: int = 16):
+    def titled(title: str):
         slide = deck.slides.add_slide(body_layout)
-        slide.shapes.title.text = title
+        head = slide.shapes.title  # the layout's title is sized for 4:3: widen it to the slide
+        head.left, head.top, head.width, head.height = Inches(0.5), Inches(0.3), Inches(12.3), Inches(1.2)
+        head.text = title
+        head.text_frame.paragraphs[0].font.size = Pt(30)
+        return slide
+
+    def text_slide(title: str, lines: list[str], size: int = 16):
+        slide = titled(title)
         box = slide.shapes.add_textbox(Inches(0.6), Inches(1.5), Inches(12.1), Inches(5.6)).text_frame
         box.word_wrap = True
         for k, line in enumerate(lines):
@@ -51,9 +58,8 @@ def write_pptx(obj, figures: dict[str, Path], path: Path) -> Path:
     if comparison:
         rank = ranking(obj, DEFAULT_OBJECTIVES)
         objs = [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")]
-        slide = deck.slides.add_slide(body_layout)
-        slide.shapes.title.text = f"Summary: {rank.index[0]} ranks first on {len(objs)} objectives"
-        table = slide.shapes.add_table(len(rank) + 1, len(objs) + 2, Inches(0.5), Inches(1.6),
+        slide = titled(f"Summary: {rank.index[0]} ranks first overall on {len(objs)} objectives")
+        table = slide.shapes.add_table(len(rank) + 1, len(objs) + 2, Inches(0.5), Inches(1.9),
                                        Inches(12.3), Inches(0.6) * (len(rank) + 1)).table
         for j, head in enumerate(["Place", "Alternative", *map(label_of, objs)]):
             table.cell(0, j).text = head

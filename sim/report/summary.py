@@ -91,8 +91,8 @@ def differences(comparison, metrics=None) -> list[dict]:
         if r["alternative"] == comparison.labels[0]:
             continue
         low, high = r["diff_low"], r["diff_high"]
-        if any(isinstance(v, float) and math.isnan(v) for v in (low, high)) or low <= 0 <= high:
-            continue
+        if not all(math.isfinite(v) for v in (r["diff"], low, high)) or low <= 0 <= high:
+            continue  # unresolved, or a difference to a censored time (the share reaching it says it)
         out.append({"alternative": r["alternative"], "metric": r["metric"], "diff": r["diff"],
                     "diff_low": low, "diff_high": high, "p_better": r["p_better"],
                     "better": BETTER.get(r["metric"], 0) * (1 if r["diff"] > 0 else -1) > 0})
