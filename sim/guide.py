@@ -47,6 +47,10 @@ FIELD_HELP = {
                  "placeholder such as `N/A` is read as the top too, and `cascade orgchart` says so.",
     "parameters": "Any model parameter by name (the tables below); unspecified ones take the defaults "
                   "of `sim/params.py`.",
+    "objectives": "Optional: the outcomes a comparison ranks the alternatives on (summary columns with a "
+                  "better direction, e.g. `[action_alignment_mean, reached_50, failure_rate]`); default: "
+                  "front-line work alignment, runs reaching alignment 0.5, failure rate, people who left per 100. "
+                  "The reference (first) alternative's list is used.",
     "costs": "Optional: what each lever costs, in one currency: a parameter name -> "
              "`{per_manager_per_week, per_point_per_manager_per_week, per_broadcast, fixed}` (any of them), "
              "and `fixed: amount` for the programme; a lever costs in the weeks it differs from the default. "

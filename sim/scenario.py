@@ -96,6 +96,7 @@ class ScenarioFile(pydantic.BaseModel):
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
     costs: dict[str, Any] | None = None
+    objectives: list[_Name] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
     replications: Annotated[int, pydantic.Field(ge=1, le=10_000)] | None = None
     seed: Annotated[int, pydantic.Field(ge=0)] | None = None
@@ -124,6 +125,7 @@ class Scenario(pydantic.BaseModel):
     parameters: dict[str, Any] = {}  # as given (any other parameters)
     interventions: tuple[InterventionSpec, ...] = ()
     costs: dict[str, Any] = {}  # lever -> {cost kind: amount}, or fixed: amount (sim.costs)
+    objectives: tuple[str, ...] = ()  # the outcomes comparisons rank on (default: the report's)
     horizon: int = 104
     replications: int = 10
     seed: int | None = None
@@ -252,6 +254,8 @@ class Scenario(pydantic.BaseModel):
                 for iv in self.interventions}
         if self.costs:
             out["costs"] = dict(self.costs)
+        if self.objectives:
+            out["objectives"] = list(self.objectives)
         out.update(horizon=self.horizon, replications=self.replications)
         if self.seed is not None:
             out["seed"] = self.seed
@@ -616,6 +620,14 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         except ParameterError as exc:
             raise ScenarioError(f"{where}: interventions.{iv.week}: {exc}") from None
     fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
+    if data.get("objectives"):
+        from .metrics import BETTER
+
+        for name in data["objectives"]:
+            if name not in BETTER:
+                raise ScenarioError(f"{where}: objectives: {str(name)[:60]!r} is not an outcome with a better "
+                                    f"direction{suggest(str(name), BETTER)}; allowed: {', '.join(BETTER)}")
+        fields["objectives"] = tuple(dict.fromkeys(data["objectives"]))
     if data.get("costs"):
         from .costs import check_costs
 

@@ -441,3 +441,21 @@ def test_cascade_report_rebuilds_a_finished_folder_without_rerunning(tmp_path):
     assert rows["alignment_mean"][1] == pytest.approx(before["alignment_mean"].mean())
     bad = cli("report", tmp_path)
     assert bad.returncode == 2 and "not a finished run" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_comparison_ranks_on_the_objectives_the_scenario_names(programme_comparison, tmp_path):
+    from sim.report.summary import DEFAULT_OBJECTIVES, ranking
+    from sim.runner import Comparison
+    from sim.scenario import ScenarioError
+
+    assert [c for c in ranking(programme_comparison).columns if c in DEFAULT_OBJECTIVES] == list(DEFAULT_OBJECTIVES)
+    named = small_scenario(tmp_path, name="named", objectives=["trust_final", "fatigue_mean"])
+    ref = programme_comparison.results[0]
+    swapped = Comparison([type(ref)(load_scenario(named), ref.seed, ref.reps, ref.timeseries, ref.summary),
+                          programme_comparison.results[1]])
+    rank = ranking(swapped)
+    assert [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")] == \
+        ["trust_final", "fatigue_mean"]
+    bad = small_scenario(tmp_path, name="bad", objectives=["alignmnt_mean"])
+    with pytest.raises(ScenarioError, match=r"objectives: 'alignmnt_mean' is not an outcome.*alignment_mean"):
+        load_scenario(bad)

@@ -559,11 +559,10 @@ def summary_html(comparison, objectives=None) -> str:
     """The first page of a comparison report: the ranking on the objectives with the probability
     of beating the reference, the differences the simulation resolves, the assumptions that
     differ, and the caveats (``sim.report.summary``)."""
-    from .summary import (DEFAULT_OBJECTIVES, assumptions, caveats, cost_table, differences, kind_of,
-                          label_of, ranking)
+    from .summary import assumptions, caveats, cost_table, differences, kind_of, label_of, ranking
 
     labels = comparison.labels
-    rank = ranking(comparison, objectives or DEFAULT_OBJECTIVES)
+    rank = ranking(comparison, objectives)
     objs = [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")]
     out = ["<section class='summary'><h2>Summary</h2>",
            f"<p>The alternatives ranked on {len(objs)} objectives (mean rank; 1 = best on that "

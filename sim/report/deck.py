@@ -25,7 +25,7 @@ def write_pptx(obj, figures: dict[str, Path], path: Path) -> Path:
 
     from . import CAPTIONS, fmt, fmt_interval
     from ..runner import Comparison
-    from .summary import DEFAULT_OBJECTIVES, caveats, kind_of, label_of, ranking, takeaway
+    from .summary import caveats, kind_of, label_of, ranking, takeaway
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
@@ -56,7 +56,7 @@ def write_pptx(obj, figures: dict[str, Path], path: Path) -> Path:
                                   f"{' per alternative, same random numbers' if comparison else ''} · "
                                   f"seed {obj.seed} · {date.today():%d %B %Y}")
     if comparison:
-        rank = ranking(obj, DEFAULT_OBJECTIVES)
+        rank = ranking(obj)
         objs = [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")]
         slide = titled(f"Summary: {rank.index[0]} ranks first overall on {len(objs)} objectives")
         table = slide.shapes.add_table(len(rank) + 1, len(objs) + 2, Inches(0.5), Inches(1.9),

@@ -35,13 +35,18 @@ def kind_of(metric: str) -> str:
     return key[metric][3] if metric in key else "num"
 
 
-def ranking(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
+def objectives_of(comparison) -> tuple[str, ...]:
+    """The outcomes to rank on: the reference scenario's ``objectives``, or ``DEFAULT_OBJECTIVES``."""
+    return comparison.results[0].scenario.objectives or DEFAULT_OBJECTIVES
+
+
+def ranking(comparison, objectives=None) -> pd.DataFrame:
     """A row per alternative: its mean on each objective, its rank on each (1 = best, ties share
     the better rank), the mean rank, the probability that it beats the reference on each objective
     (``p_<objective>``: the share of paired replications in which it did better) and its overall
     place (by mean rank). The reference is ranked like the others."""
     table = comparison.table()
-    objectives = [m for m in objectives if m in set(table["metric"]) and BETTER.get(m)]
+    objectives = [m for m in objectives or objectives_of(comparison) if m in set(table["metric"]) and BETTER.get(m)]
     rows = table[table["metric"].isin(objectives)]
     wide = rows.pivot(index="alternative", columns="metric", values="mean").reindex(comparison.labels)
     out = pd.DataFrame(index=pd.Index(comparison.labels, name="alternative"))
@@ -57,7 +62,7 @@ def ranking(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
     return out.sort_values(["place", "mean_rank"], kind="stable")
 
 
-def cost_table(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
+def cost_table(comparison, objectives=None) -> pd.DataFrame:
     """Per alternative: the cost of its levers over the horizon (``sim.costs``; 0 without a
     ``costs`` section), the extra cost over the reference, and for each objective the mean
     difference to the reference per 1,000 of extra cost (``per_1000_<objective>``; empty when it
@@ -67,7 +72,7 @@ def cost_table(comparison, objectives=DEFAULT_OBJECTIVES) -> pd.DataFrame:
     if not any(res.scenario.costs for res in comparison.results):
         return pd.DataFrame()
     table = comparison.table()
-    objectives = [m for m in objectives if m in set(table["metric"])]
+    objectives = [m for m in objectives or objectives_of(comparison) if m in set(table["metric"])]
     totals = [costs(res.scenario)["total"] for res in comparison.results]
     rows = []
     for label, total in zip(comparison.labels, totals):
@@ -153,7 +158,7 @@ def caveats(comparison) -> list[str]:
     return out
 
 
-__all__ = ["DEFAULT_OBJECTIVES", "ranking", "cost_table", "differences", "assumptions", "caveats", "takeaway"]
+__all__ = ["DEFAULT_OBJECTIVES", "objectives_of", "ranking", "cost_table", "differences", "assumptions", "caveats", "takeaway"]
 
 
 # The measure each figure's takeaway sentence quotes.

@@ -29,11 +29,11 @@ def sheets(obj) -> dict[str, pd.DataFrame]:
     from ..runner import Comparison
 
     if isinstance(obj, Comparison):
-        from .summary import DEFAULT_OBJECTIVES, assumptions, caveats, cost_table, differences, ranking
+        from .summary import assumptions, caveats, cost_table, differences, ranking
 
         return {
-            "Summary": ranking(obj, DEFAULT_OBJECTIVES).reset_index(),
-            "Costs": cost_table(obj, DEFAULT_OBJECTIVES).reset_index(),
+            "Summary": ranking(obj).reset_index(),
+            "Costs": cost_table(obj).reset_index(),
             "Differences": pd.DataFrame(differences(obj)),
             "Comparison": obj.table(),
             "Assumptions": assumptions(obj).reset_index(),
