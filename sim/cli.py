@@ -174,11 +174,13 @@ class ProgressBar:
 def _key_table(table, kinds=True) -> str:
     from .report import KEY_METRICS, fmt, fmt_interval
 
-    rows = [(label, fmt(table.loc[col, "mean"], kind), fmt_interval(table.loc[col, "low"], table.loc[col, "high"], kind))
+    rows = [(label, fmt(table.loc[col, "mean"], kind), fmt_interval(table.loc[col, "low"], table.loc[col, "high"], kind),
+             fmt_interval(table.loc[col, "predict_low"], table.loc[col, "predict_high"], kind))
             for col, label, _, kind in KEY_METRICS if col in table.index]
     w = max(len(r[0]) for r in rows)
-    lines = [f"  {'measure':<{w}}  {'mean':>8}  95% interval"]
-    lines += [f"  {a:<{w}}  {b:>8}  {c}" for a, b, c in rows]
+    v = max(len(r[2]) for r in rows)
+    lines = [f"  {'measure':<{w}}  {'mean':>8}  {'interval of the mean':<{v}}  one organisation (prediction)"]
+    lines += [f"  {a:<{w}}  {b:>8}  {c:<{v}}  {d}" for a, b, c, d in rows]
     return "\n".join(lines)
 
 

@@ -396,8 +396,13 @@ management to the front line, week by week. Each person holds a belief about wha
 are; managers translate the strategy for their teams, adding noise when they are unclear,
 overloaded or short of skill; peers influence each other; local KPIs and old habits pull people's
 work away from what they believe. Every number below is an average over independent replications
-of the same organisation, with a 95% interval: the range within which the true average lies with
-95% confidence, given the randomness of the simulation (not the uncertainty of the model itself).</p>
+of the same organisation, with two kinds of 95% interval, both about the randomness of the
+simulation (not the uncertainty of the model itself): the <b>interval of the mean</b>, how sure we
+are of the average (a bootstrap interval: it never leaves the range an outcome can take), and the
+<b>prediction interval</b>, the spread of outcomes a single organisation could see (the middle 95%
+of the replications), usually the client's question. Times to alignment are counted from week 0,
+the start of the change; runs that never get there by the horizon count as longer than the
+horizon, so the report gives the share that got there and the Kaplan-Meier median.</p>
 <ul>
 <li><b>Alignment</b> compares each person's sense of the priorities with the strategy: how far the
 weights they give the goals rise and fall with the strategy's (a correlation across the goals).
@@ -490,13 +495,15 @@ def _narrative(table: pd.DataFrame, horizon: int) -> str:
 
 
 def _summary_rows(table: pd.DataFrame) -> str:
-    rows = ["<table><tr><th>Measure</th><th>Mean</th><th>95% interval</th><th>What it means</th></tr>"]
+    rows = ["<table><tr><th>Measure</th><th>Mean</th><th>95% interval of the mean</th>"
+            "<th>95% prediction interval (one organisation)</th><th>What it means</th></tr>"]
     for col, label, meaning, kind in KEY_METRICS:
         if col not in table.index:
             continue
         r = table.loc[col]
         rows.append(f'<tr><td>{html.escape(label)}</td><td class="n">{fmt(r["mean"], kind)}</td>'
                     f'<td class="n">{fmt_interval(r["low"], r["high"], kind)}</td>'
+                    f'<td class="n">{fmt_interval(r["predict_low"], r["predict_high"], kind)}</td>'
                     f'<td class="m">{html.escape(meaning)}</td></tr>')
     rows.append("</table>")
     return "\n".join(rows)
