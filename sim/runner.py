@@ -278,6 +278,7 @@ class Results:
     summary: pd.DataFrame
     elapsed: float = 0.0
     meta: dict = field(default_factory=dict)  # e.g. the command line, recorded by the CLI
+    _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -285,8 +286,11 @@ class Results:
 
     def table(self) -> pd.DataFrame:
         """Every outcome's mean, the 95% interval of the mean and the 95% prediction interval
-        (``sim.runner.outcome_table``), and the censored times to alignment 0.5 and 0.8."""
-        return outcome_table(self.summary, self.scenario.horizon)
+        (``sim.runner.outcome_table``), and the censored times to alignment 0.5 and 0.8.
+        Computed once (the bootstrap takes a moment; reports ask often); a copy is returned."""
+        if self._table is None:
+            self._table = outcome_table(self.summary, self.scenario.horizon)
+        return self._table.copy()
 
     def plot(self) -> dict:
         """The report's figures (matplotlib ``Figure`` objects by name)."""
@@ -340,6 +344,7 @@ class Comparison:
     results: list[Results]
     meta: dict = field(default_factory=dict)
     names: list[str] | None = None  # the labels, when known (a comparison read back from its folder)
+    _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
@@ -379,7 +384,13 @@ class Comparison:
         """Per metric and alternative: the mean, the interval of the mean and the prediction
         interval; the difference to the first alternative with the interval of that difference
         (paired by replication); ``p_better``, the share of paired replications in which the
-        alternative did better than the first (which way is better: ``sim.metrics.BETTER``)."""
+        alternative did better than the first (which way is better: ``sim.metrics.BETTER``).
+        Computed once; a copy is returned."""
+        if self._table is None:
+            self._table = self._compute_table()
+        return self._table.copy()
+
+    def _compute_table(self) -> pd.DataFrame:
         ref = self.results[0]
         frames = []
         for k, (label, res) in enumerate(zip(self.labels, self.results)):
