@@ -330,7 +330,7 @@ class Results:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "summary.csv")
-            figures = save_figures(self.plot(), tmp / "figures")
+            figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
             write_exports(self, tmp, exports, figures)
 
@@ -430,7 +430,7 @@ class Comparison:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "comparison.csv", index=False)
-            figures = save_figures(self.plot(), tmp / "figures")
+            figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
             write_exports(self, tmp, exports, figures)
 

@@ -322,14 +322,16 @@ def _wrap(text: str, width: int) -> str:
 DPI = 200  # slide quality
 
 
-def save_figures(figs: dict, directory: Path) -> dict[str, Path]:
-    """Write each figure as a PNG at ``DPI`` and as an SVG (and close it); return the PNG paths by name."""
+def save_figures(figs: dict, directory: Path, svg: bool = False) -> dict[str, Path]:
+    """Write each figure as a PNG at ``DPI`` (and as an SVG with ``svg``), and close it; return the
+    PNG paths by name."""
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
     for name, fig in figs.items():
         path = directory / f"{name}.png"
         fig.savefig(path, dpi=DPI, metadata={"Software": None})
-        fig.savefig(path.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+        if svg:
+            fig.savefig(path.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
         plt.close(fig)
         out[name] = path
     return out
@@ -361,7 +363,7 @@ def rebuild(obj, directory: Path, exports=()) -> list[Path]:
     from ..runner import Comparison
 
     directory = Path(directory)
-    figures = save_figures(obj.plot(), directory / "figures")
+    figures = save_figures(obj.plot(), directory / "figures", svg=True)
     comparison = isinstance(obj, Comparison)
     table, name = (obj.table(), "comparison.csv") if comparison else (obj.table(), "summary.csv")
     table.to_csv(directory / name, index=not comparison)
