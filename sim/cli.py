@@ -178,8 +178,8 @@ def _key_table(table, kinds=True) -> str:
              fmt_interval(table.loc[col, "predict_low"], table.loc[col, "predict_high"], kind))
             for col, label, _, kind in KEY_METRICS if col in table.index]
     w = max(len(r[0]) for r in rows)
-    v = max(len(r[2]) for r in rows)
-    lines = [f"  {'measure':<{w}}  {'mean':>8}  {'interval of the mean':<{v}}  one organisation (prediction)"]
+    v = max(max(len(r[2]) for r in rows), len("95% interval of the mean"))
+    lines = [f"  {'measure':<{w}}  {'mean':>8}  {'95% interval of the mean':<{v}}  95% prediction interval (one organisation)"]
     lines += [f"  {a:<{w}}  {b:>8}  {c:<{v}}  {d}" for a, b, c, d in rows]
     return "\n".join(lines)
 
