@@ -652,7 +652,10 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
         if sub.empty:
             continue
         cells = "".join(f'<td class="n">{fmt(r["mean"], kind)}<br><span class="sub">'
-                        f'{fmt_interval(r["low"], r["high"], kind)}</span></td>' for _, r in sub.iterrows())
+                        f'{fmt_interval(r["low"], r["high"], kind)}'
+                        + (f'<br>one org.: {fmt_interval(r["predict_low"], r["predict_high"], kind)}'
+                           if not pd.isna(r["predict_low"]) else "")
+                        + '</span></td>' for _, r in sub.iterrows())
         diffs = []
         for _, r in sub.iloc[1:].iterrows():
             resolved = not (math.isnan(r["diff_low"]) or math.isnan(r["diff_high"])) and (
@@ -662,7 +665,8 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
             diffs.append(f'<td class="n{cls}">{fmt(r["diff"], kind, signed=True)}<br><span class="sub">'
                          f'{fmt_interval(r["diff_low"], r["diff_high"], kind, signed=True)}</span></td>')
         rows.append(f'<tr><td title="{html.escape(meaning)}">{html.escape(label)}</td>{cells}{"".join(diffs)}</tr>')
-    rows.append("</table><p class='sub'>Each cell: mean, and below it the 95% interval. A "
+    rows.append("</table><p class='sub'>Each cell: mean, below it the 95% interval of the mean, and "
+                "the 95% prediction interval (the range one organisation could see). A "
                 "difference is coloured when its interval excludes zero: green when it is an "
                 "improvement, red when it is a deterioration.</p>")
     body.append("\n".join(rows))
