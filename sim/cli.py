@@ -214,7 +214,8 @@ def _cmd_run(args) -> int:
     directory = results.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
-    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(f"  report: {_show(directory / 'report.html')}"
+          + "".join(f", {_show(directory / f'report.{kind}')}" for kind in exports) + "\n")
     print(_key_table(results.table()))
     return 0
 
@@ -256,7 +257,8 @@ def _cmd_compare(args) -> int:
     directory = comparison.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")
-    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(f"  report: {_show(directory / 'report.html')}"
+          + "".join(f", {_show(directory / f'report.{kind}')}" for kind in exports) + "\n")
     print(_compare_table(comparison))
     return 0
 
