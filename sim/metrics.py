@@ -105,7 +105,7 @@ BETTER = {"alignment_mean": 1, "alignment_final": 1, "action_alignment_mean": 1,
           "adoption_final": 1, "adoption_mean": 1, "reached_50": 1, "reached_80": 1,
           "weeks_to_50_median": -1, "weeks_to_80_median": -1,
           "failure_rate": -1, "fatigue_mean": -1, "peak_fatigue": -1, "overload_mean": -1,
-          "burnout_mean": -1, "turnover": -1, "turnover_per_100": -1,
+          "burnout_mean": -1, "burnout_mean_per_100": -1, "turnover": -1, "turnover_per_100": -1,
           "trust_final": 1, "trust_mean": 1, "engagement_mean": 1, "bsc_balance_mean": 1}
 
 

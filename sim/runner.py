@@ -94,9 +94,10 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
             pool.join()
     timeseries = pd.concat([out[i][0] for i in range(reps)], ignore_index=True)
     summary = pd.DataFrame([{"rep": i, **out[i][1]} for i in range(reps)])
-    # a count comparable between organisations of different sizes
-    summary.insert(summary.columns.get_loc("turnover") + 1, "turnover_per_100",
-                   100 * summary["turnover"] / scenario.people)
+    # counts comparable between organisations of different sizes
+    for count in ("turnover", "burnout_mean", "burnout_final"):
+        summary.insert(summary.columns.get_loc(count) + 1, f"{count}_per_100",
+                       100 * summary[count] / scenario.people)
     return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start)
 
 

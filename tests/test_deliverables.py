@@ -242,6 +242,7 @@ def test_people_who_left_is_reported_per_100_people(tmp_path):
     res = run(sc, reps=2, jobs=1)
     assert (res.summary["turnover"] > 0).any()
     assert np.allclose(res.summary["turnover_per_100"], 100 * res.summary["turnover"] / sc.people)
+    assert np.allclose(res.summary["burnout_mean_per_100"], 100 * res.summary["burnout_mean"] / sc.people)
     assert "turnover_per_100" in [m[0] for m in KEY_METRICS] and "turnover" not in [m[0] for m in KEY_METRICS]
 
 
