@@ -460,3 +460,18 @@ def test_a_comparison_ranks_on_the_objectives_the_scenario_names(programme_compa
     bad = small_scenario(tmp_path, name="bad", objectives=["alignmnt_mean"])
     with pytest.raises(ScenarioError, match=r"objectives: 'alignmnt_mean' is not an outcome.*alignment_mean"):
         load_scenario(bad)
+
+
+@pytest.mark.parametrize("costs, fragment", [
+    ({"feedback": {"per_week": 5}}, "costs.feedback.per_week: unknown cost kind; allowed: per_manager_per_week"),
+    ({"feedback": {"fixed": -1}}, "costs.feedback.fixed = '-1' is not allowed: expected a number >= 0"),
+    ({"layers": {"fixed": 1}}, "costs.layers: not a lever"),
+    ({"fixed": "lots"}, "costs.fixed = 'lots' is not allowed"),
+])
+def test_bad_costs_are_one_line_naming_the_field(tmp_path, costs, fragment):
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(small_scenario(tmp_path, costs=costs))
+    message = str(info.value)
+    assert fragment in message and "\n" not in message
