@@ -405,7 +405,13 @@ def test_consultant_path_end_to_end_compare_three_costed_alternatives_and_read_t
 
     sc = load_scenario(base)
     n = managers(sc)
-    costs = {r[0]: r[1] for r in list(book["Costs"].values)[1:]}
+    cost_rows = list(book["Costs"].values)
+    costs = {r[0]: r[1] for r in cost_rows[1:]}
+    per_point = {r[0]: dict(zip(cost_rows[0], r)) for r in cost_rows[1:]}
+    for alt in ("forums", "clarity"):  # extra cost per 0.01 of front-line alignment gained
+        gain = 100 * (means.loc[alt, "action_alignment_mean"] - means.loc["insurer", "action_alignment_mean"])
+        expected = costs[alt] / gain if gain > 0 else None
+        assert per_point[alt]["cost_per_point_action_alignment_mean"] == (pytest.approx(expected) if expected else None)
     assert costs["insurer"] == 0
     assert costs["forums"] == pytest.approx(10 * n * 10 + 500)
     assert costs["clarity"] == pytest.approx(5 * n * 20 + 1000 * n * 0.02 * 20 + 1000)

@@ -564,6 +564,10 @@ def run_report(results, figures: dict[str, Path]) -> str:
     return "\n".join(body)
 
 
+def _money(value) -> str:
+    return "–" if pd.isna(value) else f"{value:,.0f}"
+
+
 def summary_html(comparison, objectives=None) -> str:
     """The first page of a comparison report: the ranking on the objectives with the probability
     of beating the reference, the differences the simulation resolves, the assumptions that
@@ -591,11 +595,13 @@ def summary_html(comparison, objectives=None) -> str:
     spend = cost_table(comparison, objs)
     if not spend.empty:
         out.append("<p><b>Cost and outcome per cost</b> (the levers' costs over the horizon, from the "
-                   "scenarios' <code>costs</code>; the difference to the reference per 1,000 of extra cost):</p>"
+                   "scenarios' <code>costs</code>; the extra cost over the reference per point of improvement: "
+                   "a point is 0.01 on a 0-1 or alignment scale, one percentage point of a share, one unit "
+                   "of a count or of weeks; blank where it costs no more or does not improve):</p>"
                    "<table><tr><th>Alternative</th><th>Cost</th><th>Extra cost</th>"
-                   + "".join(f"<th>{html.escape(label_of(m))} per 1,000</th>" for m in objs) + "</tr>")
+                   + "".join(f"<th>per point of {html.escape(label_of(m))}</th>" for m in objs) + "</tr>")
         for alt, r in spend.iterrows():
-            per = "".join(f'<td class="n">{fmt(r[f"per_1000_{m}"], kind_of(m), signed=True)}</td>' for m in objs)
+            per = "".join(f'<td class="n">{_money(r[f"cost_per_point_{m}"])}</td>' for m in objs)
             out.append(f"<tr><td>{html.escape(str(alt))}</td><td class='n'>{r['cost']:,.0f}</td>"
                        f"<td class='n'>{r['extra_cost']:+,.0f}</td>{per}</tr>")
         out.append("</table>")

@@ -64,9 +64,10 @@ def ranking(comparison, objectives=None) -> pd.DataFrame:
 
 def cost_table(comparison, objectives=None) -> pd.DataFrame:
     """Per alternative: the cost of its levers over the horizon (``sim.costs``; 0 without a
-    ``costs`` section), the extra cost over the reference, and for each objective the mean
-    difference to the reference per 1,000 of extra cost (``per_1000_<objective>``; empty when it
-    costs no more). Empty when no alternative has costs."""
+    ``costs`` section), the extra cost over the reference, and for each objective the extra cost
+    per point of improvement over the reference (``cost_per_point_<objective>``: a point is 0.01
+    on a 0-1 or alignment scale, one percentage point of a share, one unit of a count or of weeks;
+    empty when it costs no more or does not improve). Empty when no alternative has costs."""
     from ..costs import costs
 
     if not any(res.scenario.costs for res in comparison.results):
@@ -80,10 +81,13 @@ def cost_table(comparison, objectives=None) -> pd.DataFrame:
         row = {"alternative": label, "cost": total, "extra_cost": extra}
         for m in objectives:
             diff = table[(table["metric"] == m) & (table["alternative"] == label)]["diff"]
-            d = float(diff.iloc[0]) if len(diff) else math.nan
-            row[f"per_1000_{m}"] = d / extra * 1000 if extra > 0 and math.isfinite(d) else math.nan
+            points = (float(diff.iloc[0]) if len(diff) else math.nan) * BETTER.get(m, 0) * POINT.get(kind_of(m), 1)
+            row[f"cost_per_point_{m}"] = extra / points if extra > 0 and math.isfinite(points) and points > 0 else math.nan
         rows.append(row)
     return pd.DataFrame(rows).set_index("alternative")
+
+
+POINT = {"num": 100, "pct": 100}  # points per unit: 0.01 of a scale, one percentage point
 
 
 def differences(comparison, metrics=None) -> list[dict]:
