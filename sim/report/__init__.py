@@ -239,7 +239,8 @@ def compare_figures(comparison) -> dict:
     figs = {}
     items = list(zip(comparison.labels, comparison.results))
     colors = {label: COLORS[i % len(COLORS)] for i, (label, _) in enumerate(items)}
-    marks = events([(res.scenario, colors[label]) for label, res in items])
+    # fixed-schedule pivots read off the reference (the same schedule unless pivots are the lever)
+    marks = events([(res.scenario, colors[label]) for label, res in items], items[0][1].timeseries)
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
     for label, res in items:
