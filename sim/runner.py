@@ -121,6 +121,7 @@ def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 
 
 THRESHOLDS = (50, 80)  # weeks_to_<t>: the first week alignment reached t/100 (NaN: not by the horizon)
 TIME_COLUMNS = tuple(f"weeks_to_{t}" for t in THRESHOLDS)
+TABLE_COLUMNS = ["mean", "low", "high", "predict_low", "predict_high", "n"]
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:
@@ -137,7 +138,7 @@ def _times(summary: pd.DataFrame, threshold: int) -> tuple[np.ndarray, np.ndarra
     return np.where(np.isnan(t), np.inf, t), ~(t == 0)
 
 
-def time_rows(summary: pd.DataFrame, horizon: int) -> dict[str, dict]:
+def time_rows(summary: pd.DataFrame) -> dict[str, dict]:
     """Censored times to alignment 0.5 and 0.8, measured from week 0 (the start of the change):
     ``reached_<t>``, the share of runs at or above the threshold by the horizon (Wilson interval);
     ``started_above_<t>``, the share already there at week 0; ``weeks_to_<t>_median``, the
@@ -158,12 +159,11 @@ def time_rows(summary: pd.DataFrame, horizon: int) -> dict[str, dict]:
         if len(at_risk):
             median = km_median(at_risk)
             low, high = percentile_interval(km_median(at_risk, resample_weights(len(at_risk))))
-        rows[f"weeks_to_{t}_median"] = {"mean": median, "low": low, "high": high, "n": len(at_risk),
-                                        "horizon": horizon}
+        rows[f"weeks_to_{t}_median"] = {"mean": median, "low": low, "high": high, "n": len(at_risk)}
     return rows
 
 
-def outcome_table(summary: pd.DataFrame, horizon: int) -> pd.DataFrame:
+def outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Per outcome: the mean with the interval of the mean (``low``, ``high``: bootstrap
     percentile), the prediction interval (``predict_low``, ``predict_high``: the middle 95% of
     replications) and n; then the censored times (``time_rows``)."""
@@ -173,13 +173,10 @@ def outcome_table(summary: pd.DataFrame, horizon: int) -> pd.DataFrame:
         p_low, p_high = prediction_interval(summary[col])
         rows[col] = {"mean": mean, "low": low, "high": high, "predict_low": p_low,
                      "predict_high": p_high, "n": n}
-    rows.update(time_rows(summary, horizon))
+    rows.update(time_rows(summary))
     table = pd.DataFrame.from_dict(rows, orient="index", columns=TABLE_COLUMNS)
     table.index.name = "metric"
     return table
-
-
-TABLE_COLUMNS = ["mean", "low", "high", "predict_low", "predict_high", "n"]
 
 
 def paired_differences(summary: pd.DataFrame, reference: pd.DataFrame, better: dict) -> dict[str, dict]:
@@ -290,7 +287,7 @@ class Results:
         (``sim.runner.outcome_table``), and the censored times to alignment 0.5 and 0.8.
         Computed once (the bootstrap takes a moment; reports ask often); a copy is returned."""
         if self._table is None:
-            self._table = outcome_table(self.summary, self.scenario.horizon)
+            self._table = outcome_table(self.summary)
         return self._table.copy()
 
     def plot(self) -> dict:

@@ -163,7 +163,7 @@ BASELINE = [0.0] * 8 + REACHED + [np.nan] * 3
 def test_time_to_alignment_is_censored_not_averaged():
     from sim.runner import time_rows
 
-    rows = time_rows(summary_of(BASELINE), horizon=104)
+    rows = time_rows(summary_of(BASELINE))
     reached, above, median = rows["reached_50"], rows["started_above_50"], rows["weeks_to_50_median"]
     assert reached["mean"] == pytest.approx(17 / 20) and 0 <= reached["low"] < 17 / 20 < reached["high"] <= 1
     assert above["mean"] == pytest.approx(8 / 20)
@@ -172,7 +172,7 @@ def test_time_to_alignment_is_censored_not_averaged():
     assert median["n"] == 12 and median["mean"] == REACHED[5]
     assert median["low"] <= median["mean"] <= median["high"]
     # with most runs never reaching it, the median is not reached (not the mean of the few that did)
-    few = time_rows(summary_of([3.0, 4.0] + [np.nan] * 8), horizon=104)["weeks_to_50_median"]
+    few = time_rows(summary_of([3.0, 4.0] + [np.nan] * 8))["weeks_to_50_median"]
     assert np.isinf(few["mean"])
 
 
@@ -183,7 +183,7 @@ def test_a_programme_that_moves_a_run_from_never_to_week_79_does_not_look_slower
     programme = list(BASELINE)
     programme[-1] = 79.0  # one run that never got there now gets there at week 79
     base, prog = summary_of(BASELINE), summary_of(programme)
-    assert time_rows(prog, 104)["weeks_to_50_median"]["mean"] <= time_rows(base, 104)["weeks_to_50_median"]["mean"]
+    assert time_rows(prog)["weeks_to_50_median"]["mean"] <= time_rows(base)["weeks_to_50_median"]["mean"]
     diff = paired_differences(prog, base, BETTER)
     assert diff["reached_50"]["diff"] == pytest.approx(1 / 20)
     assert diff["weeks_to_50_median"]["diff"] <= 0
@@ -209,7 +209,7 @@ def test_intervals_respect_the_range_of_counts_shares_and_times():
 
     rare = np.array([0.0] * 9 + [1.0])  # one person left in one of ten runs: a t-interval goes below 0
     share = np.array([0.0] * 8 + [0.02, 0.01])
-    table = outcome_table(summary_of([np.nan] * 10, turnover=rare, line_of_sight_mean=share), 104)
+    table = outcome_table(summary_of([np.nan] * 10, turnover=rare, line_of_sight_mean=share))
     for col, x in (("turnover", rare), ("line_of_sight_mean", share)):
         row = table.loc[col]
         assert x.min() <= row["low"] <= row["mean"] <= row["high"] <= x.max()
