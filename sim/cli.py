@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -77,6 +78,24 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    _add_export(p)
+
+
+def _add_export(p: argparse.ArgumentParser) -> None:
+    from .report import EXPORTS
+
+    p.add_argument("--export", nargs="+", choices=EXPORTS, default=[], metavar="KIND",
+                   help="client files beside report.html: xlsx (every table, the replications, the "
+                        "weekly series, the assumptions) and/or pptx (a short deck; needs python-pptx)")
+
+
+def _exports(args) -> list[str]:
+    """The --export kinds, checked before anything runs."""
+    from .report.deck import INSTALL, available
+
+    if "pptx" in args.export and not available():
+        raise CLIError(f"--export pptx needs the package python-pptx, which is not installed: {INSTALL}", code=1)
+    return list(dict.fromkeys(args.export))
 
 
 def _new_dir(base: Path) -> Path:
@@ -87,6 +106,30 @@ def _new_dir(base: Path) -> Path:
         n += 1
         path = base / f"{stamp}-{n}"
     return path
+
+
+def _writable_dir(option: str, path: str | Path) -> Path:
+    """The folder an option names, checked before anything is computed (and nothing created): it
+    is a folder, or can be created in the nearest existing folder above it."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{option} {_bounded(path)}: is a file, not a folder; expected a folder to write into")
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder ({_bounded(probe)} is a file)")
+    try:  # the one sure test of writing: create (and remove) a folder there
+        os.rmdir(tempfile.mkdtemp(prefix=".cascade-check-", dir=probe))
+    except OSError as exc:
+        raise CLIError(f"{option} {_bounded(path)}: cannot create this folder "
+                       f"({_bounded(probe)}: {exc.strerror or exc})") from None
+    return path
+
+
+def _bounded(path: Path, limit: int = 120) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _safe(name: str) -> str:
@@ -133,11 +176,13 @@ class ProgressBar:
 def _key_table(table, kinds=True) -> str:
     from .report import KEY_METRICS, fmt, fmt_interval
 
-    rows = [(label, fmt(table.loc[col, "mean"], kind), fmt_interval(table.loc[col, "low"], table.loc[col, "high"], kind))
+    rows = [(label, fmt(table.loc[col, "mean"], kind), fmt_interval(table.loc[col, "low"], table.loc[col, "high"], kind),
+             fmt_interval(table.loc[col, "predict_low"], table.loc[col, "predict_high"], kind))
             for col, label, _, kind in KEY_METRICS if col in table.index]
     w = max(len(r[0]) for r in rows)
-    lines = [f"  {'measure':<{w}}  {'mean':>8}  95% interval"]
-    lines += [f"  {a:<{w}}  {b:>8}  {c}" for a, b, c in rows]
+    v = max(max(len(r[2]) for r in rows), len("95% interval of the mean"))
+    lines = [f"  {'measure':<{w}}  {'mean':>8}  {'95% interval of the mean':<{v}}  95% prediction interval (one organisation)"]
+    lines += [f"  {a:<{w}}  {b:>8}  {c:<{v}}  {d}" for a, b, c, d in rows]
     return "\n".join(lines)
 
 
@@ -164,13 +209,15 @@ def _cmd_run(args) -> int:
 
     scenario = load_scenario(args.scenario, _sets(args.sets))
     _warn(scenario)
-    directory = _new_dir(Path(args.out) / _safe(scenario.name))
+    exports = _exports(args)
+    directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
     results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
     results.meta["command"] = " ".join([PROG, *args.argv])
-    results.save(directory)
+    directory = results.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
-    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(f"  report: {_show(directory / 'report.html')}"
+          + "".join(f", {_show(directory / f'report.{kind}')}" for kind in exports) + "\n")
     print(_key_table(results.table()))
     return 0
 
@@ -204,14 +251,16 @@ def _cmd_compare(args) -> int:
     for sc in alternatives:
         _warn(sc)
     names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
-    directory = _new_dir(Path(args.out) / f"compare-{names}")
+    exports = _exports(args)
+    directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
                          progress=ProgressBar())
     comparison.meta["command"] = " ".join([PROG, *args.argv])
-    comparison.save(directory)
+    directory = comparison.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")
-    print(f"  report: {_show(directory / 'report.html')}\n")
+    print(f"  report: {_show(directory / 'report.html')}"
+          + "".join(f", {_show(directory / f'report.{kind}')}" for kind in exports) + "\n")
     print(_compare_table(comparison))
     return 0
 
@@ -234,6 +283,33 @@ def _compare_table(comparison) -> str:
                          f"[{fmt_interval(r['diff_low'], r['diff_high'], kind, True)}]")
             lines.append(line)
     return f"  (diff: to {labels[0]}, with its 95% interval)\n" + "\n".join(lines)
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="rebuild a finished run's report (and client files) without rerunning it",
+                       description="Read a finished run or comparison folder (results/...), and rewrite its "
+                                   "tables, figures and report.html with this version's report, plus the "
+                                   "client files asked for with --export. Nothing is rerun.")
+    p.add_argument("directory", metavar="DIR", help="a run or comparison folder written by cascade run / compare")
+    _add_export(p)
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args) -> int:
+    from .report import rebuild
+    from .runner import load
+
+    exports = _exports(args)
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise CLIError(f"report {_bounded(directory)}: no such folder; expected a folder written by cascade run or compare")
+    try:
+        obj = load(directory)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0][:300]) from None
+    written = rebuild(obj, directory, exports)
+    print(f"Rebuilt {_show(directory)}: " + ", ".join(p.name for p in written))
+    return 0
 
 
 def _add_validate(sub) -> None:
@@ -414,12 +490,12 @@ def _cmd_sweep(args) -> int:
     try:
         check_executor(args.executor, args.workers, args.scheduler)
         spec = load_spec(args.spec)
+        directory = _writable_dir("--out", args.out) / spec.name
         _warn(spec.scenario)
         n = size(spec)
         design = spec.design.method + ("" if spec.design.method == "grid" else f", n = {spec.design.n}")
         print(f"{spec.name}: {n} points x {spec.replications} replications = {n * spec.replications} runs "
               f"({design}; {spec.scenario.people:,} people, {spec.horizon} weeks)", file=sys.stderr)
-        directory = Path(args.out) / spec.name
         bar = ProgressBar("runs")
         start = time.perf_counter()
         try:
@@ -467,7 +543,7 @@ def _add_analyze(sub) -> None:
 def _cmd_analyze(args) -> int:
     from .sweep import SweepError, analyze
 
-    out = Path(args.out) if args.out else Path(args.directory) / "analysis"
+    out = _writable_dir("--out", args.out) if args.out else Path(args.directory) / "analysis"
     try:
         tables = analyze(args.directory, metrics=args.metrics, out=out, weeks=args.weeks)
     except SweepError as exc:
@@ -623,6 +699,7 @@ def _cmd_orgchart(args) -> int:
             if Path(args.out).exists():
                 raise CLIError(f"--out {args.out}: the file exists already (nothing is overwritten)")
             seed = args.seed if args.seed is not None else fresh_seed()
+            _writable_dir("--out", Path(args.out).parent)
             path = write_table(generate(args.generate, args.shape, seed), args.out)
             print(f"Wrote {_show(path)} (a synthetic {args.shape} chart, seed {seed})\n")
             print(describe(read_chart(path)))
@@ -635,8 +712,12 @@ def _cmd_orgchart(args) -> int:
     for note in chart.notes:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     target = Path(args.picture or Path("results") / f"{_safe(Path(args.file).stem)}-orgchart.png")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    picture(chart).savefig(target, dpi=150)
+    _writable_dir("--picture", target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        picture(chart).savefig(target, dpi=150)
+    except OSError as exc:
+        raise CLIError(f"--picture {_bounded(target)}: cannot write it ({exc.strerror or exc})") from None
     print(describe(chart))
     print(f"\n  picture: {_show(target)}")
     return 0
@@ -655,6 +736,8 @@ EXAMPLES = """examples:
   cascade run baseline                          replicated runs of a typical organisation
   cascade run my_client.yaml --set role_clarity=0.8 --reps 50
   cascade compare baseline enabled              what enabling the middle changes
+  cascade compare baseline enabled --export xlsx pptx   ... with an Excel workbook and a slide deck
+  cascade report results/baseline/<timestamp>   rebuild a finished run's report (nothing is rerun)
   cascade compare baseline --variant "feedback=0.5" --variant "pivot_interval=52"
   cascade validate my_client.yaml --resolved    check a file; show every value
   cascade params                                every parameter, its range and meaning
@@ -666,8 +749,8 @@ EXAMPLES = """examples:
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 
-COMMANDS = [_add_run, _add_compare, _add_validate, _add_list, _add_params, _add_app, _add_validate_model, _add_robustness, _add_sweep, _add_analyze,
-            _add_discover, _add_optimise, _add_orgchart]
+COMMANDS = [_add_run, _add_compare, _add_report, _add_validate, _add_list, _add_params, _add_app, _add_validate_model,
+            _add_robustness, _add_sweep, _add_analyze, _add_discover, _add_optimise, _add_orgchart]
 
 
 def build_parser() -> Parser:

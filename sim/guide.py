@@ -30,7 +30,9 @@ HELP_WIDTH = 100  # argparse wraps help to the terminal; the guide must not depe
 FIELD_HELP = {
     "extends": "A scenario file to start from (a path relative to this file, or a bundled name such as "
                "`baseline`). Mappings merge key by key (interventions week by week); lists (goals, "
-               "departments) are replaced whole.",
+               "departments) are replaced whole. To remove an inherited intervention write its week "
+               "with `null` (`26: null`); `interventions: null` removes them all (an empty mapping `{}` "
+               "changes nothing: it merges).",
     "name": "The scenario's name, used in reports and result folders (default: the file's name): "
             "printable, at most 80 characters, without `/` or a backslash, not starting with `.`.",
     "description": "A paragraph for the report: whose organisation this is and what is being asked "
@@ -42,9 +44,19 @@ FIELD_HELP = {
                    "the organisation's departments in turn.",
     "structure": "The regular hierarchy: any of `executives`, `layers`, `span` (below).",
     "org_chart": "Instead of `structure`: a client's organisation chart (a CSV file, relative to this "
-                 "file, or `{file, executives}`); see `cascade orgchart --help`.",
+                 "file, or `{file, executives}`); see `cascade orgchart --help`. The top has an empty "
+                 "`manager_id`; a manager id equal to the person's own id (a Workday/SAP habit) or a "
+                 "placeholder such as `N/A` is read as the top too, and `cascade orgchart` says so.",
     "parameters": "Any model parameter by name (the tables below); unspecified ones take the defaults "
                   "of `sim/params.py`.",
+    "objectives": "Optional: the outcomes a comparison ranks the alternatives on (summary columns with a "
+                  "better direction, e.g. `[action_alignment_mean, reached_50, failure_rate]`); default: "
+                  "front-line work alignment, runs reaching alignment 0.5, failure rate, people who left per 100. "
+                  "The reference (first) alternative's list is used.",
+    "costs": "Optional: what each lever costs, in one currency: a parameter name -> "
+             "`{per_manager_per_week, per_point_per_manager_per_week, per_broadcast, fixed}` (any of them), "
+             "and `fixed: amount` for the programme; a lever costs in the weeks it differs from the default. "
+             "Comparison reports show each alternative's cost and its extra cost per point of improvement (`sim/costs.py`).",
     "interventions": "Week -> what happens at the start of that week: a mapping of parameter changes "
                      "(structural parameters cannot change during a run), `pivot` for a forced strategy "
                      "pivot, or changes with `pivot: true`.",

@@ -97,6 +97,18 @@ SUMMARY_METRICS = ("alignment", "alignment_managers", "alignment_employees",
                    "team_alignment_sd", "bsc_balance")
 
 
+# Which way is better for the client (+1 higher, -1 lower), per summary outcome (and the censored
+# times of sim.runner.time_rows): how reports colour differences and count paired wins.
+BETTER = {"alignment_mean": 1, "alignment_final": 1, "action_alignment_mean": 1, "action_alignment_final": 1,
+          "line_of_sight_mean": 1, "line_of_sight_final": 1, "understanding_final": 1,
+          "understanding_mean": 1, "clarity_gap_mean": -1, "illusion_gap_mean": -1,
+          "adoption_final": 1, "adoption_mean": 1, "reached_50": 1, "reached_80": 1,
+          "weeks_to_50_median": -1, "weeks_to_80_median": -1,
+          "failure_rate": -1, "fatigue_mean": -1, "peak_fatigue": -1, "overload_mean": -1,
+          "burnout_mean": -1, "burnout_mean_per_100": -1, "turnover": -1, "turnover_per_100": -1,
+          "trust_final": 1, "trust_mean": 1, "engagement_mean": 1, "bsc_balance_mean": 1}
+
+
 def summarise(ts: pd.DataFrame) -> dict:
     """Per-run summary: final and time-averaged values, weeks to 50% and 80% alignment
     (alignment, on its chance-0 scale), failure rate, peak fatigue, turnover."""

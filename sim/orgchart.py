@@ -7,7 +7,9 @@ A chart is a table with one row per person::
     E2,        E1,         Sales,      manager, 0.7
     E3,        E2,         Sales,      employee
 
-Only ``person_id`` and ``manager_id`` (empty for the top) are required. ``department`` defaults to
+Only ``person_id`` and ``manager_id`` (empty for the top; a person's own id, as Workday and SAP
+exports write it, or a placeholder such as ``N/A`` are read as the top too, and the summary says
+so) are required. ``department`` defaults to
 the subtree of a level-1 person (an empty cell inherits the manager's department); ``role``
 (executive / manager / employee) defaults to the position; the traits replace the model's drawn
 values where given (credibility, capability and role clarity in [0, 1], tenure in whole weeks).
@@ -64,6 +66,7 @@ class OrgChart:
     department_names: tuple[str, ...]  # name of each department code
     notes: tuple[str, ...] = ()  # worth knowing, not errors (ignored columns, role mismatches)
     source: str = ""
+    tops: str = ""  # HR-export habits read as "no manager" (own id, N/A), for the summary
 
     @property
     def n(self) -> int:
@@ -198,6 +201,7 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
         more = f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else ""
         raise ChartError(f"{source}: duplicate person ids: {shown}{more}")
     index = pd.Index(ids)
+    managers, tops = _hr_tops(ids, managers, index)
     boss = np.where(managers == "", -1, index.get_indexer(managers)).astype(np.int64)
     unknown = np.flatnonzero((managers != "") & (boss < 0))
     if len(unknown):
@@ -228,7 +232,8 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
         raise ChartError(f"{source}: {len(roots)} people have no manager ({_rows(loose, _ids(ids[loose]))}"
                          f"{' among them' if len(loose) < len(roots) else ''}): a chart has one top, "
                          f"or an executive team marked executive in the role column (or listed as "
-                         f"the scenario's executives); give the others a manager")
+                         f"the scenario's executives); give the others a manager"
+                         + (f" ({tops})" if tops else ""))
     if len(roots) == n:
         raise ChartError(f"{source}: nobody has a manager: the chart needs people below the executives")
 
@@ -239,8 +244,34 @@ def chart_from_table(table: pd.DataFrame, source: str = "chart", executives=(),
     bosses = np.where(boss[order] >= 0, new[np.maximum(boss[order], 0)], -1)
     traits = {name: values[order] for name, values in _traits(table, cols, source).items()}
     notes += _role_notes(role, np.bincount(boss[boss >= 0], minlength=n), depth, ids)
+    notes += [tops] if tops else []
     return OrgChart(Chart(bosses, dept_code[order], traits), ids[order].astype(str),
-                    depth[order], tuple(names), tuple(notes), source)
+                    depth[order], tuple(names), tuple(notes), source, tops)
+
+
+# What HR systems write for "no manager" at the top (unless it is someone's id).
+NO_MANAGER = ("n/a", "na", "#n/a", "none", "null", "nil", "-", "--", "top", "self")
+
+
+def _hr_tops(ids, managers, index) -> tuple[np.ndarray, str]:
+    """Read two HR-export habits as the top of the chart (no manager): a person who is their
+    own manager (Workday, SAP) and a placeholder such as ``N/A``; say what was read so."""
+    own = np.flatnonzero(managers == ids)
+    placeholder = np.flatnonzero(np.isin(np.char.lower(managers.astype(str)), NO_MANAGER)
+                                 & (index.get_indexer(managers) < 0))
+    if not len(own) and not len(placeholder):
+        return managers, ""
+    managers = managers.copy()
+    managers[own] = ""
+    words = sorted({str(m) for m in managers[placeholder]})
+    managers[placeholder] = ""
+    parts = []
+    if len(own):
+        parts.append(f"{_rows(own, _ids(ids[own]))}: manager id is their own id")
+    if len(placeholder):
+        parts.append(f"{_rows(placeholder, _ids(ids[placeholder]))}: manager id "
+                     f"{' / '.join(map(repr, words))}")
+    return managers, "read as the top of the chart (no manager): " + "; ".join(parts)
 
 
 def _columns(table: pd.DataFrame, source: str) -> tuple[dict[str, str], list[str]]:
@@ -415,7 +446,8 @@ def describe(oc: OrgChart, top_departments: int = 12) -> str:
     sp = s["span"]
     lines = [f"{oc.source}: {s['people']:,} people, {s['executives']} executive"
              f"{'s' if s['executives'] != 1 else ''}, depth {s['depth']} "
-             f"(levels 0..{s['depth']}), {len(s['departments'])} departments", "",
+             f"(levels 0..{s['depth']}), {len(s['departments'])} departments",
+             *([f"  {oc.tops}"] if oc.tops else []), "",
              "  level  people  managers  employees"]
     for lv in s["levels"]:
         what = "executives" if lv["level"] == 0 else f"{lv['managers']:>8,}  {lv['employees']:>9,}"

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import platform
-import select
 import shutil
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +20,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .metrics import summarise
+from . import parallel
+from .metrics import BETTER, summarise
 from .model import OrgModel
 from .scenario import Scenario
+from .stats import (beats, km_median, mean_interval, percentile_interval, prediction_interval,
+                    resample_weights, wilson)
 
 Progress = Callable[[int, int], None]  # (replications done, total)
 SEEDING = "numpy.random.default_rng(numpy.random.SeedSequence(seed).spawn(replications)[rep])"
@@ -44,38 +42,6 @@ def _replicate(task) -> tuple[int, pd.DataFrame, dict]:
     summary = summarise(ts)
     ts.insert(0, "rep", rep)
     return rep, ts, summary
-
-
-def worker_init(parent: int) -> None:
-    """The start of a pool worker of process ``parent``: it leaves Ctrl-C to the parent, which
-    stops it, and exits as soon as the parent is gone. (A ``kill -9`` of `cascade` gives the pool
-    no chance to stop its workers, and forkserver workers are not the parent's children: they would
-    run on, and keep the fork server alive, for as long as they had work.)"""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="exit-with-parent").start()
-
-
-def _exit_with(parent: int) -> None:
-    try:
-        fd = os.pidfd_open(parent)  # Linux: readable when the process ends
-    except ProcessLookupError:
-        os._exit(1)
-    except (AttributeError, OSError):  # elsewhere: ask every second
-        while _alive(parent):
-            time.sleep(1.0)
-        os._exit(1)
-    select.select([fd], [], [])
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def fresh_seed() -> int:
@@ -109,9 +75,8 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
             if progress:
                 progress(len(out), reps)
     else:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.runner"])
-        pool = ctx.Pool(jobs, initializer=worker_init, initargs=(os.getpid(),))
+        pool = parallel.context(["sim.runner"]).Pool(jobs, initializer=parallel.worker_init,
+                                                     initargs=(os.getpid(),))
         try:
             for rep, ts, summary in pool.imap_unordered(_replicate, tasks):
                 out[rep] = ts, summary
@@ -125,6 +90,10 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
             pool.join()
     timeseries = pd.concat([out[i][0] for i in range(reps)], ignore_index=True)
     summary = pd.DataFrame([{"rep": i, **out[i][1]} for i in range(reps)])
+    # counts comparable between organisations of different sizes
+    for count in ("turnover", "burnout_mean", "burnout_final"):
+        summary.insert(summary.columns.get_loc(count) + 1, f"{count}_per_100",
+                       100 * summary[count] / scenario.people)
     return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start)
 
 
@@ -146,23 +115,103 @@ def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 
 
 # --------------------------------------------------------------------------- statistics
 
-
-def interval(values) -> tuple[float, float, float, int]:
-    """Mean and 95% t-interval of the mean (NaN values dropped): (mean, low, high, n)."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+THRESHOLDS = (50, 80)  # weeks_to_<t>: the first week alignment reached t/100 (NaN: not by the horizon)
+TIME_COLUMNS = tuple(f"weeks_to_{t}" for t in THRESHOLDS)
+TABLE_COLUMNS = ["mean", "low", "high", "predict_low", "predict_high", "n"]
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:
-    return [c for c in summary.columns if c != "rep" and pd.api.types.is_numeric_dtype(summary[c])]
+    """The per-replication outcomes summarised by a mean (times to an event are censored: they
+    are summarised by ``time_rows`` instead)."""
+    return [c for c in summary.columns if c != "rep" and c not in TIME_COLUMNS
+            and pd.api.types.is_numeric_dtype(summary[c])]
+
+
+def _times(summary: pd.DataFrame, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """(times with inf for "not reached by the horizon", mask of runs below the threshold at
+    week 0): runs already there when the change starts did not have to get there."""
+    t = summary[f"weeks_to_{threshold}"].to_numpy(dtype=float)
+    return np.where(np.isnan(t), np.inf, t), ~(t == 0)
+
+
+def time_rows(summary: pd.DataFrame) -> dict[str, dict]:
+    """Censored times to alignment 0.5 and 0.8, measured from week 0 (the start of the change):
+    ``reached_<t>``, the share of runs at or above the threshold by the horizon (Wilson interval);
+    ``started_above_<t>``, the share already there at week 0; ``weeks_to_<t>_median``, the
+    Kaplan-Meier median over the runs that started below, with its bootstrap interval (``inf``:
+    fewer than half got there by the horizon)."""
+    rows = {}
+    for t in THRESHOLDS:
+        if f"weeks_to_{t}" not in summary:
+            continue
+        times, below = _times(summary, t)
+        n = len(times)
+        share, low, high = wilson(int(np.isfinite(times).sum()), n)
+        rows[f"reached_{t}"] = {"mean": share, "low": low, "high": high, "n": n}
+        share, low, high = wilson(int((~below).sum()), n)
+        rows[f"started_above_{t}"] = {"mean": share, "low": low, "high": high, "n": n}
+        at_risk = times[below]
+        median, low, high = math.nan, math.nan, math.nan
+        if len(at_risk):
+            median = km_median(at_risk)
+            low, high = percentile_interval(km_median(at_risk, resample_weights(len(at_risk))))
+        rows[f"weeks_to_{t}_median"] = {"mean": median, "low": low, "high": high, "n": len(at_risk)}
+    return rows
+
+
+def outcome_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome: the mean with the interval of the mean (``low``, ``high``: bootstrap
+    percentile), the prediction interval (``predict_low``, ``predict_high``: the middle 95% of
+    replications) and n; then the censored times (``time_rows``)."""
+    rows = {}
+    for col in metric_columns(summary):
+        mean, low, high, n = mean_interval(summary[col])
+        p_low, p_high = prediction_interval(summary[col])
+        rows[col] = {"mean": mean, "low": low, "high": high, "predict_low": p_low,
+                     "predict_high": p_high, "n": n}
+    rows.update(time_rows(summary))
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=TABLE_COLUMNS)
+    table.index.name = "metric"
+    return table
+
+
+def paired_differences(summary: pd.DataFrame, reference: pd.DataFrame, better: dict) -> dict[str, dict]:
+    """Per outcome, ``summary`` minus ``reference`` replication by replication (paired: common
+    random numbers): the mean difference and its bootstrap interval, and ``p_better``, the share of
+    paired replications in which ``summary`` does better (``better``: +1 higher is better, -1 lower).
+    Censored times: the difference of the Kaplan-Meier medians (the same resamples for both) and
+    of the shares reaching the threshold."""
+    a, b = summary.set_index("rep"), reference.set_index("rep").reindex(summary["rep"])
+    out = {}
+    for col in metric_columns(summary):
+        if col not in b:
+            continue
+        diff = a[col].to_numpy(dtype=float) - b[col].to_numpy(dtype=float)
+        d, low, high, _ = mean_interval(diff)
+        out[col] = {"diff": d, "diff_low": low, "diff_high": high,
+                    "p_better": beats(a[col], b[col], better.get(col, 0))}
+    weights = resample_weights(len(a))
+    for t in THRESHOLDS:
+        col = f"weeks_to_{t}"
+        if col not in a or col not in b:
+            continue
+        (ta, below_a), (tb, below_b) = _times(a.reset_index(), t), _times(b.reset_index(), t)
+        reached = np.isfinite(ta).astype(float) - np.isfinite(tb).astype(float)
+        d, low, high, _ = mean_interval(reached)
+        out[f"reached_{t}"] = {"diff": d, "diff_low": low, "diff_high": high,
+                               "p_better": beats(np.isfinite(ta), np.isfinite(tb), 1)}
+        out[f"started_above_{t}"] = {"diff": float(np.mean(~below_a) - np.mean(~below_b)),
+                                     "diff_low": math.nan, "diff_high": math.nan, "p_better": math.nan}
+        median, low, high = math.nan, math.nan, math.nan
+        if below_a.any() and below_b.any():  # inf - inf (neither reached) is no difference to report
+            with np.errstate(invalid="ignore"):
+                median = km_median(ta[below_a]) - km_median(tb[below_b])
+                draws = km_median(ta[below_a], weights[:, below_a]) - km_median(tb[below_b], weights[:, below_b])
+            low, high = percentile_interval(draws)  # +-inf: one of the two not reached
+        out[f"weeks_to_{t}_median"] = {"diff": median,
+                                       "diff_low": low, "diff_high": high,
+                                       "p_better": beats(ta, tb, -1)}
+    return out
 
 
 # --------------------------------------------------------------------------- results
@@ -195,11 +244,13 @@ def _remove_stale_partials(folder: Path) -> None:
             continue
 
 
-def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
+def _atomic_dir(directory: Path, write: Callable[[Path], None], unique: bool = False) -> Path:
     """Write into a hidden temporary folder beside ``directory``, then rename it into place: an
-    interrupted write leaves nothing behind, and an existing folder is never overwritten."""
+    interrupted write leaves nothing behind, and an existing folder is never overwritten. With
+    ``unique``, a folder that appeared meanwhile (another run started in the same second) makes
+    this one ``<name>-2`` (``-3``, ...) instead of an error; the folder written is returned."""
     directory = Path(directory)
-    if directory.exists():
+    if directory.exists() and not unique:
         raise FileExistsError(f"{directory} already exists: results are never overwritten")
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(directory.parent)
@@ -208,13 +259,21 @@ def _atomic_dir(directory: Path, write: Callable[[Path], None]) -> Path:
     tmp.mkdir()
     try:
         write(tmp)
-        if directory.exists():
-            raise FileExistsError(f"{directory} already exists: results are never overwritten")
-        os.rename(tmp, directory)
+        target, n = directory, 1
+        while True:
+            try:
+                if target.exists():  # rename would replace an empty folder: never do that
+                    raise FileExistsError(f"{target} already exists: results are never overwritten")
+                os.rename(tmp, target)
+                return target
+            except OSError:  # the target exists (rename onto a non-empty folder fails too)
+                if not unique or not target.exists():
+                    raise
+                n += 1
+                target = directory.with_name(f"{directory.name}-{n}")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return directory
 
 
 @dataclass
@@ -229,20 +288,19 @@ class Results:
     summary: pd.DataFrame
     elapsed: float = 0.0
     meta: dict = field(default_factory=dict)  # e.g. the command line, recorded by the CLI
+    _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.scenario.label()
 
     def table(self) -> pd.DataFrame:
-        """Mean and 95% interval (t, across replications) of every summary metric."""
-        rows = {}
-        for col in metric_columns(self.summary):
-            mean, low, high, n = interval(self.summary[col])
-            rows[col] = {"mean": mean, "low": low, "high": high, "n": n}
-        table = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "low", "high", "n"])
-        table.index.name = "metric"
-        return table
+        """Every outcome's mean, the 95% interval of the mean and the 95% prediction interval
+        (``sim.runner.outcome_table``), and the censored times to alignment 0.5 and 0.8.
+        Computed once (the bootstrap takes a moment; reports ask often); a copy is returned."""
+        if self._table is None:
+            self._table = outcome_table(self.summary)
+        return self._table.copy()
 
     def plot(self) -> dict:
         """The report's figures (matplotlib ``Figure`` objects by name)."""
@@ -268,10 +326,13 @@ class Results:
                 f"# exactly; replication i uses {SEEDING}.\n")
         return head + sc.to_yaml(resolved=True)
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, unique: bool = False, exports=()) -> Path:
         """Write the run to a new folder (never overwriting one): scenario.yaml, run.json,
-        timeseries.parquet, replications.csv, summary.csv, figures/*.png and report.html."""
-        from .report import run_report, save_figures
+        timeseries.parquet, replications.csv, summary.csv, figures/*.png (and .svg), report.html,
+        and the client files named in ``exports`` (``xlsx``, ``pptx``: report.xlsx, report.pptx).
+        ``unique``: if the folder exists, write ``<directory>-2`` (``-3``, ...) instead of failing.
+        Returns the folder written."""
+        from .report import run_report, save_figures, write_exports
 
         def write(tmp: Path) -> None:
             (tmp / "scenario.yaml").write_text(self.scenario_yaml(), encoding="utf-8")
@@ -279,10 +340,11 @@ class Results:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "summary.csv")
-            figures = save_figures(self.plot(), tmp / "figures")
+            figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
+            write_exports(self, tmp, exports, figures)
 
-        return _atomic_dir(Path(directory), write)
+        return _atomic_dir(Path(directory), write, unique)
 
 
 @dataclass
@@ -291,9 +353,13 @@ class Comparison:
 
     results: list[Results]
     meta: dict = field(default_factory=dict)
+    names: list[str] | None = None  # the labels, when known (a comparison read back from its folder)
+    _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
+        if self.names:
+            return list(self.names)
         # overrides shared by every alternative (e.g. --set horizon=52) do not tell them apart
         first = self.results[0].scenario.overrides
         common = {k: v for k, v in first.items()
@@ -325,30 +391,41 @@ class Comparison:
                           for label, r in zip(self.labels, self.results)], ignore_index=True)
 
     def table(self) -> pd.DataFrame:
-        """Per metric and alternative: mean and 95% interval, and the difference to the first
-        alternative with the 95% interval of that difference (paired by replication)."""
-        ref = self.results[0].summary.set_index("rep")
-        rows = []
-        for col in metric_columns(ref.reset_index()):
-            for label, res in zip(self.labels, self.results):
-                values = res.summary.set_index("rep")[col]
-                mean, low, high, n = interval(values)
-                diff = values - ref[col].reindex(values.index)
-                d_mean, d_low, d_high, _ = interval(diff)
-                rows.append({"metric": col, "alternative": label, "mean": mean, "low": low,
-                             "high": high, "n": n, "diff": d_mean, "diff_low": d_low,
-                             "diff_high": d_high})
-        return pd.DataFrame(rows)
+        """Per metric and alternative: the mean, the interval of the mean and the prediction
+        interval; the difference to the first alternative with the interval of that difference
+        (paired by replication); ``p_better``, the share of paired replications in which the
+        alternative did better than the first (which way is better: ``sim.metrics.BETTER``).
+        Computed once; a copy is returned."""
+        if self._table is None:
+            self._table = self._compute_table()
+        return self._table.copy()
+
+    def _compute_table(self) -> pd.DataFrame:
+        ref = self.results[0]
+        frames = []
+        for k, (label, res) in enumerate(zip(self.labels, self.results)):
+            table = res.table()
+            if k:
+                diffs = pd.DataFrame.from_dict(paired_differences(res.summary, ref.summary, BETTER),
+                                               orient="index")
+                table = table.join(diffs)
+            frames.append(table.assign(alternative=label).reset_index())  # the reference: no differences
+        out = pd.concat(frames, ignore_index=True)
+        order = {m: i for i, m in enumerate(frames[0]["metric"])}
+        out = out.sort_values(["metric"], key=lambda m: m.map(order), kind="stable")
+        return out[["metric", "alternative", *TABLE_COLUMNS, "diff", "diff_low", "diff_high",
+                    "p_better"]].reset_index(drop=True)
 
     def plot(self) -> dict:
         from .report import compare_figures
 
         return compare_figures(self)
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, unique: bool = False, exports=()) -> Path:
         """Write the comparison to a new folder: comparison.csv, timeseries.parquet,
-        replications.csv, one resolved scenario per alternative, figures and report.html."""
-        from .report import compare_report, save_figures
+        replications.csv, one resolved scenario per alternative, figures, report.html and the
+        client files in ``exports``. ``unique`` as in ``Results.save``; returns the folder written."""
+        from .report import compare_report, save_figures, write_exports
 
         def write(tmp: Path) -> None:
             scen = tmp / "scenarios"
@@ -363,10 +440,38 @@ class Comparison:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "comparison.csv", index=False)
-            figures = save_figures(self.plot(), tmp / "figures")
+            figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
+            write_exports(self, tmp, exports, figures)
 
-        return _atomic_dir(Path(directory), write)
+        return _atomic_dir(Path(directory), write, unique)
 
 
-__all__ = ["run", "compare", "Results", "Comparison", "interval", "fresh_seed"]
+def load(directory: str | Path) -> "Results | Comparison":
+    """A finished run or comparison read back from the folder ``save`` wrote (nothing is rerun):
+    its resolved scenarios, replications and time series, with the seed and the command."""
+    from .scenario import load_scenario
+
+    directory = Path(directory)
+    try:
+        info = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        summary = pd.read_csv(directory / "replications.csv")
+        timeseries = pd.read_parquet(directory / "timeseries.parquet")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{directory}: not a finished run or comparison folder "
+                         f"(run.json, replications.csv and timeseries.parquet are needed): {exc}") from None
+    meta = {k: info[k] for k in ("command",) if k in info}
+    if "alternatives" not in info:
+        return Results(load_scenario(directory / "scenario.yaml"), info["seed"], info["replications"],
+                       timeseries, summary, info.get("elapsed_seconds", 0.0), meta)
+    files = sorted((directory / "scenarios").glob("*.yaml"), key=lambda f: int(f.name.split("-", 1)[0]))
+    def pick(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        return frame[frame["alternative"] == label].drop(columns="alternative").reset_index(drop=True)
+
+    results = [Results(load_scenario(path), info["seed"], info["replications"], pick(timeseries, label),
+                       pick(summary, label)) for label, path in zip(info["alternatives"], files)]
+    return Comparison(results, meta, names=list(info["alternatives"]))
+
+
+__all__ = ["run", "compare", "load", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
+           "fresh_seed"]

@@ -115,6 +115,8 @@ class ScenarioFile(pydantic.BaseModel):
     org_chart: _Name | OrgChartRef | None = None
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
+    costs: dict[str, Any] | None = None
+    objectives: list[_Name] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
     replications: Annotated[int, pydantic.Field(ge=1, le=MAX_REPLICATIONS)] | None = None
     seed: Annotated[int, pydantic.Field(ge=0)] | None = None
@@ -142,6 +144,8 @@ class Scenario(pydantic.BaseModel):
     org_chart: OrgChartRef | None = None  # instead of structure (file: an absolute path)
     parameters: dict[str, Any] = {}  # as given (any other parameters)
     interventions: tuple[InterventionSpec, ...] = ()
+    costs: dict[str, Any] = {}  # lever -> {cost kind: amount}, or fixed: amount (sim.costs)
+    objectives: tuple[str, ...] = ()  # the outcomes comparisons rank on (default: the report's)
     horizon: int = 104
     replications: int = 10
     seed: int | None = None
@@ -268,6 +272,10 @@ class Scenario(pydantic.BaseModel):
                 iv.week: ("pivot" if iv.pivot and not iv.changes
                           else {**iv.changes, **({"pivot": True} if iv.pivot else {})})
                 for iv in self.interventions}
+        if self.costs:
+            out["costs"] = dict(self.costs)
+        if self.objectives:
+            out["objectives"] = list(self.objectives)
         out.update(horizon=self.horizon, replications=self.replications)
         if self.seed is not None:
             out["seed"] = self.seed
@@ -358,7 +366,8 @@ def _check_file(path: Path, data: dict) -> None:
         for name, value in (data.get(section) or {}).items():
             _check_param(_display(path), section, name, value)
     for week, change in (data.get("interventions") or {}).items():
-        _intervention(_display(path), week, change)
+        if change is not None:  # null: no intervention that week (removes an inherited one)
+            _intervention(_display(path), week, change)
 
 
 def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
@@ -393,9 +402,14 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> dict:
 
 
 def _merge(base: dict, top: dict) -> dict:
+    """A child file over its parent. Interventions merge week by week as in JSON Merge Patch
+    (RFC 7396): ``26: null`` removes the parent's week 26, ``interventions: null`` removes them all."""
     out = dict(base)
     for key, value in top.items():
-        if key in ("structure", "parameters", "interventions") and isinstance(out.get(key), dict):
+        if key == "interventions":
+            merged = {**(out.get(key) or {}), **(value or {})} if value is not None else {}
+            out[key] = {week: change for week, change in merged.items() if change is not None}
+        elif key in ("structure", "parameters", "costs") and isinstance(out.get(key), dict):
             out[key] = {**out[key], **(value or {})}
         else:
             out[key] = value
@@ -602,14 +616,29 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
         current = validate(**params)
     except ParameterError as exc:
         raise ScenarioError(f"{where}: {clean(exc, 300)}") from None
-    interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()),
-                           key=lambda iv: iv.week)
+    interventions = sorted((_intervention(where, w, c) for w, c in (data.get("interventions") or {}).items()
+                            if c is not None), key=lambda iv: iv.week)
     for iv in interventions:  # changes accumulate in week order, as in the model
         try:
             current = validate(**{**current.model_dump(), **iv.changes})
         except ParameterError as exc:
             raise ScenarioError(f"{where}: interventions.{iv.week}: {clean(exc, 300)}") from None
     fields = {k: data[k] for k in ("horizon", "replications", "seed") if data.get(k) is not None}
+    if data.get("objectives"):
+        from .metrics import BETTER
+
+        for name in data["objectives"]:
+            if name not in BETTER:
+                raise ScenarioError(f"{where}: objectives: {quote(name)} is not an outcome with a better "
+                                    f"direction{suggest(str(name), BETTER)}; allowed: {', '.join(BETTER)}")
+        fields["objectives"] = tuple(dict.fromkeys(data["objectives"]))
+    if data.get("costs"):
+        from .costs import check_costs
+
+        try:
+            fields["costs"] = check_costs(data["costs"])
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
     if data.get("org_chart") is not None:
         fields["org_chart"] = OrgChartRef.model_validate(data["org_chart"])
     scenario = Scenario(

@@ -94,7 +94,8 @@ BROKEN = {
     "duplicate id": ("person_id,manager_id\nA,\nB,A\nB,A\n", "duplicate person ids: 'B' at rows 3 and 4"),
     "unknown manager": ("person_id,manager_id\nA,\nB,A\nC,Z\n", "row 4 (manager_id 'Z')"),
     "cycle": ("person_id,manager_id\nA,\nB,A\nC,D\nD,C\n", "cycle: 'C' -> 'D' -> 'C' (rows 4 and 5)"),
-    "own manager": ("person_id,manager_id\nA,\nB,B\n", "cycle: 'B' -> 'B' (row 3)"),
+    # an HR export's own-id convention reads B as a second top (issue 15), not as a cycle
+    "own manager": ("person_id,manager_id\nA,\nB,B\n", "2 people have no manager (rows 2 (id 'A') and 3 (id 'B')): "),
     "several roots": ("person_id,manager_id\nA,\nB,\nC,A\n", "2 people have no manager (rows 2 (id 'A') and 3 (id 'B'))"),
     "executive with a boss": ("person_id,manager_id,role\nA,,executive\nB,A,executive\nC,B,\n",
                               "row 3 (id 'B') have a manager"),

@@ -11,7 +11,8 @@ import pytest
 import sim
 from sim import OrgModel
 from sim.metrics import summarise
-from sim.runner import Comparison, Results, compare, interval, run
+from sim.runner import Comparison, Results, compare, run
+from sim.stats import mean_interval as interval
 from sim.scenario import load_scenario
 
 SMALL = {"executives": 1, "layers": 2, "span": 3, "horizon": 8}
@@ -64,16 +65,17 @@ def test_seed_defaults_to_the_scenario_and_progress_reports(scenario):
     assert calls[0] == (0, 2) and calls[-1] == (2, 2)
 
 
-def test_table_is_mean_and_t_interval(results):
+def test_table_is_mean_interval_of_the_mean_and_prediction_interval(results):
     table = results.table()
-    assert list(table.columns) == ["mean", "low", "high", "n"]
+    assert list(table.columns) == ["mean", "low", "high", "predict_low", "predict_high", "n"]
     x = results.summary["alignment_mean"].to_numpy()
-    from scipy import stats
-
-    half = stats.t.ppf(0.975, 2) * x.std(ddof=1) / np.sqrt(3)
     row = table.loc["alignment_mean"]
     assert row["mean"] == pytest.approx(x.mean())
-    assert row["low"] == pytest.approx(x.mean() - half) and row["high"] == pytest.approx(x.mean() + half)
+    # bootstrap percentile interval of the mean: inside the replications' range, around the mean
+    assert x.min() <= row["low"] <= row["mean"] <= row["high"] <= x.max()
+    assert row["predict_low"] == pytest.approx(np.percentile(x, 2.5))
+    assert row["predict_high"] == pytest.approx(np.percentile(x, 97.5))
+    assert "weeks_to_50" not in table.index and "weeks_to_50_median" in table.index
 
 
 def test_interval_edge_cases():

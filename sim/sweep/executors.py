@@ -8,13 +8,12 @@ computes never depends on the executor: the seeds come from the sweep, not from 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import queue
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
-from ..runner import worker_init
+from .. import parallel
 from .spec import SweepError
 
 EXECUTORS = ("local", "dask")
@@ -82,9 +81,8 @@ class Processes(Executor):
 
     def __init__(self, workers: int):
         self.workers = workers
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep.engine"])
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init,
+        ctx = parallel.context(["sim.sweep.engine"])  # safe from a script without a __main__ guard
+        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=parallel.worker_init,
                                         initargs=(os.getpid(),))
 
     def submit(self, fn, item):

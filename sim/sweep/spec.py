@@ -159,18 +159,20 @@ def _jsonable(value):
 
 
 @functools.cache
-def _outputs(structure: tuple) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The summary metrics and time-series columns of a model of this structure (week 0 only)."""
-    ts = OrgModel(np.random.default_rng(0), **dict(structure)).timeseries()
+def _outputs(depth: int, n_goals: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The summary metrics and time-series columns of a model ``depth`` levels below the top
+    (the columns depend only on the levels and the goals: a small tree stands in, week 0 only)."""
+    ts = OrgModel(np.random.default_rng(0), executives=1, layers=depth - 1, span=2,
+                  n_goals=n_goals).timeseries()
     return tuple(summarise(ts)), tuple(c for c in ts.columns if c != "week")
 
 
 def outputs(scenario: Scenario) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(summary metric names, time-series column names) of runs of ``scenario``."""
-    p = scenario.params
-    key = (("executives", p.executives), ("layers", p.layers),
-           ("span", tuple(p.span) if isinstance(p.span, list) else p.span), ("n_goals", p.n_goals))
-    return _outputs(tuple((k, list(v) if isinstance(v, tuple) else v) for k, v in key))
+    """(summary metric names, time-series column names) of runs of ``scenario``: a regular tree
+    (any span, one number or one per level) or a client's org chart (its own depth)."""
+    chart = scenario.chart()
+    depth = int(chart.depth.max()) if chart is not None else scenario.params.layers + 1
+    return _outputs(depth, scenario.params.n_goals)
 
 
 # --------------------------------------------------------------------------- loading

@@ -17,7 +17,9 @@ if "MPLBACKEND" not in os.environ:  # a notebook (ipykernel sets it to inline) k
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from ..metrics import BETTER  # noqa: E402
+from ..stats import band  # noqa: E402
 
 # The metrics a client sees first: (summary column, label, what it means, format).
 # fmt: "num" two decimals, "pct" a share shown in percent, "int" a count, "weeks".
@@ -41,27 +43,26 @@ KEY_METRICS = (
      "Large = leaders mistake communication for understanding.", "num"),
     ("adoption_final", "Managers who adopted the change (end)",
      "Share of middle managers committed to the change at the end of the run.", "pct"),
-    ("weeks_to_50", "Weeks to alignment 0.5",
-     "Weeks until alignment first reached 0.5 (blank if never).", "weeks"),
+    ("reached_50", "Runs reaching alignment 0.5",
+     "Share of replications in which alignment reached 0.5 by the horizon (interval: Wilson).", "pct"),
+    ("weeks_to_50_median", "Median weeks to alignment 0.5",
+     "Weeks from the start of the change (week 0) until alignment first reached 0.5: the "
+     "Kaplan-Meier median over the runs that started below 0.5, counting runs that never got there "
+     "as longer than the horizon ('beyond horizon': fewer than half got there).", "weeks"),
     ("failure_rate", "Initiative failure rate",
      "Failed initiatives as a share of those that ended (abandoned at a pivot or past the deadline). "
      "50-90% is often quoted for a typical organisation.", "pct"),
     ("fatigue_mean", "Change fatigue (mean)", "Average fatigue over the run (0 to 1).", "num"),
     ("overload_mean", "Manager overload (mean)", "Average load above capacity among managers.", "num"),
-    ("turnover", "People who left", "People who left (burnt out, or for ordinary reasons) and were replaced over the run.", "int"),
+    ("turnover_per_100", "People who left, per 100",
+     "People who left (burnt out, or for ordinary reasons) and were replaced over the run, per 100 "
+     "people in the organisation.", "int"),
     ("trust_final", "Trust in leadership (end)", "Average trust in leadership at the end (0 to 1).", "num"),
     ("bsc_balance_mean", "Scorecard balance",
      "How closely the organisation's effort across the goals matches the strategy's mix "
      "(1 = the same mix).", "pct"),
 )
 KEY = {m[0]: m for m in KEY_METRICS}
-# Which way is better for the client (+1 higher, -1 lower): colours the differences in reports.
-BETTER = {"alignment_mean": 1, "action_alignment_mean": 1, "line_of_sight_mean": 1,
-          "understanding_final": 1, "clarity_gap_mean": -1, "illusion_gap_mean": -1,
-          "adoption_final": 1, "weeks_to_50": -1,
-          "failure_rate": -1, "fatigue_mean": -1, "overload_mean": -1, "turnover": -1,
-          "trust_final": 1, "bsc_balance_mean": 1}
-
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
@@ -71,6 +72,8 @@ COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 def fmt(value, kind: str = "num", signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if math.isinf(value):  # a censored time not reached by the horizon, or a difference to one
+        return "censored" if signed else "beyond horizon"  # a difference to "beyond horizon" has no size
     sign = "+" if signed else ""
     digits = {"pct": 3, "int": 1, "weeks": 1}.get(kind, 3)
     if round(value, digits) == 0:
@@ -85,6 +88,8 @@ def fmt(value, kind: str = "num", signed: bool = False) -> str:
 def fmt_interval(low, high, kind="num", signed=False) -> str:
     if any(v is None or math.isnan(v) for v in (low, high)):
         return "–"
+    if signed and math.isinf(low) and math.isinf(high):
+        return "censored"
     return f"{fmt(low, kind, signed)} to {fmt(high, kind, signed)}"
 
 
@@ -94,17 +99,6 @@ def fmt_interval(low, high, kind="num", signed=False) -> str:
 def _matrix(ts: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     wide = ts.pivot(index="week", columns="rep", values=col)
     return wide.index.to_numpy(), wide.to_numpy(dtype=float)
-
-
-def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (columns) and the 95% t-interval of that mean, per row."""
-    mean = np.nanmean(values, axis=1)
-    n = np.sum(~np.isnan(values), axis=1)
-    if values.shape[1] < 2:
-        return mean, mean, mean
-    sd = np.nanstd(values, axis=1, ddof=1)
-    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1))
-    return mean, mean - half, mean + half
 
 
 def _plot(ax, weeks, values, label, color, ls="-", transform=None):
@@ -126,11 +120,45 @@ def level_name(d: int, deepest: int) -> str:
     return f"Middle managers, layer {d}"
 
 
-def _finish(fig, ax_list, title, ylabel=None):
+def events(scenarios_colors, timeseries=None) -> list[tuple[int, str, str]]:
+    """What to mark on the charts: each scenario's interventions and forced pivots (week, label,
+    colour), and, from ``timeseries``, the weeks at which a pivot happened in at least half of the
+    replications (a fixed pivot schedule)."""
+    out = {}
+    for sc, color in scenarios_colors:
+        for iv in sc.interventions:
+            what = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                             for k, v in iv.changes.items())
+            label = " + ".join(filter(None, [what, "forced pivot" if iv.pivot else ""]))
+            out.setdefault((iv.week, label), color)
+    if timeseries is not None and "pivots" in timeseries:
+        wide = timeseries.pivot(index="week", columns="rep", values="pivots")
+        new = (wide.diff() > 0).mean(axis=1)
+        forced = {w for (w, label) in out if "forced pivot" in label}
+        for week in new.index[new >= 0.5]:
+            if not {week - 1, week} & forced:  # a forced pivot shows in the data the week after
+                out.setdefault((int(week), "pivot"), "grey")
+    return [(week, label, color) for (week, label), color in sorted(out.items())]
+
+
+def _mark(ax, marks) -> None:
+    """Dotted lines at the interventions and pivots, labelled at the top of the panel."""
+    for k, (week, label, color) in enumerate(marks):
+        ax.axvline(week, color=color, ls=":", lw=1.1, alpha=0.9)
+        ax.annotate(_wrap(label, 24), (week, 1), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2 - 9 * (k % 3)), textcoords="offset points", fontsize=6.5, color=color,
+                    va="top", ha="left")  # staggered: nearby marks do not overwrite each other
+
+
+def _finish(fig, ax_list, title, ylabel=None, marks=()):
+    """Grid, event marks and legends below the panels (never over the data)."""
     for ax in ax_list:
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, frameon=False)
+        _mark(ax, marks)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                      ncol=2 if len(ax_list) == 1 else 1)
     if ylabel:
         ax_list[0].set_ylabel(ylabel)
     fig.suptitle(title, fontsize=11)
@@ -146,6 +174,7 @@ def run_figures(results) -> dict:
     adoption, fatigue and burnout, initiatives (each with 95% bands across replications)."""
     ts = results.timeseries
     figs = {}
+    marks = events([(results.scenario, "dimgrey")], ts)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     levels = _levels(ts, "alignment")
@@ -157,7 +186,7 @@ def run_figures(results) -> dict:
     ax.axhline(0, color="grey", lw=0.8)
     figs["alignment_by_level"] = _finish(
         fig, [ax], "Alignment with the strategy by level (0 = chance or vague, 1 = the strategy)",
-        "alignment")
+        "alignment", marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     weeks, conf = _matrix(ts, "confidence")
@@ -168,7 +197,7 @@ def run_figures(results) -> dict:
                     color=COLORS[3], alpha=0.07, lw=0, label="Clarity gap")
     ax.set_ylim(0, 1)
     figs["confidence_vs_alignment"] = _finish(fig, [ax], "Confidence against measured alignment",
-                                              "share")
+                                              "share", marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for col, label, color in (("adoption", "Middle managers who adopted the change", COLORS[2]),
@@ -176,7 +205,7 @@ def run_figures(results) -> dict:
         weeks, v = _matrix(ts, col)
         _plot(ax, weeks, v, label, color)
     ax.set_ylim(0, 1)
-    figs["adoption"] = _finish(fig, [ax], "Adoption of the change", "share")
+    figs["adoption"] = _finish(fig, [ax], "Adoption of the change", "share", marks)
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
     flevels = _levels(ts, "fatigue")
@@ -189,7 +218,7 @@ def run_figures(results) -> dict:
         weeks, v = _matrix(ts, col)
         _plot(a2, weeks, v, label, color)
     a2.set_title("Burnout and turnover (people)", fontsize=10)
-    figs["fatigue_burnout"] = _finish(fig, [a1, a2], "Fatigue and burnout")
+    figs["fatigue_burnout"] = _finish(fig, [a1, a2], "Fatigue and burnout", marks=marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for col, label, color in (("initiatives_launched", "Launched", COLORS[0]),
@@ -198,7 +227,7 @@ def run_figures(results) -> dict:
                               ("pivots", "Strategy pivots", COLORS[7])):
         weeks, v = _matrix(ts, col)
         _plot(ax, weeks, v, label, color, "--" if col == "pivots" else "-")
-    figs["initiatives"] = _finish(fig, [ax], "Initiatives (cumulative)", "count")
+    figs["initiatives"] = _finish(fig, [ax], "Initiatives (cumulative)", "count", marks)
     return figs
 
 
@@ -210,6 +239,8 @@ def compare_figures(comparison) -> dict:
     figs = {}
     items = list(zip(comparison.labels, comparison.results))
     colors = {label: COLORS[i % len(COLORS)] for i, (label, _) in enumerate(items)}
+    # fixed-schedule pivots read off the reference (the same schedule unless pivots are the lever)
+    marks = events([(res.scenario, colors[label]) for label, res in items], items[0][1].timeseries)
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
     for label, res in items:
@@ -220,7 +251,8 @@ def compare_figures(comparison) -> dict:
     a1.set_title("Belief alignment, everyone", fontsize=10)
     a2.set_title("Front-line work (action alignment)", fontsize=10)
     a1.set_ylabel("alignment (0 = chance or vague)")
-    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (0 = chance or vague, 1 = the strategy)")
+    figs["alignment"] = _finish(fig, [a1, a2], "Alignment with the strategy (0 = chance or vague, 1 = the strategy)",
+                                marks=marks)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for label, res in items:
@@ -230,7 +262,7 @@ def compare_figures(comparison) -> dict:
         _plot(ax, weeks, conf - gap, f"{label}: measured clarity", colors[label])
     ax.set_ylim(0, 1)
     figs["confidence_vs_alignment"] = _finish(
-        fig, [ax], "Confidence (dashed) against measured alignment (solid)", "share")
+        fig, [ax], "Confidence (dashed) against measured alignment (solid)", "share", marks)
 
     panels = (("adoption", "Adoption (managers)"), ("fatigue", "Fatigue (everyone)"),
               ("burnout", "Burnt out (people)"), ("initiatives_failed", "Failed initiatives (cumulative)"))
@@ -241,7 +273,7 @@ def compare_figures(comparison) -> dict:
             _plot(ax, weeks, v, label, colors[label])
         ax.set_title(title, fontsize=10)
     figs["adoption_fatigue_initiatives"] = _finish(fig, list(axes.ravel()),
-                                                   "Adoption, fatigue, burnout and initiatives")
+                                                   "Adoption, fatigue, burnout and initiatives", marks=marks)
 
     table = comparison.table()
     keys = [m for m in KEY_METRICS if m[0] in set(table["metric"]) and m[3] != "int"]
@@ -256,8 +288,14 @@ def compare_figures(comparison) -> dict:
         rows = table[(table["metric"] == col) & (table["alternative"].isin(others))]
         y = np.arange(len(rows))[::-1]
         scale = 100 if kind == "pct" else 1
-        d = rows["diff"].to_numpy() * scale
-        err = np.vstack([d - rows["diff_low"].to_numpy() * scale, rows["diff_high"].to_numpy() * scale - d])
+        # a difference to a time "beyond the horizon" is unbounded: not drawn (the tables say so)
+        def finite(c):
+            v = rows[c].to_numpy(dtype=float)
+            return np.where(np.isfinite(v), v, np.nan)
+
+        d = finite("diff") * scale
+        with np.errstate(invalid="ignore"):
+            err = np.vstack([d - finite("diff_low") * scale, finite("diff_high") * scale - d])
         ax.errorbar(d, y, xerr=np.nan_to_num(err), fmt="o", color="black", capsize=3)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_title(_wrap(label, 18) + (" (pts)" if kind == "pct" else ""), fontsize=8)
@@ -282,16 +320,59 @@ def _wrap(text: str, width: int) -> str:
 # --------------------------------------------------------------------------- files
 
 
-def save_figures(figs: dict, directory: Path) -> dict[str, Path]:
-    """Write each figure as a PNG (and close it); return the paths by name."""
+DPI = 200  # slide quality
+
+
+def save_figures(figs: dict, directory: Path, svg: bool = False) -> dict[str, Path]:
+    """Write each figure as a PNG at ``DPI`` (and as an SVG with ``svg``), and close it; return the
+    PNG paths by name."""
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
     for name, fig in figs.items():
         path = directory / f"{name}.png"
-        fig.savefig(path, dpi=110, metadata={"Software": None})
+        fig.savefig(path, dpi=DPI, metadata={"Software": None})
+        if svg:
+            fig.savefig(path.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
         plt.close(fig)
         out[name] = path
     return out
+
+
+EXPORTS = ("xlsx", "pptx")
+
+
+def write_exports(obj, folder: Path, kinds, figures: dict[str, Path]) -> list[Path]:
+    """The client files of a run or comparison in ``folder``: ``report.xlsx`` (every table, the
+    replications, the weekly series, the assumptions) and ``report.pptx`` (a short deck)."""
+    from .deck import write_pptx
+    from .workbook import write_xlsx
+
+    out = []
+    for kind in kinds:
+        if kind == "xlsx":
+            out.append(write_xlsx(obj, folder / "report.xlsx"))
+        elif kind == "pptx":
+            out.append(write_pptx(obj, figures, folder / "report.pptx"))
+        else:
+            raise ValueError(f"export {kind!r} is not allowed: expected some of {', '.join(EXPORTS)}")
+    return out
+
+
+def rebuild(obj, directory: Path, exports=()) -> list[Path]:
+    """Rewrite a finished folder's report (tables, figures, report.html) and write the client
+    files ``exports``, from the results read back with ``sim.runner.load``: nothing is rerun."""
+    from ..runner import Comparison
+
+    directory = Path(directory)
+    figures = save_figures(obj.plot(), directory / "figures", svg=True)
+    comparison = isinstance(obj, Comparison)
+    table, name = (obj.table(), "comparison.csv") if comparison else (obj.table(), "summary.csv")
+    table.to_csv(directory / name, index=not comparison)
+    page = compare_report(obj, figures) if comparison else run_report(obj, figures)
+    tmp = directory / ".report.html.partial"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, directory / "report.html")
+    return [directory / name, directory / "report.html", *write_exports(obj, directory, exports, figures)]
 
 
 def _img(path: Path, alt: str) -> str:
@@ -318,8 +399,13 @@ management to the front line, week by week. Each person holds a belief about wha
 are; managers translate the strategy for their teams, adding noise when they are unclear,
 overloaded or short of skill; peers influence each other; local KPIs and old habits pull people's
 work away from what they believe. Every number below is an average over independent replications
-of the same organisation, with a 95% interval: the range within which the true average lies with
-95% confidence, given the randomness of the simulation (not the uncertainty of the model itself).</p>
+of the same organisation, with two kinds of 95% interval, both about the randomness of the
+simulation (not the uncertainty of the model itself): the <b>interval of the mean</b>, how sure we
+are of the average (a bootstrap interval: it never leaves the range an outcome can take), and the
+<b>prediction interval</b>, the spread of outcomes a single organisation could see (the middle 95%
+of the replications), usually the client's question. Times to alignment are counted from week 0,
+the start of the change; runs that never get there by the horizon count as longer than the
+horizon, so the report gives the share that got there and the Kaplan-Meier median.</p>
 <ul>
 <li><b>Alignment</b> compares each person's sense of the priorities with the strategy: how far the
 weights they give the goals rise and fall with the strategy's (a correlation across the goals).
@@ -412,13 +498,15 @@ def _narrative(table: pd.DataFrame, horizon: int) -> str:
 
 
 def _summary_rows(table: pd.DataFrame) -> str:
-    rows = ["<table><tr><th>Measure</th><th>Mean</th><th>95% interval</th><th>What it means</th></tr>"]
+    rows = ["<table><tr><th>Measure</th><th>Mean</th><th>95% interval of the mean</th>"
+            "<th>95% prediction interval (one organisation)</th><th>What it means</th></tr>"]
     for col, label, meaning, kind in KEY_METRICS:
         if col not in table.index:
             continue
         r = table.loc[col]
         rows.append(f'<tr><td>{html.escape(label)}</td><td class="n">{fmt(r["mean"], kind)}</td>'
                     f'<td class="n">{fmt_interval(r["low"], r["high"], kind)}</td>'
+                    f'<td class="n">{fmt_interval(r["predict_low"], r["predict_high"], kind)}</td>'
                     f'<td class="m">{html.escape(meaning)}</td></tr>')
     rows.append("</table>")
     return "\n".join(rows)
@@ -456,7 +544,7 @@ def _figures_html(figures: dict[str, Path]) -> str:
 
 
 def _footer(info: dict) -> str:
-    from . import __version__
+    from .. import __version__
 
     items = "".join(f"<li>{html.escape(k)}: <code>{html.escape(str(v))}</code></li>" for k, v in info.items())
     return (f"<h2>Reproducing this report</h2><ul>{items}<li>cascade-sim {__version__}</li></ul>"
@@ -477,6 +565,76 @@ def run_report(results, figures: dict[str, Path]) -> str:
     return "\n".join(body)
 
 
+def _money(value) -> str:
+    return "–" if pd.isna(value) else f"{value:,.0f}"
+
+
+def summary_html(comparison, objectives=None) -> str:
+    """The first page of a comparison report: the ranking on the objectives with the probability
+    of beating the reference, the differences the simulation resolves, the assumptions that
+    differ, and the caveats (``sim.report.summary``)."""
+    from .summary import assumptions, caveats, cost_table, differences, kind_of, label_of, ranking
+
+    labels = comparison.labels
+    rank = ranking(comparison, objectives)
+    objs = [c for c in rank.columns if not c.startswith(("rank_", "p_")) and c not in ("mean_rank", "place")]
+    out = ["<section class='summary'><h2>Summary</h2>",
+           f"<p>The alternatives ranked on {len(objs)} objectives (mean rank; 1 = best on that "
+           f"objective). Below each value: the probability that the alternative beats "
+           f"<b>{html.escape(labels[0])}</b>, the share of paired replications in which it did better.</p>",
+           "<table><tr><th>Place</th><th>Alternative</th>"
+           + "".join(f"<th>{html.escape(label_of(m))}</th>" for m in objs) + "</tr>"]
+    for alt, r in rank.iterrows():
+        cells = []
+        for m in objs:
+            p = r[f"p_{m}"]
+            beat = "reference" if alt == labels[0] else (f"beats it: {p:.0%}" if not math.isnan(p) else "–")
+            cells.append(f'<td class="n">{fmt(r[m], kind_of(m))} <span class="sub">(#{int(r[f"rank_{m}"])})</span>'
+                         f'<br><span class="sub">{beat}</span></td>')
+        out.append(f"<tr><td class='n'>{int(r['place'])}</td><td>{html.escape(str(alt))}</td>{''.join(cells)}</tr>")
+    out.append("</table>")
+    spend = cost_table(comparison, objs)
+    if not spend.empty:
+        out.append("<p><b>Cost and outcome per cost</b> (the levers' costs over the horizon, from the "
+                   "scenarios' <code>costs</code>; the extra cost over the reference per point of improvement: "
+                   "a point is 0.01 on a 0-1 or alignment scale, one percentage point of a share, one unit "
+                   "of a count or of weeks; blank where it costs no more or does not improve):</p>"
+                   "<table><tr><th>Alternative</th><th>Cost</th><th>Extra cost</th>"
+                   + "".join(f"<th>per point of {html.escape(label_of(m))}</th>" for m in objs) + "</tr>")
+        for alt, r in spend.iterrows():
+            per = "".join(f'<td class="n">{_money(r[f"cost_per_point_{m}"])}</td>' for m in objs)
+            out.append(f"<tr><td>{html.escape(str(alt))}</td><td class='n'>{r['cost']:,.0f}</td>"
+                       f"<td class='n'>{r['extra_cost']:+,.0f}</td>{per}</tr>")
+        out.append("</table>")
+    resolved = differences(comparison)
+    if resolved:
+        out.append("<p><b>Differences the simulation resolves</b> (95% interval of the paired difference "
+                    "excludes zero):</p><ul>")
+        for d in resolved:
+            kind = kind_of(d["metric"])
+            out.append(f"<li class='{'pos' if d['better'] else 'neg'}'>{html.escape(d['alternative'])}: "
+                       f"{html.escape(label_of(d['metric']))} {fmt(d['diff'], kind, signed=True)} "
+                       f"({fmt_interval(d['diff_low'], d['diff_high'], kind, signed=True)}), "
+                       f"{'an improvement' if d['better'] else 'a deterioration'}; better in "
+                       f"{d['p_better']:.0%} of paired replications</li>")
+        out.append("</ul>")
+    else:
+        out.append("<p><b>No difference on the key measures is resolved</b> at this number of "
+                   "replications (every interval of a paired difference includes zero).</p>")
+    diff = assumptions(comparison)
+    out.append("<p><b>Assumptions that differ</b> between the alternatives (everything else is the same):</p>")
+    if diff.empty:
+        out.append("<p>None: the alternatives are the same scenario.</p>")
+    else:
+        out.append("<table><tr><th>Assumption</th>" + "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
+                   + "</tr>" + "".join(f"<tr><td><code>{html.escape(str(what))}</code></td>"
+                                       + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                                       for what, row in diff.iterrows()) + "</table>")
+    out.append("<p><b>Caveats</b></p><ul>" + "".join(f"<li>{html.escape(c)}</li>" for c in caveats(comparison))
+               + "</ul></section>")
+    return "\n".join(out)
+
+
 def compare_report(comparison, figures: dict[str, Path]) -> str:
     """The HTML report of a comparison: each key metric per alternative with its difference to
     the first and the 95% interval of that difference."""
@@ -487,11 +645,12 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
             f"<h1>{html.escape(' vs '.join(labels))}</h1>",
             f"<p class='sub'>Strategy diffusion simulation · {comparison.reps} replications per "
             f"alternative on the same random numbers · seed {comparison.seed}</p>",
+            summary_html(comparison),
+            "<h2>Results</h2>",
             f"<p>Every alternative ran on the same seeds, so replication <i>i</i> of each shares its "
             f"random draws (common random numbers): the differences below are paired, and their "
             f"intervals are much narrower than the alternatives' own. <b>The reference is "
-            f"{html.escape(labels[0])}.</b></p>",
-            "<h2>Results</h2>"]
+            f"{html.escape(labels[0])}.</b></p>"]
     head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
     diff_head = "".join(f"<th>{html.escape(lab)} − {html.escape(labels[0])}</th>" for lab in labels[1:])
     rows = [f"<table><tr><th>Measure</th>{head}{diff_head}</tr>"]
@@ -500,7 +659,10 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
         if sub.empty:
             continue
         cells = "".join(f'<td class="n">{fmt(r["mean"], kind)}<br><span class="sub">'
-                        f'{fmt_interval(r["low"], r["high"], kind)}</span></td>' for _, r in sub.iterrows())
+                        f'{fmt_interval(r["low"], r["high"], kind)}'
+                        + (f'<br>one org.: {fmt_interval(r["predict_low"], r["predict_high"], kind)}'
+                           if not pd.isna(r["predict_low"]) else "")
+                        + '</span></td>' for _, r in sub.iterrows())
         diffs = []
         for _, r in sub.iloc[1:].iterrows():
             resolved = not (math.isnan(r["diff_low"]) or math.isnan(r["diff_high"])) and (
@@ -510,7 +672,8 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
             diffs.append(f'<td class="n{cls}">{fmt(r["diff"], kind, signed=True)}<br><span class="sub">'
                          f'{fmt_interval(r["diff_low"], r["diff_high"], kind, signed=True)}</span></td>')
         rows.append(f'<tr><td title="{html.escape(meaning)}">{html.escape(label)}</td>{cells}{"".join(diffs)}</tr>')
-    rows.append("</table><p class='sub'>Each cell: mean, and below it the 95% interval. A "
+    rows.append("</table><p class='sub'>Each cell: mean, below it the 95% interval of the mean, and "
+                "the 95% prediction interval (the range one organisation could see). A "
                 "difference is coloured when its interval excludes zero: green when it is an "
                 "improvement, red when it is a deterioration.</p>")
     body.append("\n".join(rows))
@@ -525,5 +688,5 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
     return "\n".join(body)
 
 
-__all__ = ["run_figures", "compare_figures", "run_report", "compare_report", "save_figures",
-           "KEY_METRICS", "fmt"]
+__all__ = ["run_figures", "compare_figures", "run_report", "compare_report", "summary_html", "save_figures",
+           "write_exports", "rebuild", "EXPORTS", "KEY_METRICS", "fmt"]
