@@ -470,7 +470,7 @@ def test_a_comparison_ranks_on_the_objectives_the_scenario_names(programme_compa
 
 @pytest.mark.parametrize("costs, fragment", [
     ({"feedback": {"per_week": 5}}, "costs.feedback.per_week: unknown cost kind; allowed: per_manager_per_week"),
-    ({"feedback": {"fixed": -1}}, "costs.feedback.fixed = '-1' is not allowed: expected a number >= 0"),
+    ({"feedback": {"fixed": -1}}, "costs.feedback.fixed = -1 is not allowed: expected a number >= 0"),
     ({"layers": {"fixed": 1}}, "costs.layers: not a lever"),
     ({"fixed": "lots"}, "costs.fixed = 'lots' is not allowed"),
 ])
