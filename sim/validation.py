@@ -19,7 +19,6 @@ Honest by construction of the procedure, not of the results:
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import parallel
 from .geometry import CAN_STATE, chance_rate
 from .model import OrgModel
 from .params import DEFAULTS
@@ -81,8 +81,10 @@ class Lab:
         tasks = [(ss[i], w, dict(items)) for i, w, items in todo]
         if self.jobs > 1 and len(tasks) > 1:
             if self._pool is None:
-                # forkserver: forking a process that already runs threads (a pool, a test runner) may deadlock
-                self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("forkserver"))
+                # forkserver (sim.parallel): forking a process that already runs threads may deadlock;
+                # workers never import the caller's main module and exit with their parent
+                self._pool = ProcessPoolExecutor(self.jobs, mp_context=parallel.context(["sim.validation"]),
+                                                 initializer=parallel.worker_init, initargs=(os.getpid(),))
             results = list(self._pool.map(_simulate, tasks, chunksize=2))
         else:
             results = [_simulate(t) for t in tasks]
