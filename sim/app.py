@@ -97,13 +97,14 @@ def bump(counter: solara.Reactive[int]) -> None:
         counter.value = counter.value + 1
 
 
-def wait_for_frame(session: Session, frame: int, timeout: float = 2.0) -> None:
+def wait_for_frame(session: Session, frame: int, cancel: threading.Event, timeout: float = 2.0) -> None:
     """Wait until the panels have drawn ``frame``: changing state during a render pass would
-    restart it forever. Steps are not lost: the play loop takes more per frame instead."""
+    restart it forever. Steps are not lost: the play loop takes more per frame instead.
+    A Pause (``cancel``) ends the wait at once, so Play can restart without delay."""
     end = time.monotonic() + timeout
-    while session.drawn < frame and time.monotonic() < end:
+    while session.drawn < frame and time.monotonic() < end and not cancel.is_set():
         time.sleep(0.002)
-    time.sleep(0.005)  # room for clicks (Pause) between frames
+    cancel.wait(0.005)  # room for clicks (Pause) between frames
 
 
 @solara.component
@@ -112,20 +113,28 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
     def loop(cancel):
         """Step at the chosen speed; when drawing is slower, take several steps per frame."""
         start, done = time.monotonic(), 0
-        while playing.value and not cancel.is_set():
+
+        def going():
+            return playing.value and not cancel.is_set()
+
+        while going():
             due = int((time.monotonic() - start) * speed.value) + 1 - done
             if due <= 0:
-                time.sleep(0.005)
+                cancel.wait(0.005)
                 continue
             n = min(due, MAX_CATCH_UP)
-            session.step(n, only_if=lambda: playing.value)  # Pause/Reset win over a late step
+            session.step(n, only_if=going)  # Pause/Reset win over a late step, between weeks
             done += n
             if n < due:  # too far behind: do not try to make up for it later
                 start, done = time.monotonic(), 0
             bump(version)
-            wait_for_frame(session, version.value)
+            wait_for_frame(session, version.value, cancel)
 
-    solara.use_thread(loop, dependencies=[playing.value])
+    # A week is atomic with respect to Pause: the loop stops itself between weeks. Solara's default
+    # (intrusive) cancel raises inside whatever line runs, OrgModel.step included, which leaves the
+    # week half-applied and Mesa's step schedule broken (every later step a no-op); its line tracer
+    # also slows every step.
+    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
 
     def step():
         session.step()
@@ -155,6 +164,8 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
         solara.SliderInt("speed (steps per second)", value=speed, min=SPEEDS[0], max=SPEEDS[1])
         solara.InputInt("seed", value=session.seed, on_value=set_seed)
         Status(session, version)
+        solara.FileDownload(session.csv, filename="cascade-run.csv", label="Download this run (CSV)",
+                            mime_type="text/csv")
 
 
 @solara.component

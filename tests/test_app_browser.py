@@ -78,6 +78,70 @@ def app_url(assets, tmp_path_factory):
         log.close()
 
 
+def _open(pw, url, width=1600, height=1300):
+    """A fresh browser page (a session of its own) on the view, once the week is shown."""
+    from playwright.sync_api import expect
+
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    week = page.get_by_text(re.compile(r"^Week \d+$"))
+    expect(week).to_be_visible(timeout=60_000)
+    return browser, page, week
+
+
+def _settled_week(page, week) -> int:
+    """The week shown once the page has stopped changing it (a frame may still be on its way)."""
+    last = None
+    while True:
+        now = int(week.inner_text().split()[1])
+        if now == last:
+            return now
+        last = now
+        page.wait_for_timeout(700)
+
+
+# How long each Play lasts before Pause (ms): varied so that the pauses land all over the week.
+PLAY_MS = (150, 420, 90, 730, 260, 1100, 330, 60, 560, 210)
+
+
+def test_pause_at_top_speed_never_freezes_nor_splits_a_week(app_url):
+    """Defect: Solara's intrusive cancel raised inside OrgModel.step on Pause, half-applying the
+    week and leaving Mesa's schedule broken (Step and Play then did nothing)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.viz.session import Session
+
+    with sync_playwright() as pw:
+        browser, page, week = _open(pw, app_url, 1280, 720)
+        speed = page.locator(".v-input:has(label:text-is('speed (steps per second)')) [role=slider]")
+        speed.focus()
+        speed.press("End")
+        expect(speed).to_have_attribute("aria-valuenow", "30")
+        play, pause = page.get_by_role("button", name="Play"), page.get_by_role("button", name="Pause")
+        step = page.get_by_role("button", name="Step")
+        for i in range(30):
+            play.click()
+            page.wait_for_timeout(PLAY_MS[i % len(PLAY_MS)])
+            pause.click()
+            expect(step).to_be_enabled()
+        weeks = _settled_week(page, week)
+        step.click()
+        expect(week).to_have_text(f"Week {weeks + 1}")  # not frozen
+        assert weeks > 30, "Play hardly moved the model"
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download this run (CSV)").click()
+        shown = Path(download.value.path()).read_text()
+        browser.close()
+
+    # Every week whole: the paused run equals the same seed's uninterrupted run, bit for bit.
+    plain = Session()
+    assert plain.step(weeks + 1) == weeks + 1
+    assert shown.count("\n") == weeks + 3  # header, week 0, weeks 1..weeks+1
+    assert shown == plain.csv()
+
+
 def test_preset_slider_step_change_the_page(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -131,3 +131,22 @@ def test_large_organisation_is_aggregated():
     assert s.model.org.n > 30_000
     assert s.orgchart.groups.aggregated and len(s.orgchart.groups.size) <= 2500
     assert s.draw_orgchart("commitment")[:4] == b"\x89PNG"
+
+
+def test_pause_stops_between_weeks_and_weeks_stay_whole():
+    """Pause lands between weeks: a batch of steps stops before the next week, never inside one,
+    and a run paused anywhere equals the same seed's run without pauses."""
+    paused = Session(values=SMALL)
+    calls = []
+
+    def playing():
+        calls.append(1)
+        return len(calls) <= 3  # Pause pressed during the third week
+
+    assert paused.step(10, only_if=playing) == 3
+    assert paused.week == 3
+    for _ in range(4):
+        paused.step(2, only_if=lambda: True)
+    plain = Session(values=SMALL)
+    plain.step(11)
+    assert paused.csv() == plain.csv()

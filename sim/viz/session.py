@@ -151,13 +151,20 @@ class Session:
     def week(self) -> int:
         return self.model.week
 
-    def step(self, n: int = 1, only_if=None) -> None:
-        """Take ``n`` steps (none if ``only_if()`` is false once the lock is held)."""
+    def step(self, n: int = 1, only_if=None) -> int:
+        """Take up to ``n`` whole weeks, stopping before a week when ``only_if()`` is false (Pause);
+        returns the number taken. A week is never cut short."""
         with self.lock:
-            if only_if is not None and not only_if():
-                return
-            for _ in range(n):
+            for taken in range(n):
+                if only_if is not None and not only_if():
+                    return taken
                 self.model.step()
+            return n
+
+    def csv(self) -> str:
+        """The run so far, one row per week (the outputs of MODEL.md section 6), as CSV text."""
+        with self.lock:
+            return self.model.timeseries().to_csv(index=False)
 
     def new_message(self, employee: int | None = None) -> None:
         with self.lock:
