@@ -13,8 +13,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The view's page assets come with the install (npm registry -> Solara's proxy cache), so it runs offline.
 install: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
+	@scripts/fetch_solara_assets.sh >/dev/null || echo "make install: Solara's page assets not fetched (needs npm); the view will need the internet"
 
 run: install
 	$(VENV)/bin/cascade run scenarios/baseline.yaml

@@ -11,10 +11,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=${PYTHON:-$root/.venv/bin/python}
 [ -x "$py" ] || py=python3
 dest=${1:-${SOLARA_ASSETS_PROXY_CACHE_DIR:-$("$py" -c 'import sys; print(sys.prefix)')/share/solara/cdn}}
+# The specs Solara's page and the components the view uses (Markdown: katex, mermaid; charts:
+# vega) request; tests/test_app_render.py checks them against the installed Solara.
 specs=(
   @widgetti/solara-vuetify-app@10.1.1 requirejs@2.3.6 font-awesome@4.5.0
   @widgetti/vue-grid-layout@2.3.13-alpha.2
   vega@5 vega-lite@5 vega-embed@6
+  katex@0.16.9 mermaid@10.8.0
 )
 command -v npm >/dev/null 2>&1 || { echo "fetch_solara_assets: npm is needed (apt-get install npm)" >&2; exit 1; }
 mkdir -p "$dest"

@@ -279,8 +279,8 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     """Run the Solara server for this view (blocks); returns its exit code.
 
     ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
-    assets come from Solara's proxy cache (``scripts/fetch_solara_assets.sh``), so no internet is
-    needed once it is filled.
+    assets come from Solara's proxy cache, filled by ``make install``
+    (``scripts/fetch_solara_assets.sh``), so no internet is needed.
     """
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")

@@ -46,8 +46,13 @@ def assets():
 def app_url(assets, tmp_path_factory):
     port = _free_port()
     log = (tmp_path_factory.mktemp("solara") / "server.log").open("w+")
+    # No network for the server either: a proxy that answers nothing, so an asset missing from the
+    # cache fails here as it would offline.
+    dead = "http://127.0.0.1:9"
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "HTTP_PROXY": dead, "HTTPS_PROXY": dead,
+           "http_proxy": dead, "https_proxy": dead, "NO_PROXY": "127.0.0.1,localhost",
+           "no_proxy": "127.0.0.1,localhost"}
     env.pop("CASCADE_SCENARIO", None)
     solara_bin = Path(sys.executable).with_name("solara")
     proc = subprocess.Popen([str(solara_bin), "run", "sim/app.py", "--host", "127.0.0.1",
@@ -85,6 +90,7 @@ def _open(pw, url, width=1600, height=1300):
     browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
     page.set_default_timeout(30_000)
+    page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())  # offline
     page.goto(url)
     week = page.get_by_text(re.compile(r"^Week \d+$"))
     expect(week).to_be_visible(timeout=60_000)
@@ -100,6 +106,33 @@ def _settled_week(page, week) -> int:
             return now
         last = now
         page.wait_for_timeout(700)
+
+
+def test_page_loads_offline_with_no_missing_asset(app_url):
+    """Defect: mermaid@10.8.0 was not in the asset cache: a 404 and a page error on every load."""
+    from playwright.sync_api import sync_playwright
+
+    failed, errors, pending = [], [], set()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+        page.on("request", lambda r: pending.add(r))
+        page.on("requestfinished", lambda r: pending.discard(r))
+        page.on("requestfailed", lambda r: (pending.discard(r), failed.append(f"failed {r.url}")))
+        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.on("pageerror", lambda e: errors.append(str(e)[:200]))
+        page.goto(app_url)
+        page.get_by_text(re.compile(r"^Week \d+$")).wait_for(timeout=60_000)
+        page.get_by_text("Why these levers").wait_for()
+        page.wait_for_timeout(2000)  # Markdown asks for mermaid and katex once it is mounted
+        for _ in range(120):  # until every request has an answer (a missing asset takes ~10 s)
+            if not pending:
+                break
+            page.wait_for_timeout(500)
+        browser.close()
+    assert not failed, failed
+    assert not errors, errors
 
 
 # How long each Play lasts before Pause (ms): varied so that the pauses land all over the week.
