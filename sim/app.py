@@ -21,6 +21,7 @@ import solara
 
 from sim.params import PARAMS
 from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever
+from sim.viz.orgchart import colour_scale
 from sim.viz.session import Session, presets
 from sim.viz.telephone import figure as telephone_figure
 
@@ -186,30 +187,52 @@ def ErrorBanner(session: Session, params_version: solara.Reactive[int]):
                      f"(week {session.week}).", icon=True)
 
 
+CAPTION_STYLE = {"font-size": "14px", "line-height": "1.35", "color": "#333"}
+KEY = (("\u25b2", "#555", "champion"), ("\u25a0", "#555", "defender"), ("\u25ef", "red", "burnt out"),
+       ("\u25cf", "black", "newcomer"))
+
+
 @solara.component
 def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str]):
     _ = version.value
+    picture, caption = session.draw_orgchart(measure.value)
     with solara.Card("Organisation chart", margin=0):
-        solara.ToggleButtonsSingle(value=measure, values=list(MEASURES))
-        solara.Image(session.draw_orgchart(measure.value), width="100%", classes=["orgchart"])
-        solara.Text("Centre: executives; rings: management layers; outside: employees. "
-                    "Triangle champion, square defender; red ring burnt out; black dot newcomer.",
-                    style=HELP_STYLE | {"margin-top": "0"})
+        # The colour buttons wrap inside the card rather than push the chart out of it.
+        solara.ToggleButtonsSingle(value=measure, values=list(MEASURES), classes=["measures"],
+                                   style={"flex-wrap": "wrap", "max-width": "100%"})
+        solara.Text(caption, classes=["orgchart-caption"], style=CAPTION_STYLE | {"display": "block"})
+        solara.Image(picture, width="100%", classes=["orgchart"])
+        # Colour bar and key are page text, not part of the picture: readable at any size.
+        with solara.Div(classes=["orgchart-key"], style=CAPTION_STYLE):
+            solara.Text(MEASURES[measure.value][1], style={"display": "block"})
+            solara.Div(style={"height": "14px", "background": colour_scale(measure.value),
+                              "border": "1px solid #999"})
+            with solara.Row(justify="space-between", style={"margin": "0"}):
+                for tick in ("0", "0.5", "1"):
+                    solara.Text(tick)
+            with solara.Row(style={"flex-wrap": "wrap", "gap": "4px 14px", "margin": "4px 0"}):
+                for mark, colour, meaning in KEY:
+                    solara.Text(f"{mark} {meaning}", style={"color": colour} if colour == "red" else {})
+            solara.Text("Centre: executives; rings: management layers; outside: employees. "
+                        "Size: credibility. A team marker gets the red ring when a quarter of its "
+                        "people or more are burnt out.", style={"display": "block"})
 
 
 @solara.component
 def ChartsPanel(session: Session, version: solara.Reactive[int]):
     frame = version.value
-    images = session.draw_charts()
+    specs = session.chart_specs()
 
     def drawn():  # effects run once the whole render pass is done
         session.drawn = max(session.drawn, frame)
 
     solara.use_effect(drawn, [frame])
     with solara.Card("Live charts", margin=0):
-        with solara.ColumnsResponsive(default=12, medium=6, large=6):
-            for key, data in images.items():
-                solara.Image(data, width="100%", classes=["chart", f"chart-{key}"])
+        # One chart a row below 1904 px wide (a projector's 1280 included), two a row above.
+        with solara.ColumnsResponsive(default=12, xlarge=6):
+            for spec in specs:
+                with solara.Div(classes=["chart", f"chart-{spec['usermeta']['key']}"]):
+                    solara.widgets.VegaLite.element(spec=spec)
 
 
 @solara.component

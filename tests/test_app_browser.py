@@ -175,6 +175,58 @@ def test_pause_at_top_speed_never_freezes_nor_splits_a_week(app_url):
     assert shown == plain.csv()
 
 
+# Every text in the charts' and the organisation chart's cards, with its rendered size in px
+# (an SVG text's font size times its scale on screen).
+TEXT_SIZES = """() => {
+  const out = [];
+  for (const card of document.querySelectorAll('.v-card')) {
+    const title = card.querySelector('.v-card__title');
+    if (!title || !/Live charts|Organisation chart/.test(title.innerText)) continue;
+    for (const t of card.querySelectorAll('svg text')) {
+      if (!t.textContent.trim()) continue;
+      const m = t.getScreenCTM();
+      out.push([t.textContent.slice(0, 40), parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)]);
+    }
+    const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const n = walker.currentNode, el = n.parentElement;
+      if (!n.textContent.trim() || el.closest('svg') || el.closest('.v-card__title')) continue;
+      if (el.closest('.vega-actions')) continue;  // the export menu, shown on demand
+      out.push([n.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(el).fontSize)]);
+    }
+  }
+  return out;
+}"""
+PROJECTOR_SHOT = ROOT / "docs" / "images" / "cascade-view-1280x720.png"
+
+
+def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
+    """Defect: the charts were 460x270 images shown at about 233x137 px, their text 4-6 px high;
+    the organisation chart's legend and colour bar about 5 px."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page, week = _open(pw, app_url, 1280, 720)
+        expect(page.locator(".chart svg.marks")).to_have_count(5)
+        page.get_by_role("button", name="Step").click()
+        expect(week).to_have_text("Week 1")
+        page.wait_for_timeout(1000)  # the browser draws the charts after the numbers arrive
+        sizes = page.evaluate(TEXT_SIZES)
+        svg_texts = [t for t, _ in sizes]
+        for title in ("Alignment by level", "week", "employees", "Initiatives succeeded and failed"):
+            assert title in svg_texts, f"{title!r} not found among the chart texts"
+        small = [(t, round(px, 1)) for t, px in sizes if px < 12]
+        assert not small, f"text under 12 px at 1280x720: {small[:10]}"
+        # the colour buttons stay inside their card
+        card = page.locator(".v-card:has(.orgchart)").bounding_box()
+        for i in range(5):
+            box = page.locator(".measures .v-btn").nth(i).bounding_box()
+            assert card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
+        shot = PROJECTOR_SHOT if os.environ.get("CASCADE_UPDATE_SCREENSHOT") else tmp_path / PROJECTOR_SHOT.name
+        page.screenshot(path=str(shot))
+        browser.close()
+
+
 def test_preset_slider_step_change_the_page(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -186,7 +238,7 @@ def test_preset_slider_step_change_the_page(app_url, tmp_path):
         week = page.get_by_text(re.compile(r"^Week \d+$"))
         expect(week).to_be_visible(timeout=60_000)
         org = page.locator("img.orgchart")
-        charts = page.locator("img.chart")
+        charts = page.locator(".chart svg.marks")
         expect(charts).to_have_count(5)
 
         # pick a preset (when sim.scenario offers them)
@@ -208,12 +260,13 @@ def test_preset_slider_step_change_the_page(app_url, tmp_path):
 
         before_week = int(week.inner_text().split()[1])
         before_org = org.get_attribute("src")
-        before_charts = [charts.nth(i).get_attribute("src") for i in range(5)]
+        before_charts = [charts.nth(i).inner_html() for i in range(5)]
         page.get_by_role("button", name="Step").click()
         expect(week).to_have_text(f"Week {before_week + 1}")
         expect(org).not_to_have_attribute("src", before_org)
-        for i in range(5):
-            expect(charts.nth(i)).not_to_have_attribute("src", before_charts[i])
+        for i in range(5):  # each chart redrawn (the browser draws it; wait for it)
+            page.wait_for_function("([i, before]) => document.querySelectorAll('.chart svg.marks')[i]"
+                                   ".innerHTML !== before", arg=[i, before_charts[i]])
 
         # play for a while (the figure is printed, not asserted), then the screenshot
         start = int(week.inner_text().split()[1])

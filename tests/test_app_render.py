@@ -3,6 +3,7 @@
 import time
 
 import ipyvuetify as v
+import numpy as np
 import ipywidgets as w
 import pytest
 import solara
@@ -38,17 +39,23 @@ def select(box, label):
     return s
 
 
+def specs(box):
+    """The live charts' Vega-Lite specifications, as sent to the browser."""
+    return [x.spec for x in walk(box) if type(x).__name__ == "VegaLite"]
+
+
 def page_text(box):
     return "\n".join(texts(box))
 
 
 def test_step_advances_counter_charts_and_orgchart(page):
-    org, charts = images(page, "orgchart"), images(page, "chart")
+    org, charts = images(page, "orgchart"), specs(page)
     assert len(charts) == 5 and len(org) == 1
+    assert all(len(c["data"]["values"]) == 1 for c in charts)  # week 0
     button(page, "Step").click()
     assert _week(page) == 1
     assert images(page, "orgchart") != org
-    assert images(page, "chart") != charts
+    assert all(len(c["data"]["values"]) == 2 for c in specs(page))
 
 
 def test_play_pause_and_reset(page):
@@ -130,7 +137,43 @@ def test_large_organisation_is_aggregated():
     s = Session(values={"executives": 4, "layers": 4, "span": 6})
     assert s.model.org.n > 30_000
     assert s.orgchart.groups.aggregated and len(s.orgchart.groups.size) <= 2500
-    assert s.draw_orgchart("commitment")[:4] == b"\x89PNG"
+    assert s.draw_orgchart("commitment")[0][:4] == b"\x89PNG"
+
+
+def test_team_burnout_ring_needs_a_quarter_and_count_is_of_people():
+    """Defect: above the aggregation size every team marker got the red ring as soon as one of
+    its people burnt out (5% of people), and the title counted markers, not people."""
+    s = Session(values={"executives": 4, "layers": 4, "span": 6})
+    chart, st, g = s.orgchart, s.model.state, s.orgchart.groups
+    teams = np.flatnonzero(g.size > 1)
+    st.f[:] = 0.0
+    first = np.array([np.flatnonzero(g.of == t)[0] for t in teams[:50]])  # one person in 50 teams
+    st.f[first] = 1.0
+    _, caption = s.draw_orgchart("fatigue")
+    assert len(chart.burnout.get_offsets()) == 0
+    assert f"{len(first):,} people burnt out" in caption
+    whole = np.flatnonzero(g.of == teams[0])  # a team burnt out entirely gets its ring
+    st.f[whole] = 1.0
+    _, caption = s.draw_orgchart("fatigue")
+    assert len(chart.burnout.get_offsets()) == 1
+    assert f"{len(first) - 1 + len(whole):,} people burnt out" in caption
+
+
+def test_alignment_floor_and_time_axis_follow_the_run():
+    """Defects: the alignment chart's floor was fixed at -0.2 (layers at -0.86 vanished), and the
+    time axis showed 104 weeks in week 52."""
+    from sim.viz.charts import alignment_by_level, time_axis_end
+
+    assert [time_axis_end(w) for w in (0, 1, 52, 53, 104, 105)] == [52, 52, 52, 104, 104, 156]
+    s = Session(values=SMALL)
+    s.step(52)
+    s.model.datacollector.model_vars["alignment_1"][30] = -0.86
+    spec = alignment_by_level(s.model)
+    lines = [layer for layer in spec["layer"] if layer["mark"]["type"] == "line"][0]
+    low, high = lines["encoding"]["y"]["scale"]["domain"]
+    assert low <= -0.86 and high >= 1.0
+    assert lines["encoding"]["x"]["scale"]["domain"] == [0, 52]
+    assert min(row["layer 1"] for row in spec["data"]["values"]) == -0.86
 
 
 def test_pause_stops_between_weeks_and_weeks_stay_whole():

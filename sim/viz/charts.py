@@ -1,16 +1,21 @@
-"""Live charts read off the model's DataCollector, as persistent figures that are blitted: the
-axes, grid and legend are drawn only when the time axis has to grow (every ``WINDOW`` weeks); each
-week only the lines are drawn again. Dashed grey verticals mark the strategy pivots."""
+"""Live charts as Vega-Lite specifications, drawn by the browser (SVG): crisp at any size and on
+a projector, a readout of every line under the pointer, and PNG/SVG export from each chart's menu.
+The server only sends numbers read off the model's DataCollector. Dashed grey verticals mark the
+strategy pivots."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from matplotlib.collections import LineCollection
 
 from ..org import EXECUTIVE
-from .render import new_figure, png
 
 WINDOW = 52  # the time axis grows a year at a time
+MAX_POINTS = 260  # weeks per line sent to the browser; a longer run is thinned evenly
+FONT = 14  # px, every text of a chart: readable from the back of a room on a 1280x720 projector
+HEIGHT = 220  # px of plotting area
+PIVOT_COLOUR = "#888888"
 
 
 def _series(model, name) -> np.ndarray:
@@ -22,159 +27,127 @@ def level_names(org) -> list[str]:
     return ["executives"] + [f"layer {d}" for d in range(1, top)] + ["employees"]
 
 
-class Chart:
-    """One chart: ``lines`` maps a label to a function model -> y values (one per week)."""
-
-    key = ""
-    title = ""
-    ylabel = ""
-
-    def __init__(self, model, width=4.6, height=2.7):
-        self.fig = fig = new_figure(width, height)
-        self.ax = ax = fig.add_axes((0.11, 0.33, 0.86, 0.58))
-        self.lines = {}
-        for (label, fn), color in zip(self.definitions(model), self.colors(model)):
-            (line,) = ax.plot([], [], lw=1.6, color=color, label=label, animated=True)
-            self.lines[label] = (line, fn)
-        self.pivots = LineCollection([], colors="0.55", linestyles="--", linewidths=0.8, animated=True)
-        ax.add_collection(self.pivots)
-        self.extra = []  # per-frame artists (filled areas)
-        ax.set_title(self.title, fontsize=9)
-        ax.set_ylabel(self.ylabel, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3)
-        self.ylim = self.initial_ylim(model)
-        ax.set_ylim(*self.ylim)
-        self.xmax = 0
-        self.background = None
-
-    def definitions(self, model):
-        raise NotImplementedError
-
-    def colors(self, model):
-        return [f"C{i}" for i in range(len(self.definitions(model)))]
-
-    def initial_ylim(self, model):
-        return (0.0, 1.02)
-
-    def decorate(self, model, weeks, ys):
-        """Extra per-frame artists; return them (they are drawn after the lines)."""
-        return []
-
-    def draw(self, model) -> bytes:
-        weeks = _series(model, "week")
-        ys = {label: fn(model) for label, (line, fn) in self.lines.items()}
-        top = max(self.ylim[1], *(float(np.nanmax(y)) * 1.05 for y in ys.values() if len(y)))
-        # Alignment can fall below 0 (a reversed ranking): the axis grows down as well as up.
-        bottom = min(self.ylim[0], *(float(np.nanmin(y)) * 1.05 for y in ys.values() if len(y)))
-        xmax = WINDOW * (int(weeks[-1]) // WINDOW + 1)
-        if self.background is None or xmax != self.xmax or top > self.ylim[1] or bottom < self.ylim[0]:
-            if top > self.ylim[1] or bottom < self.ylim[0]:
-                self.ylim = (min(self.ylim[0], bottom), self.grow(top) if top > self.ylim[1] else self.ylim[1])
-                self.ax.set_ylim(*self.ylim)
-            self.xmax = xmax
-            self.ax.set_xlim(0, xmax)
-            self.fig.canvas.draw()
-            self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        canvas = self.fig.canvas
-        canvas.restore_region(self.background)
-        pivots = weeks[1:][np.diff(_series(model, "pivots")) > 0]
-        self.pivots.set_segments([[(w, self.ylim[0]), (w, self.ylim[1])] for w in pivots])
-        self.ax.draw_artist(self.pivots)
-        for artist in self.extra:
-            artist.remove()
-        self.extra = self.decorate(model, weeks, ys)
-        for artist in self.extra:
-            artist.set_animated(True)
-            self.ax.draw_artist(artist)
-        for label, (line, _) in self.lines.items():
-            line.set_data(weeks, ys[label])
-            self.ax.draw_artist(line)
-        return png(self.fig, redraw=False)
-
-    def grow(self, top):
-        return top
+def time_axis_end(week: int) -> int:
+    """The end of the time axis: the current year's end (52 in week 52, 104 from week 53 on)."""
+    return WINDOW * max(1, math.ceil(week / WINDOW))
 
 
-class AlignmentByLevel(Chart):
-    key = "alignment"
-    title = "Alignment by level (weeks)"
-    ylabel = "alignment (0 = chance or vague)"
-
-    def definitions(self, model):
-        return [(name, lambda m, d=d: _series(m, f"alignment_{d}"))
-                for d, name in enumerate(level_names(model.org))]
-
-    def colors(self, model):
-        import matplotlib
-
-        cmap = matplotlib.colormaps["plasma"]
-        n = model.org.levels
-        return [cmap(0.85 * d / max(n - 1, 1)) for d in range(n)]
-
-    def initial_ylim(self, model):
-        return (-0.2, 1.02)
+def thinned(n: int) -> np.ndarray:
+    """Indices of at most MAX_POINTS weeks out of ``n``, evenly spread, the last one kept."""
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(int))
 
 
-class CommunicationIllusion(Chart):
-    key = "illusion"
-    title = "Communication illusion: believed vs measured clarity"
-    ylabel = "share of people"
-
-    def definitions(self, model):
-        return [("confidence (believed)", lambda m: _series(m, "confidence")),
-                ("aligned (measured)", lambda m: _series(m, "confidence") - _series(m, "clarity_gap"))]
-
-    def decorate(self, model, weeks, ys):
-        believed, measured = ys.values()
-        return [self.ax.fill_between(weeks, measured, believed, where=believed >= measured,
-                                     color="C3", alpha=0.15, lw=0)]
+def y_domain(values: list[np.ndarray], low: float, high: float, step: float) -> list[float]:
+    """[low, high], widened to the data in whole ``step``s: a line never leaves the chart."""
+    finite = [v[np.isfinite(v)] for v in values]
+    finite = [v for v in finite if len(v)]
+    if finite:
+        low = min(low, step * math.floor(min(float(v.min()) for v in finite) / step))
+        high = max(high, step * math.ceil(max(float(v.max()) for v in finite) / step))
+    return [round(low, 6), round(high, 6)]
 
 
-class Adoption(Chart):
-    key = "adoption"
-    title = "Adoption among managers"
-    ylabel = "share"
+def spec(model, key: str, title: str, ytitle: str, lines: dict[str, np.ndarray], colours: list[str],
+         low: float = 0.0, high: float = 1.0, step: float = 0.1, band: tuple[str, str] | None = None) -> dict:
+    """A Vega-Lite line chart of ``lines`` (label -> one value per week) against weeks.
 
-    def definitions(self, model):
-        return [("managers adopted", lambda m: _series(m, "adoption")),
-                ("trust in leadership", lambda m: _series(m, "trust"))]
+    ``band`` = (lower, upper) labels shades the gap where upper is above lower."""
+    weeks = _series(model, "week")
+    keep = thinned(len(weeks))
+    rows = [{"week": int(weeks[i]), **{label: round(float(y[i]), 4) for label, y in lines.items()}}
+            for i in keep]
+    pivots = weeks[1:][np.diff(_series(model, "pivots")) > 0]
+    labels = list(lines)
+    x = {"field": "week", "type": "quantitative", "title": "week",
+         "scale": {"domain": [0, time_axis_end(int(weeks[-1]))], "nice": False}}
+    y_scale = {"domain": y_domain(list(lines.values()), low, high, step), "nice": False, "zero": False}
+    layers = []
+    if band is not None:
+        layers.append({"mark": {"type": "area", "color": "#d62728", "opacity": 0.15},
+                       "transform": [{"filter": f"datum['{band[1]}'] >= datum['{band[0]}']"}],
+                       "encoding": {"x": x, "y": {"field": band[0], "type": "quantitative", "scale": y_scale},
+                                    "y2": {"field": band[1]}}})
+    layers.append({
+        "transform": [{"fold": labels, "as": ["line", "value"]}],
+        "mark": {"type": "line", "strokeWidth": 2.5},
+        "encoding": {
+            "x": x,
+            "y": {"field": "value", "type": "quantitative", "title": ytitle, "scale": y_scale},
+            "color": {"field": "line", "type": "nominal", "sort": labels,
+                      "scale": {"domain": labels, "range": colours},
+                      "legend": {"orient": "bottom", "title": None, "columns": min(len(labels), 3),
+                                 "labelLimit": 400}},
+        },
+    })
+    if len(pivots):
+        layers.append({"data": {"values": [{"week": int(w)} for w in pivots]},
+                       "mark": {"type": "rule", "color": PIVOT_COLOUR, "strokeDash": [5, 4]},
+                       "encoding": {"x": x}})
+    # The readout: a vertical rule at the week under the pointer, every line's value in its tooltip.
+    layers.append({
+        "mark": {"type": "rule", "color": "#444444"},
+        "params": [{"name": f"{key}_hover", "select": {"type": "point", "fields": ["week"], "nearest": True,
+                                                       "on": "pointerover", "clear": "pointerout"}}],
+        "encoding": {"x": x,
+                     "opacity": {"condition": {"param": f"{key}_hover", "empty": False, "value": 0.5},
+                                 "value": 0},
+                     "tooltip": [{"field": "week", "type": "quantitative"}]
+                     + [{"field": label, "type": "quantitative", "format": ".2f"} for label in labels]},
+    })
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "anchor": "start", "fontSize": FONT + 2},
+        "width": "container",
+        "height": HEIGHT,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": rows},
+        "layer": layers,
+        "config": {"axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal"},
+                   "legend": {"labelFontSize": FONT, "symbolStrokeWidth": 3, "symbolSize": 200},
+                   "title": {"fontSize": FONT + 2}},
+        # SVG: text the browser draws as text (crisp when zoomed, measurable by the tests).
+        "usermeta": {"key": key, "embedOptions": {"renderer": "svg"}},
+    }
 
 
-class FatigueBurnout(Chart):
-    key = "fatigue"
-    title = "Fatigue and burnout"
-    ylabel = "share"
+def alignment_by_level(model) -> dict:
+    import matplotlib
 
-    def definitions(self, model):
-        people = int((model.org.role != EXECUTIVE).sum())
-        return [("mean fatigue", lambda m: _series(m, "fatigue")),
-                ("burnt out", lambda m: _series(m, "burnout") / people),
-                ("managers overloaded", lambda m: _series(m, "overloaded"))]
-
-    def colors(self, model):
-        return ["C1", "C3", "C7"]
+    n = model.org.levels
+    cmap = matplotlib.colormaps["plasma"]
+    colours = [matplotlib.colors.to_hex(cmap(0.85 * d / max(n - 1, 1))) for d in range(n)]
+    lines = {name: _series(model, f"alignment_{d}") for d, name in enumerate(level_names(model.org))}
+    # The floor follows the data: after a pivot a level can fall well below 0 (a reversed ranking).
+    return spec(model, "alignment", "Alignment by level", "alignment (1 = the strategy)", lines, colours,
+                low=0.0, high=1.0, step=0.2)
 
 
-class Initiatives(Chart):
-    key = "initiatives"
-    title = "Initiatives succeeded and failed"
-    ylabel = "initiatives (total)"
-
-    def definitions(self, model):
-        return [("succeeded", lambda m: _series(m, "initiatives_succeeded")),
-                ("failed", lambda m: _series(m, "initiatives_failed")),
-                ("launched", lambda m: _series(m, "initiatives_launched"))]
-
-    def colors(self, model):
-        return ["C2", "C3", "0.5"]
-
-    def initial_ylim(self, model):
-        return (0.0, 5.0)
-
-    def grow(self, top):
-        return 5.0 * np.ceil(top / 5.0)
+def communication_illusion(model) -> dict:
+    believed = _series(model, "confidence")
+    lines = {"confidence (believed)": believed, "aligned (measured)": believed - _series(model, "clarity_gap")}
+    return spec(model, "illusion", "Communication illusion", "share of people",
+                lines, ["#1f77b4", "#ff7f0e"], band=("aligned (measured)", "confidence (believed)"))
 
 
-CHARTS = (AlignmentByLevel, CommunicationIllusion, Adoption, FatigueBurnout, Initiatives)
+def adoption(model) -> dict:
+    lines = {"managers adopted": _series(model, "adoption"), "trust in leadership": _series(model, "trust")}
+    return spec(model, "adoption", "Adoption among managers", "share", lines, ["#1f77b4", "#2ca02c"])
+
+
+def fatigue_burnout(model) -> dict:
+    people = int((model.org.role != EXECUTIVE).sum())
+    lines = {"mean fatigue": _series(model, "fatigue"), "burnt out": _series(model, "burnout") / people,
+             "managers overloaded": _series(model, "overloaded")}
+    return spec(model, "fatigue", "Fatigue and burnout", "share", lines, ["#ff7f0e", "#d62728", "#7f7f7f"])
+
+
+def initiatives(model) -> dict:
+    lines = {"succeeded": _series(model, "initiatives_succeeded"), "failed": _series(model, "initiatives_failed"),
+             "launched": _series(model, "initiatives_launched")}
+    return spec(model, "initiatives", "Initiatives succeeded and failed", "initiatives (total)", lines,
+                ["#2ca02c", "#d62728", "#7f7f7f"], high=5.0, step=5.0)
+
+
+CHARTS = (alignment_by_level, communication_illusion, adoption, fatigue_burnout, initiatives)

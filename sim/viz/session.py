@@ -109,7 +109,6 @@ class Session:
                 return False
             self.model, self.valid = model, dict(values)
             self.orgchart = OrgChart(model)
-            self.charts = [chart(model) for chart in CHARTS]
             self.new_message()
             return True
 
@@ -172,13 +171,15 @@ class Session:
             self.trace_week = self.model.week
 
     # ------------------------------------------------------------------ drawing
-    def draw_orgchart(self, measure: str) -> bytes:
+    def draw_orgchart(self, measure: str) -> tuple[bytes, str]:
+        """The organisation chart's picture and its caption."""
         with self.lock:
-            return self.orgchart.draw(self.model, measure)
+            return self.orgchart.draw(self.model, measure), self.orgchart.caption(self.model)
 
-    def draw_charts(self) -> dict[str, bytes]:
+    def chart_specs(self) -> list[dict]:
+        """The live charts as Vega-Lite specifications (drawn by the browser)."""
         with self.lock:
-            return {chart.key: chart.draw(self.model) for chart in self.charts}
+            return [chart(self.model) for chart in CHARTS]
 
     def telephone(self) -> list[dict]:
         with self.lock:
