@@ -210,3 +210,30 @@ def test_fetch_script_lists_every_asset_the_view_requests():
     script = (Path(__file__).parents[1] / "scripts" / "fetch_solara_assets.sh").read_text()
     listed = set(re.search(r"specs=\(([^)]*)\)", script).group(1).split())
     assert asked <= listed, f"not fetched: {sorted(asked - listed)}"
+
+
+def test_telephone_notes_agree_with_their_bars():
+    """Defect: a hop said it was passed on closely (once "intact") while its bar changed completely.
+    Each note must agree with what the rows show: the sender's mix (the row above) and the message."""
+    from sim.viz.telephone import mix
+
+    s = Session(values={**SMALL, "translation_noise": 0.5})
+    s.step(10)
+    k, seen = len(s.model.state.s), set()
+    for seed in range(40):
+        trace = s.model.trace_message(rng=seed)
+        sender_mix = mix(s.model.state.b[int(trace["sender"].iloc[0])])
+        for _, hop in trace.iterrows():
+            message = mix([hop[f"message_{g}"] for g in range(k)])
+            moved = 0.5 * np.abs(message - sender_mix).sum()
+            change = hop["message_alignment"] - hop["sender_alignment"]
+            note = hop["what_happened"]
+            seen.add(note.split()[0])
+            if "closely" in note:
+                assert moved <= 0.15 and abs(change) <= 0.05, (note, moved)
+            if "off the strategy" in note:
+                assert change < 0, note
+            if "closer" in note:
+                assert change > 0, note
+            sender_mix = mix([hop[f"after_{g}"] for g in range(k)])
+    assert {"passed", "reshuffled:", "distorted"} <= seen  # the cases were all met
