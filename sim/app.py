@@ -155,7 +155,7 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
         bump(params_version)
 
     with solara.Card("Run", margin=0):
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
             solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing.value,
                           on_click=lambda: playing.set(True))
             solara.Button("Pause", icon_name="mdi-pause", disabled=not playing.value,
@@ -283,19 +283,32 @@ def Page(values: dict | None = None):
         [])
 
     solara.Title("Cascade")
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle("Cascade: how strategy travels through the middle")
-    with solara.Sidebar():
-        Controls(session, version, params_version, playing, speed)
-        Presets(session, params_version, version)
-        Levers(session, params_version, version)
-    ErrorBanner(session, params_version)
-    with solara.Columns([5, 7]):
-        OrgChartPanel(session, version, measure)
-        ChartsPanel(session, version)
-    with solara.Columns([7, 5]):
-        TelephonePanel(session, version)
-        ExplainPanel()
+    # The controls are a column of the page, not Solara's sidebar: below 960 px (a laptop at 150%
+    # zoom) the sidebar becomes a drawer over the charts; a column goes above them instead.
+    with solara.ColumnsResponsive(default=12, medium=[4, 8], large=[3, 9]):
+        with solara.Column(classes=["controls"], margin=0):
+            Controls(session, version, params_version, playing, speed)
+            Presets(session, params_version, version)
+            Levers(session, params_version, version)
+        with solara.Column(margin=0):
+            ErrorBanner(session, params_version)
+            with solara.ColumnsResponsive(default=12, large=[5, 7]):
+                OrgChartPanel(session, version, measure)
+                ChartsPanel(session, version)
+            with solara.ColumnsResponsive(default=12, large=[7, 5]):
+                TelephonePanel(session, version)
+                ExplainPanel()
+
+
+# Side by side (960 px and wider), the controls stay in view while the page scrolls.
+CSS = """
+@media (min-width: 960px) {
+  .controls { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: 4px; }
+}
+"""
 
 
 def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:

@@ -226,6 +226,20 @@ def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
         page.screenshot(path=str(shot))
         browser.close()
 
+        # 150% browser zoom on the projector: 853x480 CSS px. The controls must not cover the charts.
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 853, "height": 480}, device_scale_factor=1.5)
+        page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+        page.goto(app_url)
+        title = page.locator(".v-card__title", has_text="Live charts")
+        title.scroll_into_view_if_needed(timeout=60_000)
+        page.wait_for_timeout(500)
+        box = title.bounding_box()
+        on_top = page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.v-card')"
+                               "?.querySelector('.chart')", [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert on_top, "something covers the live charts at 150% zoom"
+        browser.close()
+
 
 def test_preset_slider_step_change_the_page(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
