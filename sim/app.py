@@ -20,7 +20,7 @@ from pathlib import Path
 import solara
 
 from sim.params import PARAMS
-from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever
+from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever, stops
 from sim.viz.orgchart import colour_scale
 from sim.viz.session import Session, presets
 from sim.viz.telephone import figure as telephone_figure
@@ -48,6 +48,8 @@ def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[i
     p = lever.param
     if lever.widget == "choice":
         solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
+    elif lever.widget == "stops":  # a value set elsewhere (a preset) joins the stops
+        solara.SliderValue(lever.label, value=value, values=sorted({*stops(p), value}), on_value=on_value)
     elif lever.widget == "int":
         solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
                          on_value=on_value, thumb_label=True)
@@ -250,7 +252,7 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
         with solara.Row():
             solara.Button("Send a new message", on_click=send)
             solara.Text(f"One message from an executive down to one employee, sent in week "
-                        f"{session.trace_week}.")
+                        f"{session.trace_week} (a new one each quarter of the run).")
         solara.Image(image, width="100%",
                      classes=["telephone"])
         dropped = [s["stage"] for s in stages if not s["delivered"]]
@@ -305,6 +307,7 @@ def Page(values: dict | None = None):
 
 # Side by side (960 px and wider), the controls stay in view while the page scrolls.
 CSS = """
+.v-card__title { word-break: normal; }  /* Vuetify breaks card titles mid-word */
 @media (min-width: 960px) {
   .controls { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: 4px; }
 }

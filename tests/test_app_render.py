@@ -13,6 +13,7 @@ from sim.params import BY_NAME
 from sim.viz.bench import _week, button, texts, walk
 from sim.viz.levers import EXPLAIN, LEVERS
 from sim.viz.levers import lever as lever_named
+from sim.viz.levers import stops
 from sim.viz.session import Session, presets
 
 SMALL = {"executives": 2, "layers": 2, "span": 4}  # set explicitly: defaults change in calibration
@@ -74,7 +75,11 @@ def test_sliders_come_from_params_with_help(page):
     for lever in LEVERS:
         p = BY_NAME[lever.name]
         assert p.meaning in text
-        if not p.choices:
+        if lever.widget == "stops":  # a slider over the stops, by index
+            s = slider(page, lever.label)
+            assert s.max == len(stops(p)) - 1 and (stops(p)[0], stops(p)[-1]) == (p.low, p.high)
+            assert lever.help_at(stops(p)[s.v_model]) in text
+        elif not p.choices:
             s = slider(page, lever.label)
             assert (s.min, s.max) == (p.low, p.high)
             assert lever.help_at(s.v_model) in text  # the value, written out under the slider
@@ -237,3 +242,29 @@ def test_telephone_notes_agree_with_their_bars():
                 assert change > 0, note
             sender_mix = mix([hop[f"after_{g}"] for g in range(k)])
     assert {"passed", "reshuffled:", "distorted"} <= seen  # the cases were all met
+
+
+def test_pivot_interval_slider_gives_the_teaching_range_room(page):
+    """Defect: a linear 0-520 slider left the teaching range (4-52 weeks) its leftmost 27 px."""
+    p = BY_NAME["pivot_interval"]
+    offered = stops(p)
+    teaching = [w for w in offered if 4 <= w <= 52]
+    assert len(teaching) / (len(offered) - 1) >= 0.4  # at least 40% of the slider's travel
+    assert {0, 13, 26, 52, 520} <= set(offered)
+    s = slider(page, "pivot interval")
+    s.v_model = offered.index(13)
+    assert "Now 13 (range 0-520 weeks)" in page_text(page)
+
+
+def test_telephone_message_follows_the_run():
+    """Defect: the telephone game still showed week 0's message at week 197."""
+    s = Session(values=SMALL)
+    s.step(12)
+    assert s.trace_week == 0
+    s.step(5)
+    assert s.trace_week == 17
+    s.step(200)
+    assert s.week - s.trace_week < 13
+    plain = Session(values=SMALL)  # the messages do not change the run
+    plain.model.run(217)
+    assert s.csv() == plain.csv()

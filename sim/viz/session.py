@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - an install without scenario support
     _scenario = None
 
 MAX_PEOPLE = 50_000  # beyond this the live view refuses (use `cascade run`)
+MESSAGE_EVERY = 13  # weeks: the telephone game follows a new message each quarter of the run
 DEFAULT_SEED = 1
 
 
@@ -152,13 +153,16 @@ class Session:
 
     def step(self, n: int = 1, only_if=None) -> int:
         """Take up to ``n`` whole weeks, stopping before a week when ``only_if()`` is false (Pause);
-        returns the number taken. A week is never cut short."""
+        returns the number taken. A week is never cut short. The telephone game's message is
+        renewed each quarter (it has its own random stream: the run is not changed by it)."""
         with self.lock:
-            for taken in range(n):
-                if only_if is not None and not only_if():
-                    return taken
+            taken = 0
+            while taken < n and (only_if is None or only_if()):
                 self.model.step()
-            return n
+                taken += 1
+            if self.week - self.trace_week >= MESSAGE_EVERY:
+                self.new_message()
+            return taken
 
     def csv(self) -> str:
         """The run so far, one row per week (the outputs of MODEL.md section 6), as CSV text."""
