@@ -23,7 +23,7 @@ from sim.params import PARAMS
 from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever, stops
 from sim.viz.orgchart import colour_scale
 from sim.viz.session import Session, presets
-from sim.viz.telephone import figure as telephone_figure
+from sim.viz.telephone import spec as telephone_spec
 
 SPEEDS = (1, 30)  # steps per second the speed slider offers (a view setting, not a model one)
 DEFAULT_SPEED = 5
@@ -242,7 +242,7 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
     _ = version.value
     trace = session.trace  # replaced only by a new message or a new model: draw it only then
     stages = solara.use_memo(session.telephone, [id(trace)])
-    image = solara.use_memo(lambda: telephone_figure(stages, session.goal_names()), [id(trace)])
+    chart = solara.use_memo(lambda: telephone_spec(stages, session.goal_names()), [id(trace)])
 
     def send():
         session.new_message()
@@ -253,8 +253,8 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
             solara.Button("Send a new message", on_click=send)
             solara.Text(f"One message from an executive down to one employee, sent in week "
                         f"{session.trace_week} (a new one each quarter of the run).")
-        solara.Image(image, width="100%",
-                     classes=["telephone"])
+        with solara.Div(classes=["telephone"]):
+            solara.widgets.VegaLite.element(spec=chart)
         dropped = [s["stage"] for s in stages if not s["delivered"]]
         lines = [f"- **{s['stage']}**: {s['note']}" for s in stages[2:]]
         if dropped:

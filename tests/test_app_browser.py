@@ -181,7 +181,7 @@ TEXT_SIZES = """() => {
   const out = [];
   for (const card of document.querySelectorAll('.v-card')) {
     const title = card.querySelector('.v-card__title');
-    if (!title || !/Live charts|Organisation chart/.test(title.innerText)) continue;
+    if (!title || !/Live charts|Organisation chart|The telephone game/.test(title.innerText)) continue;
     for (const t of card.querySelectorAll('svg text')) {
       if (!t.textContent.trim()) continue;
       const m = t.getScreenCTM();
@@ -202,7 +202,7 @@ PROJECTOR_SHOT = ROOT / "docs" / "images" / "cascade-view-1280x720.png"
 
 def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
     """Defect: the charts were 460x270 images shown at about 233x137 px, their text 4-6 px high;
-    the organisation chart's legend and colour bar about 5 px."""
+    the organisation chart's legend and colour bar about 5 px; the telephone game's 8 px."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
@@ -213,7 +213,8 @@ def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
         page.wait_for_timeout(1000)  # the browser draws the charts after the numbers arrive
         sizes = page.evaluate(TEXT_SIZES)
         svg_texts = [t for t, _ in sizes]
-        for title in ("Alignment by level", "week", "employees", "Initiatives succeeded and failed"):
+        for title in ("Alignment by level", "week", "employees", "Initiatives succeeded and failed",
+                      "the strategy"):
             assert title in svg_texts, f"{title!r} not found among the chart texts"
         small = [(t, round(px, 1)) for t, px in sizes if px < 12]
         assert not small, f"text under 12 px at 1280x720: {small[:10]}"
