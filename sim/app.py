@@ -68,7 +68,11 @@ def Levers(session: Session, params_version: solara.Reactive[int], version: sola
                     style=HELP_STYLE | {"margin-top": "0"})
         for lever in LEVERS:
             LeverInput(session, lever, params_version, version)
-        with solara.Details("More parameters"):
+        # Built only when asked for: a hundred sliders in the page, even folded away, slow every
+        # frame while playing (Solara revisits each of them).
+        more = solara.use_reactive(False)
+        solara.Switch(label="More parameters", value=more)
+        if more.value:
             for group, levers in OTHER_LEVERS.items():
                 solara.Markdown(f"**{group}**")
                 for lever in levers:
@@ -203,7 +207,7 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
         solara.ToggleButtonsSingle(value=measure, values=list(MEASURES), classes=["measures"],
                                    style={"flex-wrap": "wrap", "max-width": "100%"})
         solara.Text(caption, classes=["orgchart-caption"], style=CAPTION_STYLE | {"display": "block"})
-        solara.Image(picture, width="100%", classes=["orgchart"])
+        solara.Image(picture, width="100%", format="jpeg", classes=["orgchart"])
         # Colour bar and key are page text, not part of the picture: readable at any size.
         with solara.Div(classes=["orgchart-key"], style=CAPTION_STYLE):
             solara.Text(MEASURES[measure.value][1], style={"display": "block"})

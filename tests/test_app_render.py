@@ -147,7 +147,7 @@ def test_large_organisation_is_aggregated():
     s = Session(values={"executives": 4, "layers": 4, "span": 6})
     assert s.model.org.n > 30_000
     assert s.orgchart.groups.aggregated and len(s.orgchart.groups.size) <= 2500
-    assert s.draw_orgchart("commitment")[0][:4] == b"\x89PNG"
+    assert s.draw_orgchart("commitment")[0][:2] == b"\xff\xd8"  # a JPEG
 
 
 def test_team_burnout_ring_needs_a_quarter_and_count_is_of_people():
@@ -273,3 +273,13 @@ def test_telephone_message_follows_the_run():
     plain = Session(values=SMALL)  # the messages do not change the run
     plain.model.run(217)
     assert s.csv() == plain.csv()
+
+
+def test_more_parameters_are_built_when_asked_for(page):
+    from sim.viz.levers import OTHER_LEVERS
+
+    other = next(iter(OTHER_LEVERS.values()))[0]
+    assert other.param.meaning not in page_text(page)
+    (switch,) = [x for x in walk(page) if isinstance(x, v.Switch) and x.label == "More parameters"]
+    switch.v_model = True
+    assert other.param.meaning in page_text(page)

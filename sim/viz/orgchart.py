@@ -23,7 +23,7 @@ from ..geometry import alignment
 from ..org import EXECUTIVE, Org
 from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .levers import MEASURES
-from .render import new_figure, png
+from .render import jpeg, new_figure
 
 MAX_MARKERS = 2500
 RING_CAPACITY = 360  # leaves per outer row before the leaves are staggered over more rows
@@ -99,7 +99,7 @@ def group_people(org: Org, xy: np.ndarray, stance: np.ndarray, limit: int = MAX_
 
 
 class OrgChart:
-    """A persistent figure for one organisation; ``draw(model, measure)`` returns PNG bytes."""
+    """A persistent figure for one organisation; ``draw(model, measure)`` returns JPEG bytes."""
 
     def __init__(self, model, width: float = 6.4, height: float = 6.0):
         org = model.org
@@ -172,7 +172,7 @@ class OrgChart:
             self.ax.draw_artist(sc)
         self.ax.draw_artist(self.burnout)
         self.ax.draw_artist(self.newcomers)
-        return png(self.fig, redraw=False)
+        return jpeg(self.fig, redraw=False)
 
     def caption(self, model) -> str:
         """What the picture shows, for the page to write above it (after ``draw``)."""
