@@ -173,6 +173,28 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
         Status(session, version)
         solara.FileDownload(session.csv, filename="cascade-run.csv", label="Download this run (CSV)",
                             mime_type="text/csv")
+        Compare(session, version)
+
+
+@solara.component
+def Compare(session: Session, version: solara.Reactive[int]):
+    """Freeze the run as A, change levers, Reset: run B from the same seed, A dashed beneath it."""
+    _ = version.value
+
+    def freeze():
+        session.freeze()
+        bump(version)
+
+    def clear():
+        session.unfreeze()
+        bump(version)
+
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "margin-top": "8px"}):
+        solara.Button("Freeze this run as A", icon_name="mdi-snowflake", on_click=freeze)
+        solara.Button("Clear A", on_click=clear, disabled=session.reference is None)
+    if session.reference is not None:
+        solara.Text(f"A: {session.reference_label}. Change levers, Reset and play: the charts draw A "
+                    "dashed under this run, from the same seed.", style=HELP_STYLE | {"margin-top": "4px"})
 
 
 @solara.component
@@ -234,11 +256,22 @@ def ChartsPanel(session: Session, version: solara.Reactive[int]):
 
     solara.use_effect(drawn, [frame])
     with solara.Card("Live charts", margin=0):
+        Readouts(session.readouts())
         # One chart a row below 1904 px wide (a projector's 1280 included), two a row above.
         with solara.ColumnsResponsive(default=12, xlarge=6):
             for spec in specs:
                 with solara.Div(classes=["chart", f"chart-{spec['usermeta']['key']}"]):
                     solara.widgets.VegaLite.element(spec=spec)
+
+
+@solara.component
+def Readouts(rows: list[dict]):
+    """The key outcomes as numbers this week (and, with a run A, A's and the difference)."""
+    with solara.Row(classes=["readouts"], style={"flex-wrap": "wrap", "gap": "2px 18px", "font-size": "14px",
+                                                  "margin": "0 0 8px 0"}):
+        for r in rows:
+            versus = f" (A {r['A']:.2f}, now - A {r['now - A']:+.2f})" if "A" in r else ""
+            solara.Text(f"{r['outcome']}: {r['now']:.2f}{versus}")
 
 
 @solara.component

@@ -283,3 +283,27 @@ def test_more_parameters_are_built_when_asked_for(page):
     (switch,) = [x for x in walk(page) if isinstance(x, v.Switch) and x.label == "More parameters"]
     switch.v_model = True
     assert other.param.meaning in page_text(page)
+
+
+def test_freeze_a_run_and_compare_from_the_same_seed(page):
+    for _ in range(8):
+        button(page, "Step").click()
+    button(page, "Freeze this run as A").click()
+    assert "A: seed 1, 8 weeks" in page_text(page)
+    button(page, "Reset").click()
+    for _ in range(8):  # the same levers: B retraces A exactly
+        button(page, "Step").click()
+    charts = [x for x in specs(page) if x["usermeta"]["key"] == "alignment"][0]
+    dashed = [layer for layer in charts["layer"] if layer["mark"]["type"] == "line" and layer["mark"].get("strokeDash")]
+    assert len(dashed) == 1 and len(dashed[0]["data"]["values"]) == 9  # A's weeks 0..8
+    assert dashed[0]["data"]["values"] == charts["data"]["values"]
+    assert "alignment (everyone)" in page_text(page) and "now - A +0.00" in page_text(page)
+    slider(page, "feedback").v_model = 1.0  # a different B
+    button(page, "Reset").click()
+    for _ in range(8):
+        button(page, "Step").click()
+    charts = [x for x in specs(page) if x["usermeta"]["key"] == "alignment"][0]
+    dashed = [layer for layer in charts["layer"] if layer["mark"]["type"] == "line" and layer["mark"].get("strokeDash")]
+    assert dashed[0]["data"]["values"] != charts["data"]["values"]
+    button(page, "Clear A").click()
+    assert "now - A" not in page_text(page)

@@ -1,13 +1,15 @@
 """Live charts as Vega-Lite specifications, drawn by the browser (SVG): crisp at any size and on
 a projector, a readout of every line under the pointer, and PNG/SVG export from each chart's menu.
 The server only sends numbers read off the model's DataCollector. Dashed grey verticals mark the
-strategy pivots."""
+strategy pivots. A frozen run ("A", a ``DataFrame`` of its time series) is drawn dashed under the
+current one, in the same colours, for a comparison from the same seed."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pandas as pd
 
 from ..org import EXECUTIVE
 
@@ -18,8 +20,11 @@ HEIGHT = 220  # px of plotting area
 PIVOT_COLOUR = "#888888"
 
 
-def _series(model, name) -> np.ndarray:
-    return np.asarray(model.datacollector.model_vars[name], dtype=float)
+def _series(source, name) -> np.ndarray:
+    """One output, a value per week, from a model (its DataCollector) or a run's time series."""
+    if isinstance(source, pd.DataFrame):
+        return source[name].to_numpy(dtype=float)
+    return np.asarray(source.datacollector.model_vars[name], dtype=float)
 
 
 def level_names(org) -> list[str]:
@@ -49,21 +54,40 @@ def y_domain(values: list[np.ndarray], low: float, high: float, step: float) -> 
     return [round(low, 6), round(high, 6)]
 
 
-def spec(model, key: str, title: str, ytitle: str, lines: dict[str, np.ndarray], colours: list[str],
+def _rows(source, lines: dict[str, np.ndarray]) -> list[dict]:
+    weeks = _series(source, "week")
+    return [{"week": int(weeks[i]), **{label: round(float(y[i]), 4) for label, y in lines.items()}}
+            for i in thinned(len(weeks))]
+
+
+def spec(model, key: str, title: str, ytitle: str, lines_of, colours: list[str], reference=None,
          low: float = 0.0, high: float = 1.0, step: float = 0.1, band: tuple[str, str] | None = None) -> dict:
-    """A Vega-Lite line chart of ``lines`` (label -> one value per week) against weeks.
+    """A Vega-Lite line chart against weeks of ``lines_of(source)`` (label -> a value per week) for
+    the model and, dashed, for ``reference`` (a frozen run's time series) when given.
 
     ``band`` = (lower, upper) labels shades the gap where upper is above lower."""
+    lines = lines_of(model)
     weeks = _series(model, "week")
-    keep = thinned(len(weeks))
-    rows = [{"week": int(weeks[i]), **{label: round(float(y[i]), 4) for label, y in lines.items()}}
-            for i in keep]
+    rows = _rows(model, lines)
     pivots = weeks[1:][np.diff(_series(model, "pivots")) > 0]
     labels = list(lines)
+    ref = lines_of(reference) if reference is not None else {}
+    end = max(int(weeks[-1]), int(_series(reference, "week")[-1]) if reference is not None else 0)
     x = {"field": "week", "type": "quantitative", "title": "week",
-         "scale": {"domain": [0, time_axis_end(int(weeks[-1]))], "nice": False}}
-    y_scale = {"domain": y_domain(list(lines.values()), low, high, step), "nice": False, "zero": False}
+         "scale": {"domain": [0, time_axis_end(end)], "nice": False}}
+    y_scale = {"domain": y_domain([*lines.values(), *ref.values()], low, high, step), "nice": False,
+               "zero": False}
+    colour = {"field": "line", "type": "nominal", "sort": labels, "scale": {"domain": labels, "range": colours},
+              "legend": {"orient": "bottom", "title": None, "columns": min(len(labels), 3), "labelLimit": 400}}
     layers = []
+    if reference is not None:  # run A, dashed, under the current run
+        layers.append({
+            "data": {"values": _rows(reference, ref)},
+            "transform": [{"fold": labels, "as": ["line", "value"]}],
+            "mark": {"type": "line", "strokeWidth": 2, "strokeDash": [6, 4], "opacity": 0.8},
+            "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": ytitle, "scale": y_scale},
+                         "color": colour},
+        })
     if band is not None:
         layers.append({"mark": {"type": "area", "color": "#d62728", "opacity": 0.15},
                        "transform": [{"filter": f"datum['{band[1]}'] >= datum['{band[0]}']"}],
@@ -75,10 +99,7 @@ def spec(model, key: str, title: str, ytitle: str, lines: dict[str, np.ndarray],
         "encoding": {
             "x": x,
             "y": {"field": "value", "type": "quantitative", "title": ytitle, "scale": y_scale},
-            "color": {"field": "line", "type": "nominal", "sort": labels,
-                      "scale": {"domain": labels, "range": colours},
-                      "legend": {"orient": "bottom", "title": None, "columns": min(len(labels), 3),
-                                 "labelLimit": 400}},
+            "color": colour,
         },
     })
     if len(pivots):
@@ -98,7 +119,8 @@ def spec(model, key: str, title: str, ytitle: str, lines: dict[str, np.ndarray],
     })
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": FONT + 2},
+        "title": {"text": title, "anchor": "start", "fontSize": FONT + 2,
+                  **({"subtitle": "dashed: run A", "subtitleFontSize": FONT} if reference is not None else {})},
         "width": "container",
         "height": HEIGHT,
         "autosize": {"type": "fit-x", "contains": "padding"},
@@ -112,42 +134,85 @@ def spec(model, key: str, title: str, ytitle: str, lines: dict[str, np.ndarray],
     }
 
 
-def alignment_by_level(model) -> dict:
+def alignment_by_level(model, reference=None) -> dict:
     import matplotlib
 
     n = model.org.levels
     cmap = matplotlib.colormaps["plasma"]
     colours = [matplotlib.colors.to_hex(cmap(0.85 * d / max(n - 1, 1))) for d in range(n)]
-    lines = {name: _series(model, f"alignment_{d}") for d, name in enumerate(level_names(model.org))}
+    names = level_names(model.org)
+
+    def lines(src):
+        return {name: _series(src, f"alignment_{d}") for d, name in enumerate(names)}
+
     # The floor follows the data: after a pivot a level can fall well below 0 (a reversed ranking).
     return spec(model, "alignment", "Alignment by level", "alignment (1 = the strategy)", lines, colours,
-                low=0.0, high=1.0, step=0.2)
+                reference, low=0.0, high=1.0, step=0.2)
 
 
-def communication_illusion(model) -> dict:
-    believed = _series(model, "confidence")
-    lines = {"confidence (believed)": believed, "aligned (measured)": believed - _series(model, "clarity_gap")}
-    return spec(model, "illusion", "Communication illusion", "share of people",
-                lines, ["#1f77b4", "#ff7f0e"], band=("aligned (measured)", "confidence (believed)"))
+def communication_illusion(model, reference=None) -> dict:
+    def lines(src):
+        believed = _series(src, "confidence")
+        return {"confidence (believed)": believed, "aligned (measured)": believed - _series(src, "clarity_gap")}
+
+    return spec(model, "illusion", "Communication illusion", "share of people", lines, ["#1f77b4", "#ff7f0e"],
+                reference, band=("aligned (measured)", "confidence (believed)"))
 
 
-def adoption(model) -> dict:
-    lines = {"managers adopted": _series(model, "adoption"), "trust in leadership": _series(model, "trust")}
-    return spec(model, "adoption", "Adoption among managers", "share", lines, ["#1f77b4", "#2ca02c"])
+def adoption(model, reference=None) -> dict:
+    def lines(src):
+        return {"managers adopted": _series(src, "adoption"), "trust in leadership": _series(src, "trust")}
+
+    return spec(model, "adoption", "Adoption among managers", "share", lines, ["#1f77b4", "#2ca02c"], reference)
 
 
-def fatigue_burnout(model) -> dict:
+def fatigue_burnout(model, reference=None) -> dict:
     people = int((model.org.role != EXECUTIVE).sum())
-    lines = {"mean fatigue": _series(model, "fatigue"), "burnt out": _series(model, "burnout") / people,
-             "managers overloaded": _series(model, "overloaded")}
-    return spec(model, "fatigue", "Fatigue and burnout", "share", lines, ["#ff7f0e", "#d62728", "#7f7f7f"])
+
+    def lines(src):
+        return {"mean fatigue": _series(src, "fatigue"), "burnt out": _series(src, "burnout") / people,
+                "managers overloaded": _series(src, "overloaded")}
+
+    return spec(model, "fatigue", "Fatigue and burnout", "share", lines, ["#ff7f0e", "#d62728", "#7f7f7f"],
+                reference)
 
 
-def initiatives(model) -> dict:
-    lines = {"succeeded": _series(model, "initiatives_succeeded"), "failed": _series(model, "initiatives_failed"),
-             "launched": _series(model, "initiatives_launched")}
+def initiatives(model, reference=None) -> dict:
+    def lines(src):
+        return {"succeeded": _series(src, "initiatives_succeeded"), "failed": _series(src, "initiatives_failed"),
+                "launched": _series(src, "initiatives_launched")}
+
     return spec(model, "initiatives", "Initiatives succeeded and failed", "initiatives (total)", lines,
-                ["#2ca02c", "#d62728", "#7f7f7f"], high=5.0, step=5.0)
+                ["#2ca02c", "#d62728", "#7f7f7f"], reference, high=5.0, step=5.0)
+
+
+# The numeric readouts beside the charts: label -> (output, divided by the people when a count).
+READOUTS = {
+    "alignment (everyone)": ("alignment", False),
+    "alignment (employees)": ("alignment_employees", False),
+    "managers adopted": ("adoption", False),
+    "trust in leadership": ("trust", False),
+    "mean fatigue": ("fatigue", False),
+    "burnt out (share of people)": ("burnout", True),
+    "initiatives succeeded": ("initiatives_succeeded", False),
+}
+
+
+def readouts(model, reference=None) -> list[dict]:
+    """The key outcomes this week and, with a frozen run A, A's at the same week and the difference
+    (A's last week if it stopped earlier)."""
+    people = int((model.org.role != EXECUTIVE).sum())
+    week = model.week
+    out = []
+    for label, (name, per_person) in READOUTS.items():
+        scale = people if per_person else 1
+        row = {"outcome": label, "now": float(_series(model, name)[-1]) / scale}
+        if reference is not None:
+            ref = _series(reference, name)
+            row["A"] = float(ref[min(week, len(ref) - 1)]) / scale
+            row["now - A"] = row["now"] - row["A"]
+        out.append(row)
+    return out
 
 
 CHARTS = (alignment_by_level, communication_illusion, adoption, fatigue_burnout, initiatives)

@@ -15,7 +15,7 @@ import threading
 
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
-from .charts import CHARTS, level_names
+from .charts import CHARTS, level_names, readouts
 from .orgchart import OrgChart
 from .telephone import goal_names, rows
 
@@ -56,6 +56,8 @@ class Session:
         self.error: str | None = None
         self.model: OrgModel | None = None
         self.drawn = 0  # the last frame the page drew (see sim.app.wait_for_frame)
+        self.reference = None  # run A: a frozen run's time series, drawn under the current one
+        self.reference_label = ""
         if scenario:
             self.load_preset(scenario)
         else:
@@ -183,7 +185,24 @@ class Session:
     def chart_specs(self) -> list[dict]:
         """The live charts as Vega-Lite specifications (drawn by the browser)."""
         with self.lock:
-            return [chart(self.model) for chart in CHARTS]
+            return [chart(self.model, self.reference) for chart in CHARTS]
+
+    def readouts(self) -> list[dict]:
+        with self.lock:
+            return readouts(self.model, self.reference)
+
+    # ------------------------------------------------------------------ comparing two runs
+    def freeze(self) -> None:
+        """Keep the run so far as run A; change levers, Reset and run B from the same seed."""
+        with self.lock:
+            self.reference = self.model.timeseries()
+            self.reference_label = (f"seed {self.seed}, {self.week} weeks"
+                                    + (f", preset {self.preset}" if self.preset else "")
+                                    + "".join(f", {k} = {v}" for k, v in sorted(self.valid.items())))
+
+    def unfreeze(self) -> None:
+        with self.lock:
+            self.reference, self.reference_label = None, ""
 
     def telephone(self) -> list[dict]:
         with self.lock:
