@@ -29,6 +29,7 @@ SPEEDS = (1, 30)  # steps per second the speed slider offers (a view setting, no
 DEFAULT_SPEED = 5
 MAX_CATCH_UP = 10  # steps one frame may take to keep up with the chosen speed
 SCENARIO_ENV = "CASCADE_SCENARIO"
+WORKSHOP_ENV = "CASCADE_WORKSHOP"  # a workshop's file: the page is the workshop game
 HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margin-top": "-12px",
               "margin-bottom": "6px"}
 
@@ -310,7 +311,18 @@ def ExplainPanel():
 
 @solara.component
 def Page(values: dict | None = None):
-    """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead)."""
+    """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead).
+    With $CASCADE_WORKSHOP (``cascade app --workshop``) the page is the workshop game instead."""
+    if os.environ.get(WORKSHOP_ENV):
+        from sim.viz.workshop_view import WorkshopPage
+
+        WorkshopPage(os.environ[WORKSHOP_ENV])
+    else:
+        TeachingView(values)
+
+
+@solara.component
+def TeachingView(values: dict | None = None):
     scenario = os.environ.get(SCENARIO_ENV) or None
     session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
@@ -351,7 +363,8 @@ CSS = """
 """
 
 
-def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:
+def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765,
+          workshop: str | None = None) -> int:
     """Run the Solara server for this view (blocks); returns its exit code.
 
     ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
@@ -362,6 +375,8 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     if scenario:
         env[SCENARIO_ENV] = str(scenario)
+    if workshop:
+        env[WORKSHOP_ENV] = str(workshop)
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
            "--host", host, "--port", str(port), "--no-open", "--production"]

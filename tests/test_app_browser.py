@@ -1,6 +1,7 @@
 """End to end in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
 `solara run sim/app.py` in a subprocess, offline page assets from the proxy cache."""
 
+import contextlib
 import os
 import re
 import socket
@@ -10,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).parents[1]
@@ -42,18 +44,20 @@ def assets():
     return cache
 
 
-@pytest.fixture(scope="module")
-def app_url(assets, tmp_path_factory):
+@contextlib.contextmanager
+def _server(assets, log_path, **extra_env):
+    """`solara run sim/app.py` on a free port of 127.0.0.1, offline; yields its URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("solara") / "server.log").open("w+")
+    log = Path(log_path).open("w+")
     # No network for the server either: a proxy that answers nothing, so an asset missing from the
     # cache fails here as it would offline.
     dead = "http://127.0.0.1:9"
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "HTTP_PROXY": dead, "HTTPS_PROXY": dead,
            "http_proxy": dead, "https_proxy": dead, "NO_PROXY": "127.0.0.1,localhost",
-           "no_proxy": "127.0.0.1,localhost"}
-    env.pop("CASCADE_SCENARIO", None)
+           "no_proxy": "127.0.0.1,localhost", **extra_env}
+    if "CASCADE_SCENARIO" not in extra_env:
+        env.pop("CASCADE_SCENARIO", None)
     solara_bin = Path(sys.executable).with_name("solara")
     proc = subprocess.Popen([str(solara_bin), "run", "sim/app.py", "--host", "127.0.0.1",
                              "--port", str(port), "--no-open"],
@@ -81,6 +85,12 @@ def app_url(assets, tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(assets, tmp_path_factory):
+    with _server(assets, tmp_path_factory.mktemp("solara") / "server.log") as url:
+        yield url
 
 
 def _open(pw, url, width=1600, height=1300):
@@ -297,3 +307,66 @@ def test_preset_slider_step_change_the_page(app_url, tmp_path):
         shot = SHOT if os.environ.get("CASCADE_UPDATE_SCREENSHOT") else tmp_path / SHOT.name
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
+
+
+# Each team's plan: how many slider steps (0.01 each) it raises one lever by, every quarter.
+TEAM_PLANS = {"steady": None, "clarity": ("role clarity", 30), "listeners": ("feedback", 50)}
+
+
+def test_workshop_teams_join_play_a_year_and_the_leaderboard_matches(assets, tmp_path):
+    """Three teams in their own browser pages join with the code, play four quarters with their
+    levers, and the teacher's leaderboard shows the scores of the teams' own runs."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.model import OrgModel
+    from sim.viz.workshop import WEEKS_PER_QUARTER, Workshop
+
+    workshop = Workshop.create(tmp_path, seed=2, code="CLASS")
+    chosen = {}
+    with _server(assets, tmp_path / "server.log", CASCADE_WORKSHOP=str(workshop.path)) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pages = {}
+        for team, plan in TEAM_PLANS.items():
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(60_000)
+            page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+            page.goto(url)
+            page.get_by_label("workshop code").fill("class")
+            page.get_by_label("team name").fill(team)
+            page.get_by_role("button", name="Join").click()
+            expect(page.locator(".quarter")).to_have_text(re.compile(r"^Quarter 0 of 4"))
+            chosen[team] = {}
+            if plan:
+                label, steps = plan
+                thumb = page.locator(f".v-input:has(label:text-is('{label}')) [role=slider]")
+                thumb.focus()
+                for _ in range(steps):
+                    thumb.press("ArrowRight")
+                chosen[team] = {label.replace(" ", "_"): float(thumb.get_attribute("aria-valuenow"))}
+            pages[team] = page
+        for quarter in range(1, 5):
+            for team, page in pages.items():
+                page.get_by_role("button", name=re.compile(f"^Play quarter {quarter}")).click()
+                expect(page.locator(".quarter")).to_have_text(re.compile(f"^Quarter {quarter} of 4"))
+        teacher = browser.new_page(viewport={"width": 1280, "height": 720})
+        teacher.goto(url)
+        teacher.get_by_role("button", name="Teacher's screen").click()
+        rows = teacher.locator("table tbody tr")
+        expect(rows).to_have_count(3)
+        expect(teacher.locator(".chart, .vega-embed svg.marks").first).to_be_visible()
+        board = [[c.strip() for c in rows.nth(i).inner_text().split("\t")] for i in range(3)]
+        browser.close()
+
+    expected = {}
+    for team, levers in chosen.items():  # each team's own run: the seed, its levers, 52 weeks
+        model = OrgModel(rng=workshop.seed)
+        model.set_params(**levers)
+        for _ in range(4 * WEEKS_PER_QUARTER):
+            model.step()
+        expected[team] = np.asarray(model.datacollector.model_vars["alignment"][1:], dtype=float).mean()
+    ranked = sorted(expected, key=lambda t: -expected[t])
+    assert [row[1] for row in board] == ranked
+    assert [row[3] for row in board] == [f"{expected[t]:.3f}" for t in ranked]
+    assert all(row[2] == "4" for row in board)
+    assert chosen["clarity"]["role_clarity"] > workshop.start["role_clarity"]

@@ -216,3 +216,32 @@ def readouts(model, reference=None) -> list[dict]:
 
 
 CHARTS = (alignment_by_level, communication_illusion, adoption, fatigue_burnout, initiatives)
+
+
+def paths_spec(paths: dict[str, np.ndarray], ytitle: str, every: int) -> dict:
+    """Several runs' paths of one measure (name -> a value per week, from week 0), one line each,
+    with a rule every ``every`` weeks (the workshop's quarters): the teacher's debrief chart."""
+    rows = [{"week": w, "team": name, "value": round(float(v), 4)}
+            for name, values in paths.items() for w, v in enumerate(values)]
+    end = max((len(v) - 1 for v in paths.values()), default=0)
+    x = {"field": "week", "type": "quantitative", "title": "week",
+         "scale": {"domain": [0, max(every, every * math.ceil(end / every))], "nice": False}}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": "container", "height": HEIGHT + 80,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "layer": [
+            {"data": {"values": [{"week": w} for w in range(every, end + 1, every)]},
+             "mark": {"type": "rule", "color": PIVOT_COLOUR, "strokeDash": [2, 4]}, "encoding": {"x": x}},
+            {"data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2.5},
+             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": ytitle,
+                                        "scale": {"domain": y_domain(list(paths.values()), 0.0, 1.0, 0.2),
+                                                  "nice": False, "zero": False}},
+                          "color": {"field": "team", "type": "nominal", "legend": {"orient": "bottom", "title": None}},
+                          "tooltip": [{"field": "team"}, {"field": "week"},
+                                      {"field": "value", "type": "quantitative", "format": ".2f"}]}},
+        ],
+        "config": {"axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal"},
+                   "legend": {"labelFontSize": FONT}},
+        "usermeta": {"key": "debrief", "embedOptions": {"renderer": "svg"}},
+    }
