@@ -363,14 +363,10 @@ CSS = """
 """
 
 
-def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765,
-          workshop: str | None = None) -> int:
-    """Run the Solara server for this view (blocks); returns its exit code.
-
-    ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
-    assets come from Solara's proxy cache, filled by ``make install``
-    (``scripts/fetch_solara_assets.sh``), so no internet is needed.
-    """
+def server_command(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765,
+                   workshop: str | None = None) -> tuple[list[str], dict]:
+    """The command and environment that serve this view (``serve`` runs them; so do the load
+    benchmark and the tests)."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     if scenario:
@@ -380,6 +376,18 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
            "--host", host, "--port", str(port), "--no-open", "--production"]
+    return cmd, env
+
+
+def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765,
+          workshop: str | None = None) -> int:
+    """Run the Solara server for this view (blocks); returns its exit code.
+
+    ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
+    assets come from Solara's proxy cache, filled by ``make install``
+    (``scripts/fetch_solara_assets.sh``), so no internet is needed.
+    """
+    cmd, env = server_command(scenario, host, port, workshop)
     return subprocess.call(cmd, env=env)
 
 
