@@ -20,6 +20,7 @@ from pathlib import Path
 import solara
 
 from sim.params import PARAMS
+from sim.viz.charts import CHARTS, PROJECTOR_FONT
 from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever, stops
 from sim.viz.orgchart import colour_scale
 from sim.viz.session import Session, presets
@@ -248,27 +249,36 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
 
 
 @solara.component
-def ChartsPanel(session: Session, version: solara.Reactive[int]):
+def ChartsPanel(session: Session, version: solara.Reactive[int], projector: solara.Reactive[list] | None = None):
+    """The live charts; with ``projector`` (the keys of the charts shown), those in large type,
+    side by side."""
     frame = version.value
-    specs = session.chart_specs()
+    keys = projector.value if projector is not None else None
+    specs = session.chart_specs(keys, PROJECTOR_FONT) if keys is not None else session.chart_specs()
 
     def drawn():  # effects run once the whole render pass is done
         session.drawn = max(session.drawn, frame)
 
     solara.use_effect(drawn, [frame])
     with solara.Card("Live charts", margin=0):
-        Readouts(session.readouts())
-        # One chart a row below 1904 px wide (a projector's 1280 included), two a row above.
-        with solara.ColumnsResponsive(default=12, xlarge=6):
+        if projector is not None:
+            def pick(chosen):  # two at a time: the latest two picked
+                projector.set([k for k in CHARTS if k in chosen[-2:]])
+
+            solara.ToggleButtonsMultiple(value=keys, values=list(CHARTS), on_value=pick, classes=["pick"])
+        Readouts(session.readouts(), 18 if keys is not None else 14)
+        # One chart a row below 1904 px wide (a projector's 1280 included), two a row above; the
+        # projector mode's two charts side by side.
+        with solara.ColumnsResponsive(default=12, xlarge=6) if keys is None else solara.Columns([1] * len(specs)):
             for spec in specs:
                 with solara.Div(classes=["chart", f"chart-{spec['usermeta']['key']}"]):
                     solara.widgets.VegaLite.element(spec=spec)
 
 
 @solara.component
-def Readouts(rows: list[dict]):
+def Readouts(rows: list[dict], size: int = 14):
     """The key outcomes as numbers this week (and, with a run A, A's and the difference)."""
-    with solara.Row(classes=["readouts"], style={"flex-wrap": "wrap", "gap": "2px 18px", "font-size": "14px",
+    with solara.Row(classes=["readouts"], style={"flex-wrap": "wrap", "gap": "2px 18px", "font-size": f"{size}px",
                                                   "margin": "0 0 8px 0"}):
         for r in rows:
             versus = f" (A {r['A']:.2f}, now - A {r['now - A']:+.2f})" if "A" in r else ""
@@ -327,11 +337,13 @@ def TeachingView(values: dict | None = None):
     session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
     # every change): only the panels that read one redraw when it changes.
-    version, params_version, playing, speed, measure = solara.use_memo(
+    version, params_version, playing, speed, measure, shown = solara.use_memo(
         lambda: (solara.reactive(0),  # the model moved: redraw the panels
                  solara.reactive(0),  # levers changed: redraw the inputs
-                 solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment")),
+                 solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment"),
+                 solara.reactive(list(CHARTS)[:2])),  # the projector mode's two charts
         [])
+    projector = solara.use_reactive(False)  # the whole page changes with it
 
     solara.Title("Cascade")
     solara.Style(CSS)
@@ -341,11 +353,15 @@ def TeachingView(values: dict | None = None):
     # zoom) the sidebar becomes a drawer over the charts; a column goes above them instead.
     with solara.ColumnsResponsive(default=12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls"], margin=0):
+            solara.Switch(label="Projector mode: large type, two charts at a time", value=projector)
             Controls(session, version, params_version, playing, speed)
             Presets(session, params_version, version)
             Levers(session, params_version, version)
         with solara.Column(margin=0):
             ErrorBanner(session, params_version)
+            if projector.value:
+                ChartsPanel(session, version, shown)
+                return
             with solara.ColumnsResponsive(default=12, large=[5, 7]):
                 OrgChartPanel(session, version, measure)
                 ChartsPanel(session, version)

@@ -185,8 +185,8 @@ def test_pause_at_top_speed_never_freezes_nor_splits_a_week(app_url):
     assert shown == plain.csv()
 
 
-# Every text in the charts' and the organisation chart's cards, with its rendered size in px
-# (an SVG text's font size times its scale on screen).
+# Every text in the charts', the organisation chart's and the telephone game's cards (buttons
+# aside), with its rendered size in px (an SVG text's font size times its scale on screen).
 TEXT_SIZES = """() => {
   const out = [];
   for (const card of document.querySelectorAll('.v-card')) {
@@ -201,13 +201,14 @@ TEXT_SIZES = """() => {
     while (walker.nextNode()) {
       const n = walker.currentNode, el = n.parentElement;
       if (!n.textContent.trim() || el.closest('svg') || el.closest('.v-card__title')) continue;
-      if (el.closest('.vega-actions')) continue;  // the export menu, shown on demand
+      if (el.closest('.vega-actions') || el.closest('.v-btn')) continue;  // menus and buttons: controls
       out.push([n.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(el).fontSize)]);
     }
   }
   return out;
 }"""
 PROJECTOR_SHOT = ROOT / "docs" / "images" / "cascade-view-1280x720.png"
+PROJECTOR_MODE_SHOT = ROOT / "docs" / "images" / "cascade-projector-mode-1280x720.png"
 
 
 def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
@@ -234,6 +235,20 @@ def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
             box = page.locator(".measures .v-btn").nth(i).bounding_box()
             assert card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5
         shot = PROJECTOR_SHOT if os.environ.get("CASCADE_UPDATE_SCREENSHOT") else tmp_path / PROJECTOR_SHOT.name
+        page.screenshot(path=str(shot))
+
+        # Projector mode: two charts side by side, their text at least 18 px.
+        page.get_by_label(re.compile("^Projector mode")).check(force=True)
+        charts = page.locator(".chart svg.marks")
+        expect(charts).to_have_count(2)
+        page.wait_for_timeout(1000)
+        a, b = charts.nth(0).bounding_box(), charts.nth(1).bounding_box()
+        assert abs(a["y"] - b["y"]) < 5 and a["x"] + a["width"] <= b["x"] + 1  # side by side
+        assert b["x"] + b["width"] <= 1280
+        sizes = page.evaluate(TEXT_SIZES)
+        small = [(t, round(px, 1)) for t, px in sizes if px < 18]
+        assert not small, f"text under 18 px in projector mode: {small[:10]}"
+        shot = PROJECTOR_MODE_SHOT if os.environ.get("CASCADE_UPDATE_SCREENSHOT") else tmp_path / "mode.png"
         page.screenshot(path=str(shot))
         browser.close()
 

@@ -307,3 +307,19 @@ def test_freeze_a_run_and_compare_from_the_same_seed(page):
     assert dashed[0]["data"]["values"] != charts["data"]["values"]
     button(page, "Clear A").click()
     assert "now - A" not in page_text(page)
+
+
+def test_projector_mode_two_charts_in_large_type(page):
+    (switch,) = [x for x in walk(page) if isinstance(x, v.Switch) and x.label.startswith("Projector mode")]
+    switch.v_model = True
+    shown = specs(page)
+    assert [s["usermeta"]["key"] for s in shown] == ["alignment", "illusion"]
+    assert all(s["config"]["axis"]["labelFontSize"] == 20 for s in shown)
+    assert not images(page, "orgchart")  # the charts have the page to themselves
+    (pick,) = [x for x in walk(page) if isinstance(x, v.BtnToggle) and x.multiple]
+    pick.v_model = [0, 1, 3]  # a third picked: the last two stay
+    assert [s["usermeta"]["key"] for s in specs(page)] == ["illusion", "fatigue"]
+    button(page, "Step").click()
+    assert all(len(s["data"]["values"]) == 2 for s in specs(page))
+    switch.v_model = False
+    assert len(specs(page)) == 6 and images(page, "orgchart")  # five charts and the telephone game

@@ -16,6 +16,7 @@ from ..org import EXECUTIVE
 WINDOW = 52  # the time axis grows a year at a time
 MAX_POINTS = 260  # weeks per line sent to the browser; a longer run is thinned evenly
 FONT = 14  # px, every text of a chart: readable from the back of a room on a 1280x720 projector
+PROJECTOR_FONT = 20  # px, the projector mode's (two charts at a time)
 HEIGHT = 220  # px of plotting area
 PIVOT_COLOUR = "#888888"
 
@@ -61,7 +62,8 @@ def _rows(source, lines: dict[str, np.ndarray]) -> list[dict]:
 
 
 def spec(model, key: str, title: str, ytitle: str, lines_of, colours: list[str], reference=None,
-         low: float = 0.0, high: float = 1.0, step: float = 0.1, band: tuple[str, str] | None = None) -> dict:
+         low: float = 0.0, high: float = 1.0, step: float = 0.1, band: tuple[str, str] | None = None,
+         font: int = FONT) -> dict:
     """A Vega-Lite line chart against weeks of ``lines_of(source)`` (label -> a value per week) for
     the model and, dashed, for ``reference`` (a frozen run's time series) when given.
 
@@ -78,7 +80,9 @@ def spec(model, key: str, title: str, ytitle: str, lines_of, colours: list[str],
     y_scale = {"domain": y_domain([*lines.values(), *ref.values()], low, high, step), "nice": False,
                "zero": False}
     colour = {"field": "line", "type": "nominal", "sort": labels, "scale": {"domain": labels, "range": colours},
-              "legend": {"orient": "bottom", "title": None, "columns": min(len(labels), 3), "labelLimit": 400}}
+              "legend": {"orient": "bottom", "title": None, "labelLimit": 400,
+                         # as many columns as fit: about 48 characters a row at 14 px
+                         "columns": max(1, min(len(labels), 3, (48 * FONT // font) // max(map(len, labels))))}}
     layers = []
     if reference is not None:  # run A, dashed, under the current run
         layers.append({
@@ -119,22 +123,22 @@ def spec(model, key: str, title: str, ytitle: str, lines_of, colours: list[str],
     })
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": FONT + 2,
-                  **({"subtitle": "dashed: run A", "subtitleFontSize": FONT} if reference is not None else {})},
+        "title": {"text": title, "anchor": "start", "fontSize": font + 2,
+                  **({"subtitle": "dashed: run A", "subtitleFontSize": font} if reference is not None else {})},
         "width": "container",
         "height": HEIGHT,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
         "layer": layers,
-        "config": {"axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal"},
-                   "legend": {"labelFontSize": FONT, "symbolStrokeWidth": 3, "symbolSize": 200},
-                   "title": {"fontSize": FONT + 2}},
+        "config": {"axis": {"labelFontSize": font, "titleFontSize": font, "titleFontWeight": "normal"},
+                   "legend": {"labelFontSize": font, "symbolStrokeWidth": 3, "symbolSize": 200},
+                   "title": {"fontSize": font + 2}},
         # SVG: text the browser draws as text (crisp when zoomed, measurable by the tests).
         "usermeta": {"key": key, "embedOptions": {"renderer": "svg"}},
     }
 
 
-def alignment_by_level(model, reference=None) -> dict:
+def alignment_by_level(model, reference=None, font: int = FONT) -> dict:
     import matplotlib
 
     n = model.org.levels
@@ -147,26 +151,27 @@ def alignment_by_level(model, reference=None) -> dict:
 
     # The floor follows the data: after a pivot a level can fall well below 0 (a reversed ranking).
     return spec(model, "alignment", "Alignment by level", "alignment (1 = the strategy)", lines, colours,
-                reference, low=0.0, high=1.0, step=0.2)
+                reference, low=0.0, high=1.0, step=0.2, font=font)
 
 
-def communication_illusion(model, reference=None) -> dict:
+def communication_illusion(model, reference=None, font: int = FONT) -> dict:
     def lines(src):
         believed = _series(src, "confidence")
         return {"confidence (believed)": believed, "aligned (measured)": believed - _series(src, "clarity_gap")}
 
     return spec(model, "illusion", "Communication illusion", "share of people", lines, ["#1f77b4", "#ff7f0e"],
-                reference, band=("aligned (measured)", "confidence (believed)"))
+                reference, band=("aligned (measured)", "confidence (believed)"), font=font)
 
 
-def adoption(model, reference=None) -> dict:
+def adoption(model, reference=None, font: int = FONT) -> dict:
     def lines(src):
         return {"managers adopted": _series(src, "adoption"), "trust in leadership": _series(src, "trust")}
 
-    return spec(model, "adoption", "Adoption among managers", "share", lines, ["#1f77b4", "#2ca02c"], reference)
+    return spec(model, "adoption", "Adoption among managers", "share", lines, ["#1f77b4", "#2ca02c"], reference,
+                font=font)
 
 
-def fatigue_burnout(model, reference=None) -> dict:
+def fatigue_burnout(model, reference=None, font: int = FONT) -> dict:
     people = int((model.org.role != EXECUTIVE).sum())
 
     def lines(src):
@@ -174,16 +179,16 @@ def fatigue_burnout(model, reference=None) -> dict:
                 "managers overloaded": _series(src, "overloaded")}
 
     return spec(model, "fatigue", "Fatigue and burnout", "share", lines, ["#ff7f0e", "#d62728", "#7f7f7f"],
-                reference)
+                reference, font=font)
 
 
-def initiatives(model, reference=None) -> dict:
+def initiatives(model, reference=None, font: int = FONT) -> dict:
     def lines(src):
         return {"succeeded": _series(src, "initiatives_succeeded"), "failed": _series(src, "initiatives_failed"),
                 "launched": _series(src, "initiatives_launched")}
 
     return spec(model, "initiatives", "Initiatives succeeded and failed", "initiatives (total)", lines,
-                ["#2ca02c", "#d62728", "#7f7f7f"], reference, high=5.0, step=5.0)
+                ["#2ca02c", "#d62728", "#7f7f7f"], reference, high=5.0, step=5.0, font=font)
 
 
 # The numeric readouts beside the charts: label -> (output, divided by the people when a count).
@@ -215,7 +220,8 @@ def readouts(model, reference=None) -> list[dict]:
     return out
 
 
-CHARTS = (alignment_by_level, communication_illusion, adoption, fatigue_burnout, initiatives)
+CHARTS = {"alignment": alignment_by_level, "illusion": communication_illusion, "adoption": adoption,
+          "fatigue": fatigue_burnout, "initiatives": initiatives}
 
 
 def paths_spec(paths: dict[str, np.ndarray], ytitle: str, every: int) -> dict:

@@ -15,7 +15,7 @@ import threading
 
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
-from .charts import CHARTS, level_names, readouts
+from .charts import CHARTS, FONT, level_names, readouts
 from .orgchart import OrgChart
 from .telephone import goal_names, rows
 
@@ -182,10 +182,10 @@ class Session:
         with self.lock:
             return self.orgchart.draw(self.model, measure), self.orgchart.caption(self.model)
 
-    def chart_specs(self) -> list[dict]:
-        """The live charts as Vega-Lite specifications (drawn by the browser)."""
+    def chart_specs(self, keys=None, font: int = FONT) -> list[dict]:
+        """The live charts (``keys`` of ``CHARTS``, default all) as Vega-Lite specifications."""
         with self.lock:
-            return [chart(self.model, self.reference) for chart in CHARTS]
+            return [CHARTS[key](self.model, self.reference, font) for key in keys or CHARTS]
 
     def readouts(self) -> list[dict]:
         with self.lock:
