@@ -242,7 +242,7 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
                     solara.Text(tick)
             with solara.Row(style={"flex-wrap": "wrap", "gap": "4px 14px", "margin": "4px 0"}):
                 for mark, colour, meaning in KEY:
-                    solara.Text(f"{mark} {meaning}", style={"color": colour} if colour == "red" else {})
+                    solara.Text(f"{mark} {meaning}", style={"color": colour})
             solara.Text("Centre: executives; rings: management layers; outside: employees. "
                         "Size: credibility. A team marker gets the red ring when a quarter of its "
                         "people or more are burnt out.", style={"display": "block"})
