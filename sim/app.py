@@ -10,6 +10,7 @@ read its ``DataCollector``.
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -17,7 +18,9 @@ import threading
 import time
 from pathlib import Path
 
+import ipyvuetify
 import solara
+import traitlets
 
 from sim.params import PARAMS
 from sim.viz.charts import CHARTS, PROJECTOR_FONT
@@ -217,21 +220,42 @@ def ErrorBanner(session: Session, params_version: solara.Reactive[int]):
                      f"(week {session.week}).", icon=True)
 
 
+class ClickImage(ipyvuetify.VuetifyTemplate):
+    """A picture that reports where it was clicked, as fractions of its width and height (the
+    organisation chart: click a person to inspect them)."""
+
+    template = traitlets.Unicode("""
+<template>
+  <img class="orgchart" :src="src" style="width: 100%; cursor: crosshair"
+       @click="e => picked = {x: e.offsetX / e.target.clientWidth, y: e.offsetY / e.target.clientHeight}" />
+</template>""").tag(sync=True)
+    src = traitlets.Unicode("").tag(sync=True)
+    picked = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+
 CAPTION_STYLE = {"font-size": "14px", "line-height": "1.35", "color": "#333"}
 KEY = (("\u25b2", "#555", "champion"), ("\u25a0", "#555", "defender"), ("\u25ef", "red", "burnt out"),
        ("\u25cf", "black", "newcomer"))
 
 
 @solara.component
-def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str]):
+def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str],
+                  inspected: solara.Reactive[int | None]):
     _ = version.value
     picture, caption = session.draw_orgchart(measure.value)
+
+    def pick(point):
+        if point:
+            inspected.set(session.orgchart.person_at(float(point["x"]), float(point["y"])))
+
     with solara.Card("Organisation chart", margin=0):
         # The colour buttons wrap inside the card rather than push the chart out of it.
         solara.ToggleButtonsSingle(value=measure, values=list(MEASURES), classes=["measures"],
                                    style={"flex-wrap": "wrap", "max-width": "100%"})
         solara.Text(caption, classes=["orgchart-caption"], style=CAPTION_STYLE | {"display": "block"})
-        solara.Image(picture, width="100%", format="jpeg", classes=["orgchart"])
+        ClickImage.element(src="data:image/jpeg;base64," + base64.b64encode(picture).decode(), picked=None,
+                           on_picked=pick)
+        Inspect(session, version, inspected)
         # Colour bar and key are page text, not part of the picture: readable at any size.
         with solara.Div(classes=["orgchart-key"], style=CAPTION_STYLE):
             solara.Text(MEASURES[measure.value][1], style={"display": "block"})
@@ -246,6 +270,26 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
             solara.Text("Centre: executives; rings: management layers; outside: employees. "
                         "Size: credibility. A team marker gets the red ring when a quarter of its "
                         "people or more are burnt out.", style={"display": "block"})
+
+
+@solara.component
+def Inspect(session: Session, version: solara.Reactive[int], inspected: solara.Reactive[int | None]):
+    """The person last clicked on the organisation chart, as they are this week."""
+    _ = version.value
+    if inspected.value is None or inspected.value >= session.model.org.n:
+        solara.Text("Click a person on the chart to inspect them.", style=CAPTION_STYLE | {"display": "block"})
+        return
+    p = session.person(inspected.value)
+    boss = f", reports to #{p['boss']}" if p["boss"] >= 0 else ""
+    mix = ", ".join(f"{goal} {share:.0%} ({p['strategy'][goal]:.0%})" for goal, share in p["priorities"].items())
+    with solara.Div(classes=["inspect"], style=CAPTION_STYLE | {"border-left": "3px solid #1976d2",
+                                                                 "padding-left": "8px", "margin": "6px 0"}):
+        solara.Text(f"Person #{p['person']}: {p['level']}{boss}; {p['stance']}", style={"font-weight": "bold",
+                                                                                       "display": "block"})
+        solara.Text(f"alignment {p['alignment']:.2f}; " + "; ".join(
+            f"{k} {p[k]:.2f}" for k in ("understanding", "commitment", "fatigue", "trust", "confidence",
+                                        "credibility", "capability")), style={"display": "block"})
+        solara.Text(f"priorities (strategy's): {mix}", style={"display": "block"})
 
 
 @solara.component
@@ -337,11 +381,12 @@ def TeachingView(values: dict | None = None):
     session = solara.use_memo(lambda: Session(scenario=scenario, values=values), [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
     # every change): only the panels that read one redraw when it changes.
-    version, params_version, playing, speed, measure, shown = solara.use_memo(
+    version, params_version, playing, speed, measure, shown, inspected = solara.use_memo(
         lambda: (solara.reactive(0),  # the model moved: redraw the panels
                  solara.reactive(0),  # levers changed: redraw the inputs
                  solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment"),
-                 solara.reactive(list(CHARTS)[:2])),  # the projector mode's two charts
+                 solara.reactive(list(CHARTS)[:2]),  # the projector mode's two charts
+                 solara.reactive(None)),  # the person clicked on the organisation chart
         [])
     projector = solara.use_reactive(False)  # the whole page changes with it
 
@@ -363,7 +408,7 @@ def TeachingView(values: dict | None = None):
                 ChartsPanel(session, version, shown)
                 return
             with solara.ColumnsResponsive(default=12, large=[5, 7]):
-                OrgChartPanel(session, version, measure)
+                OrgChartPanel(session, version, measure, inspected)
                 ChartsPanel(session, version)
             with solara.ColumnsResponsive(default=12, large=[7, 5]):
                 TelephonePanel(session, version)

@@ -229,6 +229,10 @@ def test_projector_size_every_chart_text_at_least_12px(app_url, tmp_path):
             assert title in svg_texts, f"{title!r} not found among the chart texts"
         small = [(t, round(px, 1)) for t, px in sizes if px < 12]
         assert not small, f"text under 12 px at 1280x720: {small[:10]}"
+        # click a person on the organisation chart: the panel below it inspects them
+        org = page.locator("img.orgchart")
+        org.click(position={"x": org.bounding_box()["width"] / 2, "y": org.bounding_box()["height"] / 2})
+        expect(page.locator(".inspect")).to_contain_text(re.compile(r"Person #\d+: executives"))
         # the colour buttons stay inside their card
         card = page.locator(".v-card:has(.orgchart)").bounding_box()
         for i in range(5):

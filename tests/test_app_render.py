@@ -4,7 +4,6 @@ import time
 
 import ipyvuetify as v
 import numpy as np
-import ipywidgets as w
 import pytest
 import solara
 
@@ -27,7 +26,8 @@ def page():
 
 
 def images(box, cls):
-    return [bytes(x.value) for x in walk(box) if isinstance(x, w.Image) and cls in x._dom_classes]
+    """The pictures (data URLs) of the clickable images of class ``cls`` (in their template)."""
+    return [x.src for x in walk(box) if type(x).__name__ == "ClickImage" and f'class="{cls}"' in x.template]
 
 
 def slider(box, label):
@@ -323,3 +323,27 @@ def test_projector_mode_two_charts_in_large_type(page):
     assert all(len(s["data"]["values"]) == 2 for s in specs(page))
     switch.v_model = False
     assert len(specs(page)) == 6 and images(page, "orgchart")  # five charts and the telephone game
+
+
+def test_click_a_person_on_the_orgchart_to_inspect_them(page):
+    """Clicking the chart picks the person drawn nearest the click; the panel follows the weeks."""
+    from sim.app import ClickImage
+
+    assert "Click a person on the chart" in page_text(page)
+    (picture,) = [x for x in walk(page) if isinstance(x, ClickImage)]
+    picture.picked = {"x": 0.5, "y": 0.5}  # the centre: an executive
+    text = page_text(page)
+    assert "Person #" in text and ": executives" in text
+    person = int(text.split("Person #")[1].split(":")[0])
+    assert Session(values=SMALL).model.org.depth[person] == 0
+
+    def inspected():
+        return [t for t in texts(page) if t.startswith("alignment ") and "understanding" in t]
+
+    picture.picked = {"x": 0.02, "y": 0.5}  # the far left: someone on the outer ring
+    assert "employees" in page_text(page)
+    before = inspected()
+    assert len(before) == 1
+    for _ in range(5):
+        button(page, "Step").click()
+    assert inspected() != before  # this week's values

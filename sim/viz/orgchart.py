@@ -174,6 +174,13 @@ class OrgChart:
         self.ax.draw_artist(self.newcomers)
         return jpeg(self.fig, redraw=False)
 
+    def person_at(self, x: float, y: float) -> int:
+        """The person drawn nearest to a point of the picture (``x``, ``y``: fractions of its width
+        from the left and of its height from the top), for a click on the chart."""
+        w, h = self.fig.canvas.get_width_height()
+        point = self.ax.transData.inverted().transform((x * w, (1 - y) * h))
+        return int(np.argmin(((self.xy - point) ** 2).sum(axis=1)))
+
     def caption(self, model) -> str:
         """What the picture shows, for the page to write above it (after ``draw``)."""
         teams = " (outer dots: teams, their mean)" if self.groups.aggregated else ""

@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 import threading
 
+from ..geometry import alignment
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
+from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .charts import CHARTS, FONT, level_names, readouts
 from .orgchart import OrgChart
-from .telephone import goal_names, rows
+from .telephone import goal_names, mix, rows
 
 try:  # scenario presets, when sim.scenario is available
     from .. import scenario as _scenario
@@ -25,6 +27,9 @@ except ImportError:  # pragma: no cover - an install without scenario support
     _scenario = None
 
 MAX_PEOPLE = 50_000  # beyond this the live view refuses (use `cascade run`)
+PERSON_MEASURES = {"understanding": "u", "commitment": "m", "fatigue": "f", "trust": "tau",
+                   "confidence": "conf", "credibility": "kappa", "capability": "c"}
+STANCES = {NEUTRAL: "neutral", CHAMPION: "champion", DEFENDER: "defender"}
 MESSAGE_EVERY = 13  # weeks: the telephone game follows a new message each quarter of the run
 DEFAULT_SEED = 1
 
@@ -190,6 +195,20 @@ class Session:
     def readouts(self) -> list[dict]:
         with self.lock:
             return readouts(self.model, self.reference)
+
+    def person(self, i: int) -> dict:
+        """What the view shows of one person (``inspect``): place, measures and priority mix."""
+        with self.lock:
+            org, st = self.model.org, self.model.state
+            names = level_names(org)
+            return {
+                "person": i, "level": names[min(int(org.depth[i]), len(names) - 1)],
+                "boss": int(org.boss[i]), "stance": STANCES[int(st.stance[i])],
+                "alignment": float(alignment(st.b[i], st.s)),
+                **{label: float(getattr(st, field)[i]) for label, field in PERSON_MEASURES.items()},
+                "priorities": dict(zip(self.goal_names(), mix(st.b[i]))),
+                "strategy": dict(zip(self.goal_names(), mix(st.s))),
+            }
 
     # ------------------------------------------------------------------ comparing two runs
     def freeze(self) -> None:
