@@ -246,7 +246,7 @@ def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: sola
 
     def pick(point):
         if point:
-            inspected.set(session.orgchart.person_at(float(point["x"]), float(point["y"])))
+            inspected.set(session.person_at(float(point["x"]), float(point["y"])))
 
     with solara.Card("Organisation chart", margin=0):
         # The colour buttons wrap inside the card rather than push the chart out of it.

@@ -196,6 +196,11 @@ class Session:
         with self.lock:
             return readouts(self.model, self.reference)
 
+    def person_at(self, x: float, y: float) -> int:
+        """The person drawn nearest a click on the organisation chart (see ``OrgChart.person_at``)."""
+        with self.lock:
+            return self.orgchart.person_at(x, y)
+
     def person(self, i: int) -> dict:
         """What the view shows of one person (``inspect``): place, measures and priority mix."""
         with self.lock:
