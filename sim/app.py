@@ -53,8 +53,10 @@ def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[i
     p = lever.param
     if lever.widget == "choice":
         solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
-    elif lever.widget == "stops":  # a value set elsewhere (a preset) joins the stops
-        solara.SliderValue(lever.label, value=value, values=sorted({*stops(p), value}), on_value=on_value)
+    elif lever.widget == "stops":  # by position among the stops; a value set elsewhere (a preset) joins them
+        values = sorted({*stops(p), value})
+        solara.SliderInt(lever.label, value=values.index(value), min=0, max=len(values) - 1,
+                         on_value=lambda i: on_value(values[i]))
     elif lever.widget == "int":
         solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
                          on_value=on_value, thumb_label=True)
