@@ -17,8 +17,10 @@ $(PY):
 
 # The tested versions in requirements.lock are constraints: a dependency added to pyproject.toml
 # since the last `make lock` still installs (unpinned) until the lock is refreshed.
+# The view's page assets come with the install (npm registry -> Solara's proxy cache), so it runs offline.
 install: $(PY)
 	$(PY) -m pip install --quiet -c $(LOCK) -e '.[test]'
+	@scripts/fetch_solara_assets.sh >/dev/null || echo "make install: Solara's page assets not fetched (needs npm); the view will need the internet"
 
 # Refresh requirements.lock: the newest versions pyproject.toml allows, resolved in a fresh
 # virtualenv (then run `make test` and commit the lock with the result).

@@ -10,6 +10,7 @@ read its ``DataCollector``.
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -17,17 +18,22 @@ import threading
 import time
 from pathlib import Path
 
+import ipyvuetify
 import solara
+import traitlets
 
 from sim.params import PARAMS
-from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever
+from sim.viz.charts import CHARTS, PROJECTOR_FONT
+from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever, stops
+from sim.viz.orgchart import colour_scale
 from sim.viz.server import MAX_SESSIONS_ENV, harden, max_sessions, take_seat
 from sim.viz.session import SCENARIO_ENV, Session, presets, teacher_preset
-from sim.viz.telephone import figure as telephone_figure
+from sim.viz.telephone import spec as telephone_spec
 
 SPEEDS = (1, 30)  # steps per second the speed slider offers (a view setting, not a model one)
 DEFAULT_SPEED = 5
 MAX_CATCH_UP = 10  # steps one frame may take to keep up with the chosen speed
+WORKSHOP_ENV = "CASCADE_WORKSHOP"  # a workshop's file: the page is the workshop game
 HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margin-top": "-12px",
               "margin-bottom": "6px"}
 
@@ -47,6 +53,10 @@ def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[i
     p = lever.param
     if lever.widget == "choice":
         solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
+    elif lever.widget == "stops":  # by position among the stops; a value set elsewhere (a preset) joins them
+        values = sorted({*stops(p), value})
+        solara.SliderInt(lever.label, value=values.index(value), min=0, max=len(values) - 1,
+                         on_value=lambda i: on_value(values[i]))
     elif lever.widget == "int":
         solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
                          on_value=on_value, thumb_label=True)
@@ -65,7 +75,11 @@ def Levers(session: Session, params_version: solara.Reactive[int], version: sola
                     style=HELP_STYLE | {"margin-top": "0"})
         for lever in LEVERS:
             LeverInput(session, lever, params_version, version)
-        with solara.Details("More parameters"):
+        # Built only when asked for: a hundred sliders in the page, even folded away, slow every
+        # frame while playing (Solara revisits each of them).
+        more = solara.use_reactive(False)
+        solara.Switch(label="More parameters", value=more)
+        if more.value:
             for group, levers in OTHER_LEVERS.items():
                 solara.Markdown(f"**{group}**")
                 for lever in levers:
@@ -97,13 +111,14 @@ def bump(counter: solara.Reactive[int]) -> None:
         counter.value = counter.value + 1
 
 
-def wait_for_frame(session: Session, frame: int, timeout: float = 2.0) -> None:
+def wait_for_frame(session: Session, frame: int, cancel: threading.Event, timeout: float = 2.0) -> None:
     """Wait until the panels have drawn ``frame``: changing state during a render pass would
-    restart it forever. Steps are not lost: the play loop takes more per frame instead."""
+    restart it forever. Steps are not lost: the play loop takes more per frame instead.
+    A Pause (``cancel``) ends the wait at once, so Play can restart without delay."""
     end = time.monotonic() + timeout
-    while session.drawn < frame and time.monotonic() < end:
+    while session.drawn < frame and time.monotonic() < end and not cancel.is_set():
         time.sleep(0.002)
-    time.sleep(0.005)  # room for clicks (Pause) between frames
+    cancel.wait(0.005)  # room for clicks (Pause) between frames
 
 
 @solara.component
@@ -112,20 +127,28 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
     def loop(cancel):
         """Step at the chosen speed; when drawing is slower, take several steps per frame."""
         start, done = time.monotonic(), 0
-        while playing.value and not cancel.is_set():
+
+        def going():
+            return playing.value and not cancel.is_set()
+
+        while going():
             due = int((time.monotonic() - start) * speed.value) + 1 - done
             if due <= 0:
-                time.sleep(0.005)
+                cancel.wait(0.005)
                 continue
             n = min(due, MAX_CATCH_UP)
-            session.step(n, only_if=lambda: playing.value)  # Pause/Reset win over a late step
+            session.step(n, only_if=going)  # Pause/Reset win over a late step, between weeks
             done += n
             if n < due:  # too far behind: do not try to make up for it later
                 start, done = time.monotonic(), 0
             bump(version)
-            wait_for_frame(session, version.value)
+            wait_for_frame(session, version.value, cancel)
 
-    solara.use_thread(loop, dependencies=[playing.value])
+    # A week is atomic with respect to Pause: the loop stops itself between weeks. Solara's default
+    # (intrusive) cancel raises inside whatever line runs, OrgModel.step included, which leaves the
+    # week half-applied and Mesa's step schedule broken (every later step a no-op); its line tracer
+    # also slows every step.
+    solara.use_thread(loop, dependencies=[playing.value], intrusive_cancel=False)
 
     def step():
         session.step()
@@ -145,7 +168,7 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
         bump(params_version)
 
     with solara.Card("Run", margin=0):
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
             solara.Button("Play", icon_name="mdi-play", color="primary", disabled=playing.value,
                           on_click=lambda: playing.set(True))
             solara.Button("Pause", icon_name="mdi-pause", disabled=not playing.value,
@@ -155,6 +178,30 @@ def Controls(session: Session, version: solara.Reactive[int], params_version: so
         solara.SliderInt("speed (steps per second)", value=speed, min=SPEEDS[0], max=SPEEDS[1])
         solara.InputInt("seed", value=session.seed, on_value=set_seed)
         Status(session, version)
+        solara.FileDownload(session.csv, filename="cascade-run.csv", label="Download this run (CSV)",
+                            mime_type="text/csv")
+        Compare(session, version)
+
+
+@solara.component
+def Compare(session: Session, version: solara.Reactive[int]):
+    """Freeze the run as A, change levers, Reset: run B from the same seed, A dashed beneath it."""
+    _ = version.value
+
+    def freeze():
+        session.freeze()
+        bump(version)
+
+    def clear():
+        session.unfreeze()
+        bump(version)
+
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "margin-top": "8px"}):
+        solara.Button("Freeze this run as A", icon_name="mdi-snowflake", on_click=freeze)
+        solara.Button("Clear A", on_click=clear, disabled=session.reference is None)
+    if session.reference is not None:
+        solara.Text(f"A: {session.reference_label}. Change levers, Reset and play: the charts draw A "
+                    "dashed under this run, from the same seed.", style=HELP_STYLE | {"margin-top": "4px"})
 
 
 @solara.component
@@ -175,30 +222,113 @@ def ErrorBanner(session: Session, params_version: solara.Reactive[int]):
                      f"(week {session.week}).", icon=True)
 
 
+class ClickImage(ipyvuetify.VuetifyTemplate):
+    """A picture that reports where it was clicked, as fractions of its width and height (the
+    organisation chart: click a person to inspect them)."""
+
+    template = traitlets.Unicode("""
+<template>
+  <img class="orgchart" :src="src" style="width: 100%; cursor: crosshair"
+       @click="e => picked = {x: e.offsetX / e.target.clientWidth, y: e.offsetY / e.target.clientHeight}" />
+</template>""").tag(sync=True)
+    src = traitlets.Unicode("").tag(sync=True)
+    picked = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+
+
+CAPTION_STYLE = {"font-size": "14px", "line-height": "1.35", "color": "#333"}
+KEY = (("\u25b2", "#555", "champion"), ("\u25a0", "#555", "defender"), ("\u25ef", "red", "burnt out"),
+       ("\u25cf", "black", "newcomer"))
+
+
 @solara.component
-def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str]):
+def OrgChartPanel(session: Session, version: solara.Reactive[int], measure: solara.Reactive[str],
+                  inspected: solara.Reactive[int | None]):
     _ = version.value
+    picture, caption = session.draw_orgchart(measure.value)
+
+    def pick(point):
+        if point:
+            inspected.set(session.person_at(float(point["x"]), float(point["y"])))
+
     with solara.Card("Organisation chart", margin=0):
-        solara.ToggleButtonsSingle(value=measure, values=list(MEASURES))
-        solara.Image(session.draw_orgchart(measure.value), width="100%", classes=["orgchart"])
-        solara.Text("Centre: executives; rings: management layers; outside: employees. "
-                    "Triangle champion, square defender; red ring burnt out; black dot newcomer.",
-                    style=HELP_STYLE | {"margin-top": "0"})
+        # The colour buttons wrap inside the card rather than push the chart out of it.
+        solara.ToggleButtonsSingle(value=measure, values=list(MEASURES), classes=["measures"],
+                                   style={"flex-wrap": "wrap", "max-width": "100%"})
+        solara.Text(caption, classes=["orgchart-caption"], style=CAPTION_STYLE | {"display": "block"})
+        ClickImage.element(src="data:image/jpeg;base64," + base64.b64encode(picture).decode(), picked=None,
+                           on_picked=pick)
+        Inspect(session, version, inspected)
+        # Colour bar and key are page text, not part of the picture: readable at any size.
+        with solara.Div(classes=["orgchart-key"], style=CAPTION_STYLE):
+            solara.Text(MEASURES[measure.value][1], style={"display": "block"})
+            solara.Div(style={"height": "14px", "background": colour_scale(measure.value),
+                              "border": "1px solid #999"})
+            with solara.Row(justify="space-between", style={"margin": "0"}):
+                for tick in ("0", "0.5", "1"):
+                    solara.Text(tick)
+            with solara.Row(style={"flex-wrap": "wrap", "gap": "4px 14px", "margin": "4px 0"}):
+                for mark, colour, meaning in KEY:
+                    solara.Text(f"{mark} {meaning}", style={"color": colour})
+            solara.Text("Centre: executives; rings: management layers; outside: employees. "
+                        "Size: credibility. A team marker gets the red ring when a quarter of its "
+                        "people or more are burnt out.", style={"display": "block"})
 
 
 @solara.component
-def ChartsPanel(session: Session, version: solara.Reactive[int]):
+def Inspect(session: Session, version: solara.Reactive[int], inspected: solara.Reactive[int | None]):
+    """The person last clicked on the organisation chart, as they are this week."""
+    _ = version.value
+    if inspected.value is None or inspected.value >= session.model.org.n:
+        solara.Text("Click a person on the chart to inspect them.", style=CAPTION_STYLE | {"display": "block"})
+        return
+    p = session.person(inspected.value)
+    boss = f", reports to #{p['boss']}" if p["boss"] >= 0 else ""
+    mix = ", ".join(f"{goal} {share:.0%} ({p['strategy'][goal]:.0%})" for goal, share in p["priorities"].items())
+    with solara.Div(classes=["inspect"], style=CAPTION_STYLE | {"border-left": "3px solid #1976d2",
+                                                                 "padding-left": "8px", "margin": "6px 0"}):
+        solara.Text(f"Person #{p['person']}: {p['level']}{boss}; {p['stance']}", style={"font-weight": "bold",
+                                                                                       "display": "block"})
+        solara.Text(f"alignment {p['alignment']:.2f}; " + "; ".join(
+            f"{k} {p[k]:.2f}" for k in ("understanding", "commitment", "fatigue", "trust", "confidence",
+                                        "credibility", "capability")), style={"display": "block"})
+        solara.Text(f"priorities (strategy's): {mix}", style={"display": "block"})
+
+
+@solara.component
+def ChartsPanel(session: Session, version: solara.Reactive[int], projector: solara.Reactive[list] | None = None):
+    """The live charts; with ``projector`` (the keys of the charts shown), those in large type,
+    side by side."""
     frame = version.value
-    images = session.draw_charts()
+    keys = projector.value if projector is not None else None
+    specs = session.chart_specs(keys, PROJECTOR_FONT) if keys is not None else session.chart_specs()
 
     def drawn():  # effects run once the whole render pass is done
         session.drawn = max(session.drawn, frame)
 
     solara.use_effect(drawn, [frame])
     with solara.Card("Live charts", margin=0):
-        with solara.ColumnsResponsive(default=12, medium=6, large=6):
-            for key, data in images.items():
-                solara.Image(data, width="100%", classes=["chart", f"chart-{key}"])
+        if projector is not None:
+            def pick(chosen):  # two at a time: the latest two picked
+                projector.set([k for k in CHARTS if k in chosen[-2:]])
+
+            solara.ToggleButtonsMultiple(value=keys, values=list(CHARTS), on_value=pick, classes=["pick"])
+        Readouts(session.readouts(), 18 if keys is not None else 14)
+        # One chart a row below 1904 px wide (a projector's 1280 included), two a row above; the
+        # projector mode's two charts side by side.
+        with solara.ColumnsResponsive(default=12, xlarge=6) if keys is None else solara.Columns([1] * len(specs)):
+            for spec in specs:
+                with solara.Div(classes=["chart", f"chart-{spec['usermeta']['key']}"]):
+                    solara.widgets.VegaLite.element(spec=spec)
+
+
+@solara.component
+def Readouts(rows: list[dict], size: int = 14):
+    """The key outcomes as numbers this week (and, with a run A, A's and the difference)."""
+    with solara.Row(classes=["readouts"], style={"flex-wrap": "wrap", "gap": "2px 18px", "font-size": f"{size}px",
+                                                  "margin": "0 0 8px 0"}):
+        for r in rows:
+            versus = f" (A {r['A']:.2f}, now - A {r['now - A']:+.2f})" if "A" in r else ""
+            solara.Text(f"{r['outcome']}: {r['now']:.2f}{versus}")
 
 
 @solara.component
@@ -206,7 +336,7 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
     _ = version.value
     trace = session.trace  # replaced only by a new message or a new model: draw it only then
     stages = solara.use_memo(session.telephone, [id(trace)])
-    image = solara.use_memo(lambda: telephone_figure(stages, session.goal_names()), [id(trace)])
+    chart = solara.use_memo(lambda: telephone_spec(stages, session.goal_names()), [id(trace)])
 
     def send():
         session.new_message()
@@ -216,9 +346,9 @@ def TelephonePanel(session: Session, version: solara.Reactive[int]):
         with solara.Row():
             solara.Button("Send a new message", on_click=send)
             solara.Text(f"One message from an executive down to one employee, sent in week "
-                        f"{session.trace_week}.")
-        solara.Image(image, width="100%",
-                     classes=["telephone"])
+                        f"{session.trace_week} (a new one each quarter of the run).")
+        with solara.Div(classes=["telephone"]):
+            solara.widgets.VegaLite.element(spec=chart)
         dropped = [s["stage"] for s in stages if not s["delivered"]]
         lines = [f"- **{s['stage']}**: {s['note']}" for s in stages[2:]]
         if dropped:
@@ -245,45 +375,73 @@ def ServerFull():
 
 @solara.component
 def Page(values: dict | None = None):
-    """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead)."""
+    """The view; ``values`` sets parameters at start (the server uses $CASCADE_SCENARIO instead).
+    With $CASCADE_WORKSHOP (``cascade app --workshop``) the page is the workshop game instead."""
+    if os.environ.get(WORKSHOP_ENV):
+        from sim.viz.workshop_view import WorkshopPage
+
+        WorkshopPage(os.environ[WORKSHOP_ENV])
+    else:
+        TeachingView(values)
+
+
+@solara.component
+def TeachingView(values: dict | None = None):
     session = solara.use_memo(
         lambda: Session(scenario=teacher_preset(), values=values) if take_seat() else None, [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
     # every change): only the panels that read one redraw when it changes.
-    version, params_version, playing, speed, measure = solara.use_memo(
+    version, params_version, playing, speed, measure, shown, inspected = solara.use_memo(
         lambda: (solara.reactive(0),  # the model moved: redraw the panels
                  solara.reactive(0),  # levers changed: redraw the inputs
-                 solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment")),
+                 solara.reactive(False), solara.reactive(DEFAULT_SPEED), solara.reactive("alignment"),
+                 solara.reactive(list(CHARTS)[:2]),  # the projector mode's two charts
+                 solara.reactive(None)),  # the person clicked on the organisation chart
         [])
+    projector = solara.use_reactive(False)  # the whole page changes with it
     if session is None:
         ServerFull()
         return
 
     solara.Title("Cascade")
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle("Cascade: how strategy travels through the middle")
-    with solara.Sidebar():
-        Controls(session, version, params_version, playing, speed)
-        Presets(session, params_version, version)
-        Levers(session, params_version, version)
-    ErrorBanner(session, params_version)
-    with solara.Columns([5, 7]):
-        OrgChartPanel(session, version, measure)
-        ChartsPanel(session, version)
-    with solara.Columns([7, 5]):
-        TelephonePanel(session, version)
-        ExplainPanel()
+    # The controls are a column of the page, not Solara's sidebar: below 960 px (a laptop at 150%
+    # zoom) the sidebar becomes a drawer over the charts; a column goes above them instead.
+    with solara.ColumnsResponsive(default=12, medium=[4, 8], large=[3, 9]):
+        with solara.Column(classes=["controls"], margin=0):
+            solara.Switch(label="Projector mode: large type, two charts at a time", value=projector)
+            Controls(session, version, params_version, playing, speed)
+            Presets(session, params_version, version)
+            Levers(session, params_version, version)
+        with solara.Column(margin=0):
+            ErrorBanner(session, params_version)
+            if projector.value:
+                ChartsPanel(session, version, shown)
+                return
+            with solara.ColumnsResponsive(default=12, large=[5, 7]):
+                OrgChartPanel(session, version, measure, inspected)
+                ChartsPanel(session, version)
+            with solara.ColumnsResponsive(default=12, large=[7, 5]):
+                TelephonePanel(session, version)
+                ExplainPanel()
 
 
-def serve(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port: int = 8765,
-          max_sessions: int | None = None) -> int:
-    """Run the Solara server for this view (blocks); returns its exit code.
+# Side by side (960 px and wider), the controls stay in view while the page scrolls.
+CSS = """
+.v-card__title { word-break: normal; }  /* Vuetify breaks card titles mid-word */
+@media (min-width: 960px) {
+  .controls { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: 4px; }
+}
+"""
 
-    ``scenario``: the file (or files) the view starts from and offers besides the bundled ones.
-    ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
-    assets come from Solara's proxy cache (``scripts/fetch_solara_assets.sh``): nothing is fetched
-    from the internet (see sim/viz/server.py and docs/SECURITY.md).
-    """
+
+def server_command(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port: int = 8765,
+                   max_sessions: int | None = None, workshop: str | None = None) -> tuple[list[str], dict]:
+    """The command and environment that serve this view (``serve`` runs them; so do the load
+    benchmark and the tests). ``scenario``: the file (or files) the view starts from and offers
+    besides the bundled ones; ``workshop``: a workshop's file (the page is then the workshop game)."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     if scenario:
@@ -291,10 +449,25 @@ def serve(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port
         env[SCENARIO_ENV] = os.pathsep.join(map(str, files))
     if max_sessions is not None:
         env[MAX_SESSIONS_ENV] = str(max_sessions)
+    if workshop:
+        env[WORKSHOP_ENV] = str(workshop)
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin) if solara_bin.exists() else "solara", "run", str(Path(__file__)),
            "--host", host, "--port", str(port), "--no-open", "--production",
            "--no-check-version"]  # no call to pypi.org at start: offline
+    return cmd, env
+
+
+def serve(scenario: str | list[str] | None = None, host: str = "127.0.0.1", port: int = 8765,
+          max_sessions: int | None = None, workshop: str | None = None) -> int:
+    """Run the Solara server for this view (blocks); returns its exit code.
+
+    ``host`` stays on this machine unless a workshop network is asked for (``0.0.0.0``). The page
+    assets come from Solara's proxy cache, filled by ``make install``
+    (``scripts/fetch_solara_assets.sh``): nothing is fetched from the internet (see
+    sim/viz/server.py and docs/SECURITY.md).
+    """
+    cmd, env = server_command(scenario, host, port, max_sessions, workshop)
     return subprocess.call(cmd, env=env)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import sys
@@ -373,6 +374,13 @@ def _add_app(sub) -> None:
     p.add_argument("--port", type=int, default=8765, metavar="P", help="the port (default 8765)")
     p.add_argument("--max-sessions", type=_positive, default=None, metavar="N",
                    help="browser sessions the server runs at once (default 40; see docs/SECURITY.md)")
+    p.add_argument("--workshop", action="store_true",
+                   help="the workshop game: teams join with a code, play quarters under a budget; "
+                        "the teacher's screen has the leaderboard")
+    p.add_argument("--code", default=None, metavar="CODE",
+                   help="with --workshop: reopen this workshop (results/workshops/CODE.jsonl) or name a new one")
+    p.add_argument("--quarters", type=_positive, default=4, metavar="N", help="with --workshop: quarters to play")
+    p.add_argument("--budget", type=float, default=None, metavar="B", help="with --workshop: budget a quarter")
     p.set_defaults(func=_cmd_app)
 
 
@@ -387,8 +395,38 @@ def _cmd_app(args) -> int:
                            code=1) from None
         raise CLIError(f"the interactive view needs the package {exc.name!r}, which is not installed",
                        code=1) from None
-    code = app.serve(scenarios, args.host, args.port, max_sessions=args.max_sessions)
+    workshop = _workshop(args, scenarios[0] if scenarios else None) if args.workshop else None
+    code = app.serve(scenarios, args.host, args.port, max_sessions=args.max_sessions, workshop=workshop)
     return code if isinstance(code, int) else 0
+
+
+WORKSHOPS = Path("results/workshops")
+
+
+def _workshop(args, scenario) -> str:
+    """The workshop's file: reopened with --code when it exists, else created (its code printed)."""
+    from .viz.workshop import BUDGET, Workshop, WorkshopError
+
+    if args.code and not re.fullmatch(r"[A-Za-z0-9]{1,20}", args.code):
+        raise CLIError(f"--code {args.code[:30]!r}: letters and digits, at most 20")
+    code = args.code.upper() if args.code else None
+    path = WORKSHOPS / f"{code}.jsonl"
+    if code and path.exists():
+        workshop = Workshop.open(path)
+        print(f"workshop {workshop.code} reopened: {len(workshop.teams)} teams ({path})")
+    else:
+        if args.budget is not None and not args.budget > 0:
+            raise CLIError(f"--budget {args.budget:g}: a positive number")
+        try:
+            workshop = Workshop.create(WORKSHOPS, scenario, quarters=args.quarters,
+                                       budget=BUDGET if args.budget is None else args.budget, code=code)
+        except WorkshopError as exc:
+            raise CLIError(str(exc)) from None
+        print(f"workshop {workshop.code}: {workshop.quarters} quarters, budget {workshop.budget:g} a quarter "
+              f"({workshop.path})")
+    print(f"teams open http://{args.host}:{args.port}/ and join with the code {workshop.code}; "
+          "the teacher's screen is behind the 'Teacher's screen' button")
+    return str(workshop.path.resolve())
 
 
 def _add_validate_model(sub) -> None:

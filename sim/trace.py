@@ -66,7 +66,7 @@ def trace_message(model, employee: int | None, rng: np.random.Generator) -> pd.D
             "receiver_alignment_before": before,
             "receiver_alignment_after": _align(after_belief, st.s),
             "what_happened": _explain(org, st, sender, sigma, load, chance, delivered,
-                                      sent_from, arrived),
+                                      sent_from, arrived, attention_moved(belief, msg)),
         }
         hop.update({f"message_{g}": float(v) for g, v in enumerate(msg)})
         hop.update({f"after_{g}": float(v) for g, v in enumerate(after_belief)})
@@ -82,11 +82,22 @@ def _align(v, s) -> float:
 
 
 CLOSE = 0.05  # a message within this much of its sender's alignment was passed on closely
+RESHUFFLED = 0.15  # ... unless more than this share of its attention moved between goals
 
 
-def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived) -> str:
-    """What happened to the message at this hop, in words that agree with its alignment: distorted
-    (fell by more than CLOSE), passed on closely (changed by at most CLOSE), or moved closer (rose)."""
+def attention_moved(before, after) -> float:
+    """The share of attention that moved between goals from one priority mix to another (half the
+    L1 distance between the mixes of positive parts: 0 = the same bar, 1 = nothing in common)."""
+    a, b = (np.maximum(np.asarray(v, dtype=float), 0) for v in (before, after))
+    a, b = (v / v.sum() if v.sum() > 0 else v for v in (a, b))
+    return float(0.5 * np.abs(a - b).sum())
+
+
+def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived, moved) -> str:
+    """What happened to the message at this hop, in words that agree with its alignment and its
+    bar: distorted (alignment fell by more than CLOSE), passed on closely (alignment within CLOSE
+    and at most RESHUFFLED of the attention moved), reshuffled (alignment within CLOSE but the mix
+    changed more), or moved closer (alignment rose)."""
     if not delivered:
         return f"dropped: the sender is overloaded (load {load:.2f}, delivery chance {chance:.0%})"
     change = arrived - sent_from
@@ -98,7 +109,10 @@ def _explain(org, st, sender, sigma, load, chance, delivered, sent_from, arrived
                    f"overload {st.o[sender]:.2f}")
         return (f"distorted (alignment {sent_from:.2f} -> {arrived:.2f}): translation noise {sigma:.2f} "
                 f"({why}) moved it off the strategy")
-    if change <= CLOSE:
+    if change <= CLOSE and moved <= RESHUFFLED:
         return f"passed on closely (alignment {sent_from:.2f} -> {arrived:.2f})"
+    if change <= CLOSE:
+        return (f"reshuffled: {moved:.0%} of the attention moved between goals, its alignment about "
+                f"the same ({sent_from:.2f} -> {arrived:.2f}; translation noise {sigma:.2f})")
     return (f"noise happened to move it closer to the strategy (alignment {sent_from:.2f} -> {arrived:.2f}; "
             f"translation noise {sigma:.2f})")

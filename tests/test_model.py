@@ -278,8 +278,8 @@ def test_trace_words_agree_with_the_alignments_it_reports():
                 continue
             if change < -0.05:
                 assert text.startswith("distorted"), (change, text)
-            elif change <= 0.05:
-                assert text.startswith("passed on closely"), (change, text)
+            elif change <= 0.05:  # closely, unless the mix changed (reshuffled): see test_app_render
+                assert text.startswith(("passed on closely", "reshuffled")), (change, text)
             else:
                 assert text.startswith("noise happened to move it closer"), (change, text)
             seen.add(text.split()[0])

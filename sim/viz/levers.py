@@ -75,7 +75,7 @@ class Lever:
     """A widget description derived from a ``Param``."""
 
     param: Param
-    widget: str  # "int", "float" or "choice"
+    widget: str  # "int", "float", "stops" (a slider over ``stops(param)``) or "choice"
     step: float = 1
 
     @property
@@ -102,6 +102,19 @@ class Lever:
         return value
 
 
+# A weeks lever over a long range (pivot_interval: 0-520) moves along these instead of linearly,
+# so the teaching range (a month to a year) is most of the slider, not its first 5%.
+WEEK_STOPS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 26, 32, 39, 52, 65, 78, 104, 130, 156, 208, 260,
+              312, 390, 520)
+
+
+def stops(p: Param) -> tuple:
+    """The values a stepped slider offers for ``p`` (() for an ordinary slider)."""
+    if p.unit != "weeks" or p.high <= 104:
+        return ()
+    return (p.low, *(w for w in WEEK_STOPS if p.low < w < p.high), p.high)
+
+
 def _step(p: Param) -> float:
     if p.kind is int:
         return 1
@@ -113,6 +126,8 @@ def lever(name: str) -> Lever:
     p = BY_NAME[name]
     if p.choices:
         return Lever(p, "choice")
+    if stops(p):
+        return Lever(p, "stops")
     return Lever(p, "int" if p.kind is int else "float", _step(p))
 
 

@@ -5,7 +5,11 @@ Executives sit in the centre, each management layer on a ring, employees on the 
 (staggered over a few rows so that thousands stay apart). Colour is the chosen measure, size the
 credibility, the marker the initial stance; burnt-out people get a red ring and newcomers a black
 dot. Beyond ``MAX_MARKERS`` people the deepest level is drawn as teams (one dot per team, its
-members' mean), then the next level up, until the chart fits.
+members' mean), then the next level up, until the chart fits; a team gets the red ring when at
+least ``TEAM_BURNOUT`` of its people are burnt out.
+
+The picture holds no text: its title, legend and colour bar are written by the page
+(``caption``, ``colour_scale``), so they stay readable at any size.
 """
 
 from __future__ import annotations
@@ -14,18 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.lines import Line2D
 
 from ..geometry import alignment
-from ..org import Org
+from ..org import EXECUTIVE, Org
 from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .levers import MEASURES
-from .render import new_figure, png
+from .render import jpeg, new_figure
 
 MAX_MARKERS = 2500
 RING_CAPACITY = 360  # leaves per outer row before the leaves are staggered over more rows
 NEWCOMER_WEEKS = 13  # joined during the run, less than a quarter ago
 STANCE_MARKERS = {NEUTRAL: "o", CHAMPION: "^", DEFENDER: "s"}
+TEAM_BURNOUT = 0.25  # share of a team's people burnt out for its marker to get the red ring
 
 
 def radial_layout(org: Org) -> np.ndarray:
@@ -95,7 +99,7 @@ def group_people(org: Org, xy: np.ndarray, stance: np.ndarray, limit: int = MAX_
 
 
 class OrgChart:
-    """A persistent figure for one organisation; ``draw(model, measure)`` returns PNG bytes."""
+    """A persistent figure for one organisation; ``draw(model, measure)`` returns JPEG bytes."""
 
     def __init__(self, model, width: float = 6.4, height: float = 6.0):
         org = model.org
@@ -103,10 +107,9 @@ class OrgChart:
         self.xy = radial_layout(org)
         self.groups = g = group_people(org, self.xy, model.state.stance)
         self.fig = fig = new_figure(width, height)
-        ax = self.ax = fig.add_axes((0.0, 0.0, 0.86, 0.93))
+        ax = self.ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_aspect("equal")
         ax.set_axis_off()
-        cax = fig.add_axes((0.87, 0.2, 0.025, 0.6))
         # reporting lines between drawn markers (static)
         boss_group = np.full(len(g.size), -1)
         has_boss = org.boss >= 0
@@ -131,16 +134,8 @@ class OrgChart:
         self.burnout = ax.scatter([], [], s=[], facecolors="none", edgecolors="red",
                                   linewidths=1.2, zorder=3, animated=True)
         self.newcomers = ax.scatter([], [], s=6, c="black", marker=".", zorder=4, animated=True)
-        self.colorbar = fig.colorbar(self.scatters[NEUTRAL][1], cax=cax)
-        self.colorbar.ax.tick_params(labelsize=7)
-        handles = [Line2D([], [], ls="", marker="^", color="0.4", label="champion"),
-                   Line2D([], [], ls="", marker="s", color="0.4", label="defender"),
-                   Line2D([], [], ls="", marker="o", mfc="none", mec="red", label="burnt out"),
-                   Line2D([], [], ls="", marker=".", color="black", label="newcomer")]
-        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False, ncols=2)
-        self.title = fig.text(0.43, 0.965, "", fontsize=9, ha="center", va="center", animated=True)
-        self.background = None  # the static part (lines, legend, colour bar), blitted each frame
-        self.measure = None
+        self.background = None  # the static part (reporting lines), blitted each frame
+        self.burnt_people = 0
 
     def values(self, model, measure: str) -> np.ndarray:
         st = model.state
@@ -150,11 +145,14 @@ class OrgChart:
 
     def draw(self, model, measure: str = "alignment") -> bytes:
         g, st, p = self.groups, model.state, model.p
-        field, label, cmap = MEASURES[measure]
+        cmap = MEASURES[measure][2]
         count = g.size.astype(float)
         value = np.bincount(g.of, self.values(model, measure), minlength=len(count)) / count
         kappa = np.bincount(g.of, st.kappa, minlength=len(count)) / count
-        burnt = np.bincount(g.of, st.f >= p.f_burnout, minlength=len(count)) > 0
+        burnt_out = st.f >= p.f_burnout
+        share = np.bincount(g.of, burnt_out, minlength=len(count)) / count
+        burnt = share >= TEAM_BURNOUT if g.aggregated else share > 0
+        self.burnt_people = int(burnt_out[self.org.role != EXECUTIVE].sum())
         newcomer = np.bincount(g.of, (st.tenure < np.minimum(st.week, NEWCOMER_WEEKS)),
                                minlength=len(count)) > 0
         size = self.base * (0.3 + 1.4 * kappa)
@@ -164,22 +162,36 @@ class OrgChart:
         self.burnout.set_offsets(g.xy[burnt])
         self.burnout.set_sizes(size[burnt] * 2.2 + 10)
         self.newcomers.set_offsets(g.xy[newcomer])
-        people = int(self.org.n)
-        teams = " (outer dots: teams, their mean)" if g.aggregated else ""
-        self.title.set_text(f"week {st.week}: {people:,} people{teams}; size = credibility; "
-                            f"{int(burnt.sum())} burnt out")
         canvas = self.fig.canvas
-        if self.background is None or measure != self.measure:
-            for _, sc in self.scatters.values():
-                sc.set_cmap(cmap)
-            self.colorbar.update_normal(self.scatters[NEUTRAL][1])
-            self.colorbar.set_label(label, fontsize=8)
+        if self.background is None:
             canvas.draw()
-            self.background, self.measure = canvas.copy_from_bbox(self.fig.bbox), measure
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
         canvas.restore_region(self.background)
         for _, sc in self.scatters.values():
+            sc.set_cmap(cmap)
             self.ax.draw_artist(sc)
         self.ax.draw_artist(self.burnout)
         self.ax.draw_artist(self.newcomers)
-        self.fig.draw_artist(self.title)
-        return png(self.fig, redraw=False)
+        return jpeg(self.fig, redraw=False)
+
+    def person_at(self, x: float, y: float) -> int:
+        """The person drawn nearest to a point of the picture (``x``, ``y``: fractions of its width
+        from the left and of its height from the top), for a click on the chart."""
+        w, h = self.fig.canvas.get_width_height()
+        point = self.ax.transData.inverted().transform((x * w, (1 - y) * h))
+        return int(np.argmin(((self.xy - point) ** 2).sum(axis=1)))
+
+    def caption(self, model) -> str:
+        """What the picture shows, for the page to write above it (after ``draw``)."""
+        teams = " (outer dots: teams, their mean)" if self.groups.aggregated else ""
+        return (f"Week {model.state.week}: {self.org.n:,} people{teams}; size = credibility; "
+                f"{self.burnt_people:,} people burnt out")
+
+
+def colour_scale(measure: str, stops: int = 11) -> str:
+    """The measure's colour map from 0 to 1 as a CSS gradient (the page's colour bar)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps[MEASURES[measure][2]]
+    return "linear-gradient(to right, " + ", ".join(
+        matplotlib.colors.to_hex(cmap(i / (stops - 1))) for i in range(stops)) + ")"

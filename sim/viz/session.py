@@ -15,12 +15,14 @@ import os
 import threading
 from pathlib import Path
 
+from ..geometry import alignment
 from ..inputs import clean, quote
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
-from .charts import CHARTS, level_names
+from ..state import CHAMPION, DEFENDER, NEUTRAL
+from .charts import CHARTS, FONT, level_names, readouts
 from .orgchart import OrgChart
-from .telephone import goal_names, rows
+from .telephone import goal_names, mix, rows
 
 try:  # scenario presets, when sim.scenario is available
     from .. import scenario as _scenario
@@ -29,6 +31,10 @@ except ImportError:  # pragma: no cover - an install without scenario support
 
 SCENARIO_ENV = "CASCADE_SCENARIO"  # the teacher's scenario files, set by `cascade app`
 MAX_PEOPLE = 50_000  # beyond this the live view refuses (use `cascade run`)
+PERSON_MEASURES = {"understanding": "u", "commitment": "m", "fatigue": "f", "trust": "tau",
+                   "confidence": "conf", "credibility": "kappa", "capability": "c"}
+STANCES = {NEUTRAL: "neutral", CHAMPION: "champion", DEFENDER: "defender"}
+MESSAGE_EVERY = 13  # weeks: the telephone game follows a new message each quarter of the run
 DEFAULT_SEED = 1
 
 
@@ -79,6 +85,8 @@ class Session:
         self.error: str | None = None
         self.model: OrgModel | None = None
         self.drawn = 0  # the last frame the page drew (see sim.app.wait_for_frame)
+        self.reference = None  # run A: a frozen run's time series, drawn under the current one
+        self.reference_label = ""
         if scenario:
             self.load_preset(scenario)
         else:
@@ -133,7 +141,6 @@ class Session:
                 return False
             self.model, self.valid = model, dict(values)
             self.orgchart = OrgChart(model)
-            self.charts = [chart(model) for chart in CHARTS]
             self.new_message()
             return True
 
@@ -182,13 +189,23 @@ class Session:
     def week(self) -> int:
         return self.model.week
 
-    def step(self, n: int = 1, only_if=None) -> None:
-        """Take ``n`` steps (none if ``only_if()`` is false once the lock is held)."""
+    def step(self, n: int = 1, only_if=None) -> int:
+        """Take up to ``n`` whole weeks, stopping before a week when ``only_if()`` is false (Pause);
+        returns the number taken. A week is never cut short. The telephone game's message is
+        renewed each quarter (it has its own random stream: the run is not changed by it)."""
         with self.lock:
-            if only_if is not None and not only_if():
-                return
-            for _ in range(n):
+            taken = 0
+            while taken < n and (only_if is None or only_if()):
                 self.model.step()
+                taken += 1
+            if self.week - self.trace_week >= MESSAGE_EVERY:
+                self.new_message()
+            return taken
+
+    def csv(self) -> str:
+        """The run so far, one row per week (the outputs of MODEL.md section 6), as CSV text."""
+        with self.lock:
+            return self.model.timeseries().to_csv(index=False)
 
     def new_message(self, employee: int | None = None) -> None:
         with self.lock:
@@ -196,13 +213,51 @@ class Session:
             self.trace_week = self.model.week
 
     # ------------------------------------------------------------------ drawing
-    def draw_orgchart(self, measure: str) -> bytes:
+    def draw_orgchart(self, measure: str) -> tuple[bytes, str]:
+        """The organisation chart's picture and its caption."""
         with self.lock:
-            return self.orgchart.draw(self.model, measure)
+            return self.orgchart.draw(self.model, measure), self.orgchart.caption(self.model)
 
-    def draw_charts(self) -> dict[str, bytes]:
+    def chart_specs(self, keys=None, font: int = FONT) -> list[dict]:
+        """The live charts (``keys`` of ``CHARTS``, default all) as Vega-Lite specifications."""
         with self.lock:
-            return {chart.key: chart.draw(self.model) for chart in self.charts}
+            return [CHARTS[key](self.model, self.reference, font) for key in keys or CHARTS]
+
+    def readouts(self) -> list[dict]:
+        with self.lock:
+            return readouts(self.model, self.reference)
+
+    def person_at(self, x: float, y: float) -> int:
+        """The person drawn nearest a click on the organisation chart (see ``OrgChart.person_at``)."""
+        with self.lock:
+            return self.orgchart.person_at(x, y)
+
+    def person(self, i: int) -> dict:
+        """What the view shows of one person (``inspect``): place, measures and priority mix."""
+        with self.lock:
+            org, st = self.model.org, self.model.state
+            names = level_names(org)
+            return {
+                "person": i, "level": names[min(int(org.depth[i]), len(names) - 1)],
+                "boss": int(org.boss[i]), "stance": STANCES[int(st.stance[i])],
+                "alignment": float(alignment(st.b[i], st.s)),
+                **{label: float(getattr(st, field)[i]) for label, field in PERSON_MEASURES.items()},
+                "priorities": dict(zip(self.goal_names(), mix(st.b[i]))),
+                "strategy": dict(zip(self.goal_names(), mix(st.s))),
+            }
+
+    # ------------------------------------------------------------------ comparing two runs
+    def freeze(self) -> None:
+        """Keep the run so far as run A; change levers, Reset and run B from the same seed."""
+        with self.lock:
+            self.reference = self.model.timeseries()
+            self.reference_label = (f"seed {self.seed}, {self.week} weeks"
+                                    + (f", preset {self.preset}" if self.preset else "")
+                                    + "".join(f", {k} = {v}" for k, v in sorted(self.valid.items())))
+
+    def unfreeze(self) -> None:
+        with self.lock:
+            self.reference, self.reference_label = None, ""
 
     def telephone(self) -> list[dict]:
         with self.lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .render import new_figure, png
+from .charts import FONT
 
 BSC_GOALS = ("financial", "customer", "internal process", "learning & growth")
 
@@ -53,25 +53,44 @@ def rows(model, trace: pd.DataFrame, level_names: list[str]) -> list[dict]:
     return out
 
 
-def figure(stages: list[dict], names: list[str]) -> bytes:
-    height = 0.45 * len(stages) + 1.0
-    fig = new_figure(6.4, height)
-    ax = fig.add_axes((0.27, 0.8 / height, 0.6, 1 - 1.15 / height))
-    y = np.arange(len(stages))[::-1]
-    for row, yy in zip(stages, y):
-        left = 0.0
-        for g, share in enumerate(row["mix"]):
-            ax.barh(yy, share, left=left, color=f"C{g}", alpha=1.0 if row["delivered"] else 0.25,
-                    hatch=None if row["delivered"] else "//", edgecolor="white",
-                    label=names[g] if yy == y[0] else None)
-            left += share
-        tag = f"{row['alignment']:.2f}" if row["delivered"] else "dropped"
-        ax.text(1.02, yy, tag, va="center", fontsize=8, color="black" if row["delivered"] else "red")
-    ax.set_yticks(y, [r["stage"] for r in stages], fontsize=8)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("priority mix (share of attention per goal); right: alignment (0 = chance or vague, 1 = the strategy)",
-                  fontsize=7)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.legend(fontsize=7, ncols=len(names), loc="lower center", bbox_to_anchor=(0.4, 1.0),
-              frameon=False)
-    return png(fig)
+def spec(stages: list[dict], names: list[str]) -> dict:
+    """The stages as a Vega-Lite chart drawn by the browser: one bar per stage, its priority mix
+    stacked by goal, its alignment written at the right ("dropped" in red where it was lost)."""
+    order = [row["stage"] for row in stages]
+    bars = [{"stage": row["stage"], "goal": names[g], "g": g, "share": round(float(share), 4),
+             "delivered": bool(row["delivered"])}
+            for row in stages for g, share in enumerate(row["mix"])]
+    tags = [{"stage": row["stage"], "tag": f"{row['alignment']:.2f}" if row["delivered"] else "dropped"}
+            for row in stages]
+    y = {"field": "stage", "type": "nominal", "sort": order, "title": None,
+         "axis": {"labelLimit": 320}}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": "container",
+        "height": {"step": 30},
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "padding": {"left": 5, "right": 60, "top": 5, "bottom": 5},
+        "layer": [
+            {"data": {"values": bars},
+             "mark": {"type": "bar", "stroke": "white"},
+             "encoding": {
+                 "y": y,
+                 "x": {"field": "share", "type": "quantitative", "stack": "zero",
+                       "scale": {"domain": [0, 1]}, "axis": {"format": ".0%", "titleLimit": 900},
+                       "title": "share of attention per goal; right: alignment (1 = the strategy)"},
+                 "color": {"field": "goal", "type": "nominal", "sort": names, "scale": {"domain": names},
+                           "legend": {"orient": "top", "title": None, "columns": 2, "labelLimit": 300}},
+                 "order": {"field": "g"},
+                 "opacity": {"condition": {"test": "datum.delivered", "value": 1}, "value": 0.25},
+                 "tooltip": [{"field": "stage"}, {"field": "goal"},
+                             {"field": "share", "type": "quantitative", "format": ".0%"}]}},
+            {"data": {"values": tags},
+             "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": FONT},
+             "encoding": {"y": y, "x": {"datum": 1, "type": "quantitative"}, "text": {"field": "tag"},
+                          "color": {"condition": {"test": "datum.tag === 'dropped'", "value": "red"},
+                                    "value": "black"}}},
+        ],
+        "config": {"axis": {"labelFontSize": FONT, "titleFontSize": FONT, "titleFontWeight": "normal"},
+                   "legend": {"labelFontSize": FONT}},
+        "usermeta": {"key": "telephone", "embedOptions": {"renderer": "svg"}},
+    }
