@@ -39,6 +39,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pydantic
+import yaml
 
 from ..inputs import YAMLInputError, quote, read_yaml
 from ..model import OrgModel
