@@ -39,30 +39,41 @@ HELP_STYLE = {"font-size": "11px", "color": "#666", "line-height": "1.2", "margi
 
 
 @solara.component
+def Slider(label: str, value: float, low: float, high: float, step: float, on_value):
+    """A Vuetify slider that hands on whatever the browser sends, uncast: Solara's SliderFloat and
+    SliderInt call ``float``/``int`` on it first, so a forged text value raised inside Solara and
+    blanked the page. ``on_value`` checks it (a lever through ``Session.set``)."""
+    solara.v.Slider(v_model=value, on_v_model=on_value, label=label, min=low, max=high, step=step,
+                    thumb_label=True, hide_details=True)
+
+
+@solara.component
 def LeverInput(session: Session, lever: Lever, params_version: solara.Reactive[int],
                version: solara.Reactive[int]):
     """A slider or a choice for one parameter, with its meaning and range from sim.params."""
     _ = params_version.value  # re-render when levers change (preset, reset, rejection)
 
     def on_value(value, name=lever.name):
-        session.set(name, value)
+        session.set(name, value)  # checked there: a forged value is rejected with a bounded message
         bump(params_version)
         bump(version)
 
-    value = lever.widget_value(session.value(lever.name))
+    value = session.value(lever.name)
+    value = lever.widget_value(value if lever.shows(value) else getattr(session.model.p, lever.name))
     p = lever.param
     if lever.widget == "choice":
         solara.Select(label=lever.label, values=list(p.choices), value=value, on_value=on_value)
     elif lever.widget == "stops":  # by position among the stops; a value set elsewhere (a preset) joins them
         values = sorted({*stops(p), value})
-        solara.SliderInt(lever.label, value=values.index(value), min=0, max=len(values) - 1,
-                         on_value=lambda i: on_value(values[i]))
+
+        def at(i):  # a position the slider can take, else (forged) not a value of the lever
+            ok = isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(values)
+            on_value(values[i] if ok else f"slider position {str(i)[:20]}")
+        Slider(lever.label, values.index(value), 0, len(values) - 1, 1, at)
     elif lever.widget == "int":
-        solara.SliderInt(lever.label, value=int(value), min=int(p.low), max=int(p.high),
-                         on_value=on_value, thumb_label=True)
+        Slider(lever.label, int(value), int(p.low), int(p.high), 1, on_value)
     else:
-        solara.SliderFloat(lever.label, value=float(value), min=p.low, max=p.high, step=lever.step,
-                           on_value=on_value, thumb_label=True)
+        Slider(lever.label, float(value), p.low, p.high, lever.step, on_value)
     # The value is written out here: a bubble shown all the time would cover the line above.
     solara.Text(lever.help_at(value), style=HELP_STYLE)
 

@@ -103,13 +103,23 @@ def test_forged_preset_paths_are_refused_without_reading_anything(tmp_path, open
 def test_forged_lever_values_are_refused_with_a_bounded_message():
     box, rc = solara.render(solara.AppLayout(children=[Page(values=SMALL)]), handle_error=False)
     try:
-        (slider,) = [x for x in walk(box) if isinstance(x, v.Slider) and x.label == "role clarity"]
-        # (Solara's own slider casts the value with float() first: text or a list never reaches us)
-        for forged in (-1e308, 1e308, float("nan"), 7, "-1e300"):
-            slider.v_model = forged  # what a forged websocket message does
+        sliders = {x.label: x for x in walk(box) if isinstance(x, v.Slider)}
+        # Text, a list or a huge string reach our check uncast (Solara's own sliders called float()
+        # on them first, which raised inside Solara and blanked the page: issue 19).
+        for forged in (-1e308, 1e308, float("nan"), 7, "-1e300", "abc", [1, 2], "x" * 100_000, None):
+            sliders["role clarity"].v_model = forged  # what a forged websocket message does
             page = "\n".join(texts(box))
             assert "Rejected" in page and "\x1b" not in page
             assert len(max(page.splitlines(), key=len)) < 500
+        # A stepped slider (pivot interval) by position: a position it cannot take is refused,
+        # never read as another value (a negative index would wrap round to the last stop).
+        for forged in (-1, 10_000, 2.5, "3", True):
+            sliders["pivot interval"].v_model = forged
+            page = "\n".join(texts(box))
+            assert "Rejected" in page and "slider position" in page
+        sliders["role clarity"].v_model = 0.6  # real values are taken again (a change: traitlets tell only changes)
+        sliders["pivot interval"].v_model = 0
+        assert "Rejected" not in "\n".join(texts(box))
     finally:
         rc.close()
 

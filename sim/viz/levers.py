@@ -95,6 +95,14 @@ class Lever:
         unit = f" {p.unit}" if p.unit else ""
         return f"Now {self.widget_value(value):g} (range {p.low:g}-{p.high:g}{unit}). {p.meaning}"
 
+    def shows(self, value) -> bool:
+        """Whether the widget can show ``value`` (a rejected value the browser sent may be anything:
+        text, a list, not a number; the widget then shows the running model's value)."""
+        if self.param.choices:
+            return value in self.param.choices
+        value = self.widget_value(value)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
     def widget_value(self, value):
         """The value a slider can show (a per-level span list shows its first entry)."""
         if isinstance(value, list):
