@@ -4,15 +4,14 @@
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+from servers import free_port, wait_until_up
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,12 +24,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
                        "(apt-get install -y chromium; .ci/run installs it)"),
 ]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +40,7 @@ def assets():
 @contextlib.contextmanager
 def _server(assets, log_path, **extra_env):
     """`solara run sim/app.py` on a free port of 127.0.0.1, offline; yields its URL."""
-    port = _free_port()
+    port = free_port()
     log = Path(log_path).open("w+")
     # No network for the server either: a proxy that answers nothing, so an asset missing from the
     # cache fails here as it would offline.
@@ -63,19 +56,8 @@ def _server(assets, log_path, **extra_env):
                              "--port", str(port), "--no-open"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    t0 = time.monotonic()
     try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"solara exited early ({proc.returncode}):\n{log.read()}")
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() - t0 > 60:
-                    pytest.fail("solara server did not come up in 60 s")
-                time.sleep(0.2)
+        wait_until_up(proc, url, log, 60)
         yield url
     finally:
         proc.terminate()  # our own server, by its pid

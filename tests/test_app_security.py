@@ -25,6 +25,7 @@ from pathlib import Path
 import ipyvuetify as v
 import pytest
 import solara
+from servers import free_port, wait_until_up
 
 from sim.app import Page
 from sim.viz.bench import texts, walk
@@ -211,11 +212,6 @@ LAUNCH = textwrap.dedent("""
 """)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Listener:
     """A TCP listener that counts connections: the proxy the server would have to go through."""
@@ -265,7 +261,7 @@ def server(tmp_path_factory):
     log = folder.parent / "opened.log"
     log.write_text("")
     proxy = Listener()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
            "CASCADE_MAX_SESSIONS": "2", "SOLARA_KERNEL_CULL_TIMEOUT": "2s",
            "HTTP_PROXY": f"http://127.0.0.1:{proxy.port}", "HTTPS_PROXY": f"http://127.0.0.1:{proxy.port}",
@@ -276,19 +272,8 @@ def server(tmp_path_factory):
                              "--host", "127.0.0.1", "--port", str(port), "--no-open", "--production", "--no-check-version"],
                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    t0 = time.monotonic()
     try:
-        while True:
-            if proc.poll() is not None:
-                out.seek(0)
-                pytest.fail(f"solara exited early ({proc.returncode}):\n{out.read()[-3000:]}")
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if time.monotonic() - t0 > 90:
-                    pytest.fail("solara server did not come up in 90 s")
-                time.sleep(0.3)
+        wait_until_up(proc, url, out, 90)
         yield {"url": url, "pid": proc.pid, "folder": folder, "log": log, "proxy": proxy}
     finally:
         proc.terminate()  # our own server, by its pid

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from servers import free_port
 from scipy import stats
 
 from sim.sweep import SweepError, analyze, load_runs, spec_from_dict, sweep
@@ -230,12 +231,6 @@ def test_sobol_indices_outside_zero_one_get_a_sample_size_note(sobol_store):
     assert "outside [0, 1]" in notes and "n = 8" in notes
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_lost_dask_scheduler_is_one_line_and_keeps_the_finished_runs(tmp_path):
@@ -245,7 +240,7 @@ def test_a_lost_dask_scheduler_is_one_line_and_keeps_the_finished_runs(tmp_path)
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump({"name": "lost", "base": "baseline", "set": SMALL, "horizon": 100,
                                     "replications": 60, "parameters": {"role_clarity": [0.2, 0.8]}}))
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     bin_dir = Path(sys.executable).parent
     scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
                                   address.rsplit(":", 1)[1], "--no-dashboard"],

@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..report import COLORS, _head, _img, plt, save_figures  # report chooses the backend
-from ..sweep.analysis import _table, bootstrap_seed, label
+from ..sweep.analysis import _table, bootstrap_seed, label, stored_runs
 from ..sweep.spec import SweepError
-from ..sweep.store import load_runs, read_manifest
 
 DIRECTIONS = ("above", "below")
 DENSITY = 0.8  # the chosen box: the highest coverage at this density or more
@@ -79,10 +78,7 @@ def discover(directory: str | Path, outcome: str, threshold: float, direction: s
     unless ``write`` is false. Deterministic: the same files every time."""
     _, feature_scoring, kind = _ema()
     directory = Path(directory)
-    manifest = read_manifest(directory)
-    runs = load_runs(directory)
-    if runs.empty:
-        raise SweepError(f"{directory}: no runs yet: run `cascade sweep` first")
+    manifest, runs = stored_runs(directory)
     names = list(manifest["parameters"])
     metrics = [c for c in runs.columns[len(names) + 5:]]
     if outcome not in metrics:

@@ -58,6 +58,14 @@ def _interval(frame: pd.DataFrame, by, metric: str) -> pd.DataFrame:
     return out
 
 
+def stored_runs(directory: Path) -> tuple[dict, pd.DataFrame]:
+    """A sweep's manifest and its stored runs (a ``SweepError`` when it has none yet)."""
+    manifest, runs = read_manifest(directory), load_runs(directory)
+    if runs.empty:
+        raise SweepError(f"{directory}: no runs yet: run `cascade sweep` first")
+    return manifest, runs
+
+
 def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
             write: bool = True, weeks=None) -> dict[str, pd.DataFrame]:
     """Analyse the sweep stored in ``directory``; write CSV, PNG and ``index.html`` to ``out``
@@ -67,10 +75,7 @@ def analyze(directory: str | Path, metrics=None, out: str | Path | None = None,
     ``trajectories`` (fan charts by each lever's level) and, for ``weeks``, ``at_weeks`` (each
     point's mean of each kept series at those weeks)."""
     directory = Path(directory)
-    manifest = read_manifest(directory)
-    runs = load_runs(directory)
-    if runs.empty:
-        raise SweepError(f"{directory}: no runs yet: run `cascade sweep` first")
+    manifest, runs = stored_runs(directory)
     names = list(manifest["parameters"])
     method = manifest["design"]["method"]
     metrics = list(metrics or manifest["metrics"])
