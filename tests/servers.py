@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -32,3 +33,21 @@ def wait_until_up(proc: subprocess.Popen, url: str, log, seconds: float) -> None
             if time.monotonic() - t0 > seconds:
                 pytest.fail(f"the server did not come up in {seconds:g} s")
             time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def serving(args: list[str], port: int, log, seconds: float, **popen):
+    """Run ``args`` (a server on ``port`` of 127.0.0.1, output to ``log``), wait until it answers
+    and yield its URL and process; stop it (our own process, by its pid) afterwards."""
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **popen)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(proc, url, log, seconds)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

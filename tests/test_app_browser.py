@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from servers import free_port, wait_until_up
+from servers import free_port, serving
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,20 +52,11 @@ def _server(assets, log_path, **extra_env):
     if "CASCADE_SCENARIO" not in extra_env:
         env.pop("CASCADE_SCENARIO", None)
     solara_bin = Path(sys.executable).with_name("solara")
-    proc = subprocess.Popen([str(solara_bin), "run", "sim/app.py", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-open"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_up(proc, url, log, 60)
-        yield url
+        with serving([str(solara_bin), "run", "sim/app.py", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
+                     port, log, 60, cwd=ROOT, env=env) as (url, _):
+            yield url
     finally:
-        proc.terminate()  # our own server, by its pid
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         log.close()
 
 

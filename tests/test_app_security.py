@@ -25,7 +25,7 @@ from pathlib import Path
 import ipyvuetify as v
 import pytest
 import solara
-from servers import free_port, wait_until_up
+from servers import free_port, serving
 
 from sim.app import Page
 from sim.viz.bench import texts, walk
@@ -268,20 +268,12 @@ def server(tmp_path_factory):
            "NO_PROXY": "127.0.0.1,localhost"}
     env.pop(SCENARIO_ENV, None)
     out = (folder.parent / "server.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(folder), str(log), "run", "sim/app.py",
-                             "--host", "127.0.0.1", "--port", str(port), "--no-open", "--production", "--no-check-version"],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_up(proc, url, out, 90)
-        yield {"url": url, "pid": proc.pid, "folder": folder, "log": log, "proxy": proxy}
+        with serving([sys.executable, "-c", LAUNCH, str(folder), str(log), "run", "sim/app.py", "--host", "127.0.0.1",
+                      "--port", str(port), "--no-open", "--production", "--no-check-version"],
+                     port, out, 90, cwd=ROOT, env=env) as (url, proc):
+            yield {"url": url, "pid": proc.pid, "folder": folder, "log": log, "proxy": proxy}
     finally:
-        proc.terminate()  # our own server, by its pid
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         out.close()
         proxy.close()
 
