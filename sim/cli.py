@@ -647,8 +647,9 @@ def _cmd_discover(args) -> int:
 def _add_optimise(sub) -> None:
     p = sub.add_parser("optimise", help="robust lever plans: the Pareto front over a spec's levers (NSGA-II)",
                        description="Search the levers of a sweep spec for the Pareto front of outcomes (and "
-                                   "cost), each plan judged by a percentile over the same sample of the spec's "
-                                   "uncertainties, on common random numbers (Optuna's NSGA-II). Writes the front "
+                                   "cost, when the spec's base scenario has a costs section), each plan judged "
+                                   "by a percentile over the same sample of the spec's uncertainties, on common "
+                                   "random numbers (Optuna's NSGA-II). Writes the front "
                                    "(front.csv, a figure, index.html) and each plan as plan-<k>.yaml for "
                                    "`cascade compare`. Needs the extra: pip install 'cascade-sim[explore]'. "
                                    "See docs/SWEEPS.md.")
@@ -657,8 +658,6 @@ def _add_optimise(sub) -> None:
                    help="outcomes to maximise (default: alignment_mean)")
     p.add_argument("--minimise", nargs="*", default=["fatigue_mean"], metavar="METRIC",
                    help="outcomes to minimise (default: fatigue_mean)")
-    p.add_argument("--cost", action="append", metavar="LEVER=PER_UNIT",
-                   help="cost per unit of a lever above its low end (repeatable); cost becomes an objective")
     p.add_argument("--trials", type=_positive, default=64, metavar="N", help="plans to try (default: 64)")
     p.add_argument("--population", type=_at_least(2, "at least 2"), default=16, metavar="N",
                    help="plans per NSGA-II generation (default: 16)")
@@ -681,15 +680,8 @@ def _cmd_optimise(args) -> int:
     from .explore.optimise import optimise
     from .sweep import SweepError
 
-    costs = {}
-    for key, value in _sets(args.cost, "--cost").items():
-        try:
-            costs[key] = float(value)
-        except ValueError:
-            raise CLIError(f"--cost {key[:40]}={value[:40]}: not a number; expected LEVER=PER_UNIT, "
-                           "e.g. role_clarity=50000") from None
     try:
-        found = optimise(args.spec, args.maximise, args.minimise, costs, trials=args.trials,
+        found = optimise(args.spec, args.maximise, args.minimise, trials=args.trials,
                          population=args.population, scenarios=args.scenarios, robustness=args.robustness,
                          seed=args.seed, timing=args.timing, executor=args.executor, workers=args.workers,
                          scheduler=args.scheduler, out=args.out)

@@ -7,10 +7,14 @@ replications, on the seeds a sweep would use (replication ``rep`` of every run s
 numbers): the plans' differences are not blurred by different luck. Its *robust* value of an
 outcome is a percentile over those scenarios of the outcome's mean over replications: the
 ``robustness``-th percentile from the bad side (10: the value that 90% of the scenarios do at least
-as well as). Cost is the sum over levers of ``cost per unit x (value - the lever's low end)``.
-With ``timing``, each lever's start week is searched too (week 0: from the start; week w: the base
-scenario's value until week w, then the plan's, as an intervention), and a lever's cost is prorated
-by the share of the horizon it is on.
+as well as). With ``timing``, each lever's start week is searched too (week 0: from the start;
+week w: the base scenario's value until week w, then the plan's, as an intervention).
+
+A plan's *scenario* is the spec's base scenario with the plan's lever values (``plan_scenario``):
+what its runs run and what its file says. When the base scenario has a ``costs`` section, cost is
+one more objective to minimise: the plan scenario's cost by the project's one cost model,
+``sim.costs.costs(scenario)["total"]`` (deterministic, so the same in every scenario of the
+uncertainties).
 
 The search is Optuna's NSGA-II (multi-objective, seeded: the same front for the same seed, whatever
 the executor or the number of workers), asked a generation of plans at a time and told their robust
@@ -30,13 +34,14 @@ import numpy as np
 import pandas as pd
 from SALib.sample import latin
 
-from ..model import Intervention
+from ..costs import costs
 from ..report import COLORS, _head, _img, plt, save_figures
 from ..sweep.analysis import _table
 from ..sweep.design import _scale, problem
 from ..sweep.engine import run_batch
 from ..sweep.executors import make_executor
-from ..sweep.spec import Range, SweepError, SweepSpec, load_spec, outputs
+from ..scenario import InterventionSpec, Scenario
+from ..sweep.spec import SweepError, SweepSpec, load_spec, outputs
 
 SENSES = ("max", "min")
 
@@ -108,7 +113,6 @@ class Front:
     plans: pd.DataFrame
     robustness: int
     scenarios: pd.DataFrame
-    costs: dict[str, float]
     notes: list[str] = field(default_factory=list)
     directory: Path | None = None  # where the files were written
 
@@ -118,23 +122,15 @@ class Front:
         return (self.plans[self.plans["front"]].sort_values(first, ascending=sense == "min", kind="stable")
                 .reset_index(drop=True))
 
-    def scenario(self, k: int):
-        """Plan ``k`` of the front as a scenario: the spec's base with the plan's lever values (from
-        their start weeks, as interventions, when the timing was searched)."""
-        from ..scenario import InterventionSpec
-
-        sc, row = self.spec.scenario, self.front.loc[k]
-        plan = {lever: _plain(row[lever]) for lever in self.levers}
-        weeks = {lever: int(row.get(f"{lever}_week", 0)) for lever in self.levers}
-        now = {n: v for n, v in plan.items() if weeks[n] == 0}
-        later = [InterventionSpec(week=w, changes={n: v for n, v in plan.items() if weeks[n] == w})
-                 for w in sorted(set(weeks.values()) - {0})]
-        said = ", ".join((f"{n} = {v:.4g}" if isinstance(v, float) else f"{n} = {v}")
-                         + (f" from week {weeks[n]}" if weeks[n] else "") for n, v in plan.items())
-        return sc.model_copy(update={"parameters": {**sc.parameters, **now},
-                                     "interventions": (*sc.interventions, *later),
-                                     "name": f"{self.spec.name}-plan-{k + 1}",
-                                     "description": f"A robust lever plan from cascade optimise: {said}"})
+    def scenario(self, k: int) -> Scenario:
+        """Plan ``k`` of the front as a scenario (``plan_scenario``), named and described."""
+        row = self.front.loc[k]
+        plan = {n: _plain(row[n]) for n in (*self.levers, *(f"{n}_week" for n in self.levers)) if n in row.index}
+        said = ", ".join((f"{n} = {plan[n]:.4g}" if isinstance(plan[n], float) else f"{n} = {plan[n]}")
+                         + (f" from week {plan[f'{n}_week']}" if plan.get(f"{n}_week") else "") for n in self.levers)
+        return plan_scenario(self.spec.scenario, plan, self.levers).model_copy(
+            update={"name": f"{self.spec.name}-plan-{k + 1}",
+                    "description": f"A robust lever plan from cascade optimise: {said}"})
 
     @property
     def levers(self) -> list[str]:
@@ -145,14 +141,33 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def plan_scenario(scenario: Scenario, plan: dict, levers) -> Scenario:
+    """``scenario`` with a plan's lever values: from week 0 as parameters, or, for a lever with a
+    start week ``plan[<lever>_week]`` w > 0 (searched with ``timing``), from week w as an
+    intervention, merged with the scenario's own intervention of that week (the plan's values win)."""
+    weeks = {n: int(plan.get(f"{n}_week", 0)) for n in levers}
+    later: dict[int, dict] = {}
+    for n in levers:
+        if weeks[n]:
+            later.setdefault(weeks[n], {})[n] = plan[n]
+    interventions = []
+    for iv in scenario.interventions:
+        changes = later.pop(iv.week, None)
+        interventions.append(iv if changes is None else iv.model_copy(update={"changes": {**iv.changes, **changes}}))
+    interventions += [InterventionSpec(week=w, changes=c) for w, c in later.items()]
+    return scenario.model_copy(update={
+        "parameters": {**scenario.parameters, **{n: plan[n] for n in levers if not weeks[n]}},
+        "interventions": tuple(sorted(interventions, key=lambda iv: iv.week))})
+
+
 def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimise=("fatigue_mean",),
-             costs: dict[str, float] | None = None, trials: int = 64, population: int = 16,
+             trials: int = 64, population: int = 16,
              scenarios: int = 8, robustness: int = 10, seed: int = 0, timing: bool = False, executor: str = "local",
              workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
              write: bool = True) -> Front:
     """Search the spec's levers for the Pareto front of the ``maximise`` and ``minimise`` outcomes'
-    robust values (and of cost, if ``costs`` are given), over ``scenarios`` points of its
-    uncertainties. Writes ``front.csv``, ``plans.csv``, ``scenarios.csv``, a figure, ``index.html``
+    robust values (and of cost, if the spec's base scenario has a ``costs`` section), over
+    ``scenarios`` points of its uncertainties. Writes ``front.csv``, ``plans.csv``, ``scenarios.csv``, a figure, ``index.html``
     and ``plan-<k>.yaml`` for each plan of the front to ``out`` (default ``results/<name>-optimise``)."""
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     levers = [n for n in spec.parameters if spec.roles.get(n) == "lever"]
@@ -166,15 +181,7 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
     for m, _ in objectives:
         if m not in metrics:
             raise SweepError(f"outcome {m[:60]!r} is not a summary metric; allowed: {', '.join(metrics)}")
-    costs = dict(costs or {})
-    for lever, cost in costs.items():
-        if lever not in levers:
-            raise SweepError(f"cost of {lever[:60]!r}: not a lever of {spec.name}; levers: {', '.join(levers)}")
-        if not (isinstance(cost, (int, float)) and math.isfinite(cost) and cost >= 0):
-            raise SweepError(f"cost of {lever} = {cost!r} is not allowed: expected a number >= 0 (per unit)")
-        if not isinstance(spec.parameters[lever], Range):
-            raise SweepError(f"cost of {lever}: costs are per unit of a range; {lever} is a list of values")
-    if costs:
+    if spec.scenario.costs:
         objectives.append(("cost", "min"))
     for what, value, low in (("trials", trials, 1), ("population", population, 2), ("scenarios", scenarios, 1)):
         if not isinstance(value, int) or value < low:
@@ -185,27 +192,28 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
     space = {n: (list(v) if isinstance(v, tuple) else (v.low, v.high)) for n, v in spec.parameters.items() if n in levers}
     if timing:
         space.update({f"{n}_week": (0, spec.horizon - 1) for n in levers})
-    kwargs, reps = spec.scenario.model_kwargs(), spec.replications
+    base, reps = spec.scenario, spec.replications
+    kwargs = base.model_kwargs()
 
     with make_executor(executor, workers, scheduler) as ex:
         def evaluate(plans: list[dict]) -> list[tuple[float, ...]]:
-            runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r, {**points.iloc[s].to_dict(), **_run_values(plan, levers, timing, kwargs["interventions"])})
+            mine = [plan_scenario(base, plan, levers) for plan in plans]
+            runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r,
+                     {**points.iloc[s].to_dict(), **_run_values(plan, levers, mine[p], base)})
                     for p, plan in enumerate(plans) for s in range(scenarios) for r in range(reps)]
             batches = [(spec.entropy, kwargs, spec.horizon, None, runs[i:i + reps]) for i in range(0, len(runs), reps)]
             records = [rec for result in ex.map_unordered(run_batch, batches) for rec, _ in result]
             table = pd.DataFrame(records).sort_values("run")
             out = []
-            for p, plan in enumerate(plans):
-                mine = table[table["point"] // scenarios == p]
+            for p in range(len(plans)):
+                runs_p = table[table["point"] // scenarios == p]
                 values = []
                 for m, sense in objectives:
                     if m == "cost":
-                        values.append(sum(c * (plan[lever] - spec.parameters[lever].low)
-                                          * (spec.horizon - plan.get(f"{lever}_week", 0)) / spec.horizon
-                                          for lever, c in costs.items()))
+                        values.append(costs(mine[p])["total"])
                         continue
-                    ok = mine[mine["status"] == "ok"]
-                    if len(ok) < len(mine):  # a failed run: the plan cannot be judged
+                    ok = runs_p[runs_p["status"] == "ok"]
+                    if len(ok) < len(runs_p):  # a failed run: the plan cannot be judged
                         values.append(math.nan)
                         continue
                     per_scenario = ok.groupby("point")[m].mean().to_numpy()
@@ -217,25 +225,26 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
         plans = pareto_search(evaluate, space, tuple(s for _, s in objectives), trials, population, seed)
     plans = plans.rename(columns={f"objective_{k}": m for k, (m, _) in enumerate(objectives)})
     plans.index.name = "trial"
-    found = Front(spec, objectives, plans.reset_index(), robustness, points, costs)
+    found = Front(spec, objectives, plans.reset_index(), robustness, points)
     if plans[[m for m, _ in objectives]].isna().any(axis=1).any():
         found.notes.append(f"{int(plans[[m for m, _ in objectives]].isna().any(axis=1).sum())} plans had a "
                            "failed run and were left out of the front")
+    if spec.scenario.costs and plans["cost"].nunique() == 1:
+        found.notes.append(f"every plan costs the same ({plans['cost'].iloc[0]:,.0f}): the base scenario's costs "
+                           f"section ({', '.join(spec.scenario.costs)}) prices none of the levers searched")
     if write:
         found.directory = Path(out) if out else Path("results") / f"{spec.name}-optimise"
         _write(found, found.directory)
     return found
 
 
-def _run_values(plan: dict, levers: list[str], timing: bool, interventions: list) -> dict:
-    """A plan as a run's values: the levers that start at week 0, and an intervention (after the base
-    scenario's own) for each later start week."""
-    if not timing:
-        return plan
-    weeks = {n: plan[f"{n}_week"] for n in levers}
-    later = [Intervention(w, {n: plan[n] for n in levers if weeks[n] == w}) for w in sorted(set(weeks.values()) - {0})]
-    return {**{n: plan[n] for n in levers if weeks[n] == 0},
-            **({"interventions": [*interventions, *later]} if later else {})}
+def _run_values(plan: dict, levers: list[str], scenario: Scenario, base: Scenario) -> dict:
+    """A plan as a run's values: the levers that start at week 0, and the plan scenario's
+    interventions if the plan changed the base scenario's."""
+    now = {n: plan[n] for n in levers if not plan.get(f"{n}_week", 0)}
+    if scenario.interventions == base.interventions:
+        return now
+    return {**now, "interventions": scenario.model_kwargs()["interventions"]}
 
 
 def _scenarios(spec: SweepSpec, names: list[str], n: int) -> pd.DataFrame:
@@ -287,8 +296,9 @@ def _page(found: Front, figures) -> str:
              f"{len(found.scenarios)} points of the uncertainties with {found.spec.replications} replications on "
              f"common random numbers; an outcome's robust value is the {found.robustness}th percentile over the "
              "scenarios from the bad side (the value 90% of them reach or beat, for 10)"
-             + (f"; cost: per unit above each lever's low end ({', '.join(f'{k}: {v:g}' for k, v in found.costs.items())})"
-                if found.costs else "") + f". NSGA-II (Optuna), {len(found.plans)} plans tried; the front: "
+             + ("; cost: each plan's scenario's by its costs section (<code>sim.costs</code>: "
+                f"{html.escape(', '.join(found.spec.scenario.costs))})" if found.spec.scenario.costs else "")
+             + f". NSGA-II (Optuna), {len(found.plans)} plans tried; the front: "
              f"{len(found.front)} plans, each as plan-&lt;k&gt;.yaml for <code>cascade compare</code>.</p>"]
     for note in found.notes:
         parts.append(f"<p class='note'>{html.escape(note)}</p>")
@@ -300,4 +310,4 @@ def _page(found: Front, figures) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["optimise", "pareto_search", "front_mask", "Front", "SENSES"]
+__all__ = ["optimise", "pareto_search", "front_mask", "plan_scenario", "Front", "SENSES"]

@@ -24,7 +24,7 @@ discovery looks for the uncertainties under which an outcome fails); a parameter
 section. A sampling design (random, lhs, sobol, morris) draws points in the unit cube and maps each
 coordinate onto its parameter: a range linearly (a whole-number range by equal slices, one per
 value), a list by equal slices. The sweep's identity is the hash of everything that determines its
-results (the resolved base scenario included, not the name or description, nor the roles);
+results (the resolved base scenario included, not its name, description or costs, nor the roles);
 the seeds and the sampled design derive from it.
 """
 
@@ -137,9 +137,10 @@ class SweepSpec(pydantic.BaseModel):
 
     @functools.cached_property
     def identity(self) -> str:
-        """SHA-256 of everything that determines the results (not name, description, metrics)."""
-        content = {"scenario": self.scenario.to_dict(resolved=True) | dict.fromkeys(
-                       ("name", "description", "replications", "seed")),
+        """SHA-256 of everything that determines the results (not name, description, metrics, nor
+        the base scenario's costs: they change no run)."""
+        scenario = {k: v for k, v in self.scenario.to_dict(resolved=True).items() if k != "costs"}
+        content = {"scenario": scenario | dict.fromkeys(("name", "description", "replications", "seed")),
                    "parameters": {k: list(v) if isinstance(v, tuple) else v.model_dump()
                                   for k, v in self.parameters.items()},
                    "design": self.design.model_dump(), "replications": self.replications,
