@@ -39,12 +39,12 @@ LESSONS = (
         title="1. The telephone game: translation noise and depth",
         settings={**VALIDATION_ORG, "translation_noise": 0.0},
         to_try=(
-            "Every manager here passes the strategy on perfectly (translation noise 0). Play to week "
-            "104 and press Freeze this run as A. Then set translation noise (under More parameters) to "
+            "Here managers add no noise of their own when they translate the strategy (translation "
+            "noise 0). Play to week 104 and press Freeze this run as A. Then set translation noise (under More parameters) to "
             "0.3, press Reset and play to week 104 again; then try 0.9. At each setting, send a new "
             "message in the telephone game and follow it hop by hop. Then depth: translation noise "
-            "back to 0.45, executives 2 and span 4; freeze a run with 2 layers and compare it with 4 "
-            "layers."),
+            "back to 0.45, executives 2 (under More parameters) and span 4; freeze a run with 2 "
+            "layers and compare it with 4 layers."),
         notice=(
             "The alignment by level chart and the alignment (employees) readout: the front line falls "
             "furthest. In the validation runs (second-year averages over 12 seeds or more), raising "
