@@ -24,6 +24,8 @@ import traitlets
 
 from sim.params import PARAMS
 from sim.viz.charts import CHARTS, PROJECTOR_FONT
+from sim.viz.lessons import BY_KEY as LESSON_BY_KEY
+from sim.viz.lessons import LESSONS
 from sim.viz.levers import EXPLAIN, LEVERS, MEASURES, OTHER_LEVERS, Lever, stops
 from sim.viz.orgchart import colour_scale
 from sim.viz.server import MAX_SESSIONS_ENV, harden, max_sessions, take_seat
@@ -111,6 +113,31 @@ def Presets(session: Session, params_version: solara.Reactive[int], version: sol
         bump(version)
 
     solara.Select(label="Scenario preset", values=names, value=session.preset, on_value=pick)
+
+
+@solara.component
+def Lessons(session: Session, params_version: solara.Reactive[int], version: solara.Reactive[int]):
+    """A guided lesson (sim.viz.lessons): choosing one sets up its scenario; the text says what to
+    try and what to notice, and asks one question."""
+    _ = params_version.value
+    keys = {lesson.title: lesson.key for lesson in LESSONS}
+
+    def pick(title):
+        session.load_lesson(keys.get(title, title))  # checked there: a forged title is refused
+        bump(params_version)
+        bump(version)
+
+    lesson = LESSON_BY_KEY.get(session.lesson)
+    with solara.Card("Guided lesson", margin=0):
+        solara.Select(label="Lesson", values=list(keys), value=lesson.title if lesson else None, on_value=pick)
+        if lesson is None:
+            solara.Text("Choose a lesson: it sets the levers, says what to try and what to notice, and asks "
+                        "one question.", style=HELP_STYLE | {"margin-top": "0"})
+            return
+        for head, text in (("Try", lesson.to_try), ("Notice", lesson.notice), ("Question", lesson.question)):
+            with solara.Div(classes=["lesson"], style=CAPTION_STYLE | {"margin": "4px 0"}):
+                solara.Text(f"{head}: ", style={"font-weight": "bold"})
+                solara.Text(text)
 
 
 _BUMP = threading.Lock()
@@ -425,6 +452,7 @@ def TeachingView(values: dict | None = None):
             solara.Switch(label="Projector mode: large type, two charts at a time", value=projector)
             Controls(session, version, params_version, playing, speed)
             Presets(session, params_version, version)
+            Lessons(session, params_version, version)
             Levers(session, params_version, version)
         with solara.Column(margin=0):
             ErrorBanner(session, params_version)

@@ -347,3 +347,39 @@ def test_click_a_person_on_the_orgchart_to_inspect_them(page):
     for _ in range(5):
         button(page, "Step").click()
     assert inspected() != before  # this week's values
+
+
+def test_choosing_a_lesson_sets_it_up_and_shows_what_to_try(page):
+    """Each guided lesson: its levers in the widgets (every other lever back at its default), from week
+    0, with what to try, what to notice and its question on the page."""
+    from sim.viz.lessons import LESSONS
+
+    (switch,) = [x for x in walk(page) if isinstance(x, v.Switch) and x.label == "More parameters"]
+    switch.v_model = True  # every lever's widget in the page
+    assert "Choose a lesson" in page_text(page)
+    slider(page, "feedback").v_model = 0.9
+    button(page, "Step").click()
+
+    def shows(name, value) -> bool:
+        lv = lever_named(name)
+        if lv.widget == "choice":
+            return select(page, lv.label).v_model == value
+        at = slider(page, lv.label).v_model
+        if lv.widget == "stops":  # a position among the stops, the value shown joining them
+            return sorted({*stops(lv.param), value})[at] == value
+        return at == value
+
+    for lesson in LESSONS:
+        select(page, "Lesson").v_model = lesson.title
+        text = page_text(page)
+        assert lesson.to_try in text and lesson.notice in text and lesson.question in text
+        assert "Rejected" not in text and _week(page) == 0
+        values = lesson.settings
+        for name, value in values.items():
+            assert shows(name, value), (lesson.key, name)
+        if "feedback" not in values:
+            assert shows("feedback", BY_NAME["feedback"].default)
+        assert "585 people" in text  # the validation runs' organisation
+    if presets():  # a preset ends the lesson
+        select(page, "Scenario preset").v_model = presets()[0]
+        assert "Choose a lesson" in page_text(page) and LESSONS[-1].question not in page_text(page)

@@ -21,6 +21,7 @@ from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
 from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .charts import CHARTS, FONT, level_names, readouts
+from .lessons import BY_KEY as LESSONS
 from .orgchart import OrgChart
 from .telephone import goal_names, mix, rows
 
@@ -81,6 +82,7 @@ class Session:
         self.extras: dict = {}  # strategy, kpi_bias, interventions from a preset
         self.seed = seed
         self.preset: str | None = None
+        self.lesson: str | None = None  # the key of the guided lesson under way
         self.goals: list[str] | None = None
         self.error: str | None = None
         self.model: OrgModel | None = None
@@ -173,15 +175,34 @@ class Session:
             return False
         values = {k: v for k, v in kwargs.items() if k in BY_NAME}
         extras = {k: v for k, v in kwargs.items() if k not in BY_NAME and v is not None}
+        if not self.start(values, extras, getattr(sc, "seed", None)):
+            return False
+        self.preset = name
+        self.goals = [g.name for g in getattr(sc, "goals", ())] or None
+        return True
+
+    def load_lesson(self, key: str) -> bool:
+        """Set up a guided lesson (``sim.viz.lessons``) by key: its levers, every other at its default,
+        from week 0 with the current seed."""
+        if not isinstance(key, str) or key not in LESSONS:
+            self.error = f"lesson {quote(key)} is not one of the offered lessons"
+            return False
+        if not self.start(LESSONS[key].settings):
+            return False
+        self.preset, self.goals, self.lesson = None, None, key
+        return True
+
+    def start(self, values: dict, extras: dict | None = None, seed: int | None = None) -> bool:
+        """Start again at week 0 from ``values`` (every other lever at its default) and a preset's
+        ``extras``; a rejected start keeps the running model and its levers. A preset's or a lesson's
+        start ends the lesson under way."""
         old = (self.values, self.extras, self.seed)
-        self.values, self.extras = values, extras
-        self.seed = sc.seed if getattr(sc, "seed", None) is not None else self.seed
+        self.values, self.extras = dict(values), dict(extras or {})
+        self.seed = seed if seed is not None else self.seed
         if not self.rebuild():
             self.values, self.extras, self.seed = old
             return False
-        self.error = None
-        self.preset = name
-        self.goals = [g.name for g in getattr(sc, "goals", ())] or None
+        self.error, self.lesson = None, None
         return True
 
     # ------------------------------------------------------------------ running
