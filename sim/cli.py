@@ -775,7 +775,7 @@ EXAMPLES = """examples:
   cascade sweep pivot_vs_clarity --workers 2     a parameter sweep (resumable; see docs/SWEEPS.md)
   cascade analyze results/pivot_vs_clarity      its heatmaps, lines and sensitivity indices
   cascade discover results/S --outcome failure_rate --threshold 0.3   when does it fail? (PRIM)
-  cascade optimise programme_failure --cost role_clarity=50000   robust lever plans (Pareto front)
+  cascade optimise programme_failure --workers 2   robust lever plans (Pareto front, with cost)
   cascade orgchart client.csv                   a client's org chart: summary and picture
 """
 

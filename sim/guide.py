@@ -56,7 +56,8 @@ FIELD_HELP = {
     "costs": "Optional: what each lever costs, in one currency: a parameter name -> "
              "`{per_manager_per_week, per_point_per_manager_per_week, per_broadcast, fixed}` (any of them), "
              "and `fixed: amount` for the programme; a lever costs in the weeks it differs from the default. "
-             "Comparison reports show each alternative's cost and its extra cost per point of improvement (`sim/costs.py`).",
+             "Comparison reports show each alternative's cost and its extra cost per point of improvement, and "
+             "`cascade optimise` minimises it for a sweep spec's base scenario (`sim/costs.py`).",
     "interventions": "Week -> what happens at the start of that week: a mapping of parameter changes "
                      "(structural parameters cannot change during a run), `pivot` for a forced strategy "
                      "pivot, or changes with `pivot: true`.",

@@ -36,11 +36,11 @@ from SALib.sample import latin
 
 from ..costs import costs
 from ..report import COLORS, _head, _img, plt, save_figures
+from ..scenario import InterventionSpec, Scenario
 from ..sweep.analysis import _table
 from ..sweep.design import _scale, problem
 from ..sweep.engine import run_batch
 from ..sweep.executors import make_executor
-from ..scenario import InterventionSpec, Scenario
 from ..sweep.spec import SweepError, SweepSpec, load_spec, outputs
 
 SENSES = ("max", "min")
@@ -167,8 +167,9 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
              write: bool = True) -> Front:
     """Search the spec's levers for the Pareto front of the ``maximise`` and ``minimise`` outcomes'
     robust values (and of cost, if the spec's base scenario has a ``costs`` section), over
-    ``scenarios`` points of its uncertainties. Writes ``front.csv``, ``plans.csv``, ``scenarios.csv``, a figure, ``index.html``
-    and ``plan-<k>.yaml`` for each plan of the front to ``out`` (default ``results/<name>-optimise``)."""
+    ``scenarios`` points of its uncertainties. Writes ``front.csv``, ``plans.csv``,
+    ``scenarios.csv``, a figure, ``index.html`` and ``plan-<k>.yaml`` for each plan of the front
+    to ``out`` (default ``results/<name>-optimise``)."""
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     levers = [n for n in spec.parameters if spec.roles.get(n) == "lever"]
     uncertain = [n for n in spec.parameters if spec.roles.get(n) != "lever"]
@@ -197,9 +198,9 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
 
     with make_executor(executor, workers, scheduler) as ex:
         def evaluate(plans: list[dict]) -> list[tuple[float, ...]]:
-            mine = [plan_scenario(base, plan, levers) for plan in plans]
+            planned = [plan_scenario(base, plan, levers) for plan in plans]
             runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r,
-                     {**points.iloc[s].to_dict(), **_run_values(plan, levers, mine[p], base)})
+                     {**points.iloc[s].to_dict(), **_run_values(plan, levers, planned[p], base)})
                     for p, plan in enumerate(plans) for s in range(scenarios) for r in range(reps)]
             batches = [(spec.entropy, kwargs, spec.horizon, None, runs[i:i + reps]) for i in range(0, len(runs), reps)]
             records = [rec for result in ex.map_unordered(run_batch, batches) for rec, _ in result]
@@ -210,7 +211,7 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
                 values = []
                 for m, sense in objectives:
                     if m == "cost":
-                        values.append(costs(mine[p])["total"])
+                        values.append(costs(planned[p])["total"])
                         continue
                     ok = runs_p[runs_p["status"] == "ok"]
                     if len(ok) < len(runs_p):  # a failed run: the plan cannot be judged
