@@ -380,7 +380,8 @@ def _add_app(sub) -> None:
     p.add_argument("--code", default=None, metavar="CODE",
                    help="with --workshop: reopen this workshop (results/workshops/CODE.jsonl) or name a new one")
     p.add_argument("--quarters", type=_positive, default=4, metavar="N", help="with --workshop: quarters to play")
-    p.add_argument("--budget", type=float, default=None, metavar="B", help="with --workshop: budget a quarter")
+    p.add_argument("--budget", type=float, default=None, metavar="B", help="with --workshop: budget a quarter (default: the game's units, or with a scenario's costs "
+                        "section, in its currency, a share of its prices: docs/USER_GUIDE.md)")
     p.set_defaults(func=_cmd_app)
 
 
@@ -405,7 +406,7 @@ WORKSHOPS = Path("results/workshops")
 
 def _workshop(args, scenario) -> str:
     """The workshop's file: reopened with --code when it exists, else created (its code printed)."""
-    from .viz.workshop import BUDGET, Workshop, WorkshopError
+    from .viz.workshop import Workshop, WorkshopError
 
     if args.code and not re.fullmatch(r"[A-Za-z0-9]{1,20}", args.code):
         raise CLIError(f"--code {args.code[:30]!r}: letters and digits, at most 20")
@@ -419,11 +420,12 @@ def _workshop(args, scenario) -> str:
             raise CLIError(f"--budget {args.budget:g}: a positive number")
         try:
             workshop = Workshop.create(WORKSHOPS, scenario, quarters=args.quarters,
-                                       budget=BUDGET if args.budget is None else args.budget, code=code)
+                                       budget=args.budget, code=code)
         except WorkshopError as exc:
             raise CLIError(str(exc)) from None
-        print(f"workshop {workshop.code}: {workshop.quarters} quarters, budget {workshop.budget:g} a quarter "
-              f"({workshop.path})")
+        prices = "the scenario's costs section" if workshop.priced else "the game's default prices"
+        print(f"workshop {workshop.code}: {workshop.quarters} quarters, budget {workshop.budget:,g} a quarter, "
+              f"levers priced by {prices} ({workshop.path})")
     print(f"teams open http://{args.host}:{args.port}/ and join with the code {workshop.code}; "
           "the teacher's screen is behind the 'Teacher's screen' button")
     return str(workshop.path.resolve())

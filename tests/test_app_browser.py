@@ -48,7 +48,10 @@ def _server(assets, log_path, **extra_env):
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", "HTTP_PROXY": dead, "HTTPS_PROXY": dead,
            "http_proxy": dead, "https_proxy": dead, "NO_PROXY": "127.0.0.1,localhost",
-           "no_proxy": "127.0.0.1,localhost", **extra_env}
+           "no_proxy": "127.0.0.1,localhost",
+           # this checkout's sim, not whichever the environment has installed (a worktree's, say)
+           "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+           **extra_env}
     if "CASCADE_SCENARIO" not in extra_env:
         env.pop("CASCADE_SCENARIO", None)
     solara_bin = Path(sys.executable).with_name("solara")
@@ -362,3 +365,39 @@ def test_workshop_teams_join_play_a_year_and_the_leaderboard_matches(assets, tmp
     assert [row[3] for row in board] == [f"{expected[t]:.3f}" for t in ranked]
     assert all(row[2] == "4" for row in board)
     assert chosen["clarity"]["role_clarity"] > workshop.start["role_clarity"]
+
+
+def test_workshop_from_a_costed_scenario_shows_its_prices_and_budget(assets, tmp_path):
+    """A workshop started from a scenario with a costs section: the team's page offers the levers
+    it prices, in its currency, and the quarter's cost on the page is the game's."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.scenario import find
+    from sim.viz.workshop import Workshop
+
+    workshop = Workshop.create(tmp_path, find("baseline_costed"), seed=2, code="PRICED")
+    with _server(assets, tmp_path / "server.log", CASCADE_WORKSHOP=str(workshop.path)) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.set_default_timeout(60_000)
+        page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
+        page.goto(url)
+        expect(page.get_by_text(f"budget {workshop.budget:,g} a quarter")).to_be_visible()
+        page.get_by_label("workshop code").fill("priced")
+        page.get_by_label("team name").fill("a")
+        page.get_by_role("button", name="Join").click()
+        sliders = page.locator(".v-input [role=slider]")
+        expect(sliders).to_have_count(len(workshop.costs))  # role clarity, capability, feedback, rewards
+        expect(page.get_by_text("fixed 20,000")).to_be_visible()  # feedback's set-up cost
+        thumb = page.locator(".v-input:has(label:text-is('change rewards')) [role=slider]")
+        thumb.focus()
+        for _ in range(20):
+            thumb.press("ArrowRight")
+        value = float(thumb.get_attribute("aria-valuenow"))
+        cost = workshop.cost({"change_rewards": value}, [])
+        assert cost > 0
+        expect(page.locator(".cost")).to_have_text(f"This quarter costs {cost:,.2f} of {workshop.budget:,g}")
+        page.get_by_role("button", name=re.compile("^Play quarter 1")).click()
+        expect(page.locator(".quarter")).to_have_text(re.compile(r"^Quarter 1 of 4"))
+        browser.close()

@@ -97,3 +97,71 @@ def test_cli_workshop_bad_flags_one_line_exit_2(tmp_path, args, words):
     lines = [line for line in out.stderr.splitlines() if "Warning" not in line and line.strip()]
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in out.stderr
     assert not (tmp_path / "results").exists()  # nothing was created
+
+
+COSTED = """extends: {base}
+costs:
+  role_clarity: {{per_point_per_manager_per_week: 40}}
+  feedback: {{per_point_per_manager_per_week: 20, fixed: 20000}}
+  communication: {{per_broadcast: 5000}}
+  fixed: 100000
+"""
+
+
+def test_a_scenario_costs_section_prices_the_levers_as_sim_costs_does(tmp_path):
+    """The game's levers are the numeric levers the costs section prices; a quarter costs what
+    sim.costs prices the team's plan at (the scenario with its levers set at the start of each
+    quarter) beyond the organisation as it started, as it grows in that quarter."""
+    from sim.costs import costs
+    from sim.scenario import find, load_scenario
+
+    path = tmp_path / "costed.yaml"
+    path.write_text(COSTED.format(base=find("baseline")))
+    w = Workshop.create(tmp_path, path, seed=3, code="PRICED")
+    assert w.priced and list(w.costs) == ["role_clarity", "feedback"]  # not communication, not fixed
+    managers = 144  # the baseline's middle managers (its costs.yaml comment says so too)
+    first = {"feedback": 0.5}
+    assert w.cost(first, []) == 20 * managers * 13 * 0.5 + 20000  # set-up in the first quarter on
+    assert w.cost(first, [first]) == 20 * managers * 13 * 0.5  # and only then
+    assert w.cost({"role_clarity": 0.4}, []) == 0.0  # lowering: below the default costs nothing
+    # the same figure from a scenario file written out: interventions at weeks 0 and 13
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"extends: {path}\nhorizon: 26\ninterventions:\n  0: {{feedback: 0.5}}\n"
+                    f"  13: {{feedback: 0.8, role_clarity: 0.7}}\n")
+    priced = costs(load_scenario(str(plan)))
+    spent = priced["role_clarity"] + priced["feedback"]
+    assert w.cost(first, []) + w.cost({"feedback": 0.8, "role_clarity": 0.7}, [first]) == pytest.approx(spent)
+    # the default budget: an eighth of every game lever at its top for a quarter, 2 significant figures
+    top = 40 * managers * 13 * 0.5 + 20 * managers * 13 + 20000
+    assert w.budget == float(f"{top / 8:.2g}")
+    w.join("a")
+    with pytest.raises(WorkshopError, match=f"cost 27,488.00 this quarter: the budget is {w.budget:,.2f}"):
+        w.decide("a", {"feedback": 0.2})  # 7,488 + the 20,000 set-up
+    w.decide("a", {"role_clarity": 0.6})  # 7,488
+    assert Workshop.open(w.path).cost(first, w.teams["a"].decisions) == w.cost(first, w.teams["a"].decisions)
+
+
+def test_without_a_costs_section_the_game_keeps_its_own_prices(tmp_path):
+    from sim.scenario import find
+    from sim.viz.workshop import BUDGET, COSTS
+
+    w = Workshop.create(tmp_path, find("baseline"), code="PLAIN")
+    assert not w.priced and w.costs == COSTS and w.budget == BUDGET
+    assert w.cost({"feedback": 0.5}, [{"feedback": 0.5}]) == COSTS["feedback"] * 0.5
+
+
+def test_cli_workshop_bad_costs_name_the_field_exit_2(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sim.scenario import find
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {find('baseline')}\ncosts:\n  feedback: {{per_point_per_manager_per_week: -3}}\n")
+    cascade = Path(sys.executable).with_name("cascade")
+    out = subprocess.run([str(cascade), "app", "--workshop", str(bad)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "costs.feedback.per_point_per_manager_per_week" in out.stderr and "-3" in out.stderr
+    assert not (tmp_path / "results").exists()

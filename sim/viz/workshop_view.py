@@ -23,7 +23,7 @@ def WorkshopPage(path: str):
     solara.Title(f"Cascade workshop {workshop.code}")
     with solara.AppBar():
         solara.AppBarTitle(f"Cascade workshop: {workshop.quarters} quarters, budget "
-                           f"{workshop.budget:g} a quarter")
+                           f"{workshop.budget:,g} a quarter")
     if teacher.value:
         solara.Button("Back to the team page", on_click=lambda: teacher.set(False))
         TeacherScreen(workshop)
@@ -62,7 +62,7 @@ def TeamScreen(workshop: Workshop, name: str):
     _ = version.value
     levers = solara.use_reactive({k: workshop.start[k] for k in workshop.costs})
     error = solara.use_reactive("")
-    cost = workshop.cost(levers.value)
+    cost = workshop.cost(levers.value, t.decisions)
 
     def play():
         try:
@@ -82,9 +82,9 @@ def TeamScreen(workshop: Workshop, name: str):
                 solara.SliderFloat(lv.label, value=levers.value[key], min=BY_NAME[key].low,
                                    max=BY_NAME[key].high, step=lv.step, thumb_label=True,
                                    on_value=lambda v, k=key: levers.set({**levers.value, k: v}))
-                solara.Text(f"{levers.value[key]:g} (start {workshop.start[key]:g}; "
-                            f"{workshop.costs[key]:g} per unit above it)", style={"font-size": "12px"})
-            solara.Text(f"This quarter costs {cost:.2f} of {workshop.budget:g}", classes=["cost"],
+                solara.Text(f"{levers.value[key]:g} (start {workshop.start[key]:g}; {workshop.price(key)})",
+                            style={"font-size": "12px"})
+            solara.Text(f"This quarter costs {cost:,.2f} of {workshop.budget:,g}", classes=["cost"],
                         style=TEXT | {"display": "block", "color": "red" if cost > workshop.budget else "black"})
             solara.Button(f"Play quarter {t.quarter + 1} ({WEEKS_PER_QUARTER} weeks)" if not done
                           else "All quarters played", color="primary", on_click=play, disabled=done)
