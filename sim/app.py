@@ -113,6 +113,9 @@ def Presets(session: Session, params_version: solara.Reactive[int], version: sol
         bump(version)
 
     solara.Select(label="Scenario preset", values=names, value=session.preset, on_value=pick)
+    if session.description:  # the scenario file's own description: what organisation this is
+        solara.Text(session.description, classes=["preset-description"],
+                    style={"font-size": "13px", "display": "block", "margin": "-8px 0 8px"})
 
 
 @solara.component

@@ -269,6 +269,12 @@ def test_preset_slider_step_change_the_page(app_url, tmp_path):
             name = option.inner_text().strip()
             option.click()
             expect(page.get_by_text(re.compile(f"preset {re.escape(name)}"))).to_be_visible()
+            # its description, from the scenario file, shown under the choice
+            from sim.scenario import load_scenario
+
+            described = page.locator(".preset-description")
+            expect(described).to_have_text(load_scenario(name).description)
+            expect(described).to_be_visible()
 
         # move a slider (feedback: a live lever) with the keyboard
         thumb = page.locator(".v-input:has(label:text-is('feedback')) [role=slider]")

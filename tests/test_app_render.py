@@ -143,6 +143,21 @@ def test_preset_picker_loads_scenario(page):
     assert f"preset {name}" in page_text(page)
 
 
+def test_each_preset_shows_its_scenario_files_description(page):
+    """The description under the preset is the scenario file's own (no second copy of the text);
+    a lesson, which is no preset, clears it."""
+    from sim.scenario import load_scenario
+    from sim.viz.session import offered
+
+    for name, path in offered().items():
+        described = load_scenario(path).description
+        assert described, f"{name}: a bundled scenario without a description"
+        select(page, "Scenario preset").v_model = name
+        assert described in page_text(page)
+    select(page, "Lesson").v_model = select(page, "Lesson").items[0]
+    assert described not in page_text(page)
+
+
 def test_large_organisation_is_aggregated():
     s = Session(values={"executives": 4, "layers": 4, "span": 6})
     assert s.model.org.n > 30_000

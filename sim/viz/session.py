@@ -82,6 +82,7 @@ class Session:
         self.extras: dict = {}  # strategy, kpi_bias, interventions from a preset
         self.seed = seed
         self.preset: str | None = None
+        self.description = ""  # the preset's, from its scenario file's description
         self.lesson: str | None = None  # the key of the guided lesson under way
         self.goals: list[str] | None = None
         self.error: str | None = None
@@ -177,7 +178,7 @@ class Session:
         extras = {k: v for k, v in kwargs.items() if k not in BY_NAME and v is not None}
         if not self.start(values, extras, getattr(sc, "seed", None)):
             return False
-        self.preset = name
+        self.preset, self.description = name, getattr(sc, "description", "")
         self.goals = [g.name for g in getattr(sc, "goals", ())] or None
         return True
 
@@ -189,7 +190,7 @@ class Session:
             return False
         if not self.start(LESSONS[key].settings):
             return False
-        self.preset, self.goals, self.lesson = None, None, key
+        self.preset, self.description, self.goals, self.lesson = None, "", None, key
         return True
 
     def start(self, values: dict, extras: dict | None = None, seed: int | None = None) -> bool:
