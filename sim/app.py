@@ -276,6 +276,36 @@ class ClickImage(ipyvuetify.VuetifyTemplate):
     picked = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
 
 
+class AddressBar(ipyvuetify.VuetifyTemplate):
+    """Writes ``query`` into the browser's address (history.replaceState: no new history entry,
+    no navigation), so that a reload brings the run back."""
+
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.write(this.query); },
+  watch: { query(q) { this.write(q); } },
+  methods: {
+    write(q) {
+      const url = window.location.pathname + (q ? "?" + q : "") + window.location.hash;
+      if (url !== window.location.pathname + window.location.search + window.location.hash) {
+        window.history.replaceState(window.history.state, "", url);
+      }
+    },
+  },
+};
+</script>""").tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+
+
+@solara.component
+def Address(session: Session, version: solara.Reactive[int], params_version: solara.Reactive[int]):
+    """The run in the page's address, kept up to date as it moves."""
+    _ = version.value, params_version.value
+    AddressBar.element(query=session.address())
+
+
 CAPTION_STYLE = {"font-size": "14px", "line-height": "1.35", "color": "#333"}
 KEY = (("\u25b2", "#555", "champion"), ("\u25a0", "#555", "defender"), ("\u25ef", "red", "burnt out"),
        ("\u25cf", "black", "newcomer"))
@@ -428,8 +458,9 @@ def Page(values: dict | None = None):
 
 @solara.component
 def TeachingView(values: dict | None = None):
+    search = solara.use_router().search  # a reloaded page's address holds its run (sim.viz.address)
     session = solara.use_memo(
-        lambda: Session(scenario=teacher_preset(), values=values) if take_seat() else None, [])
+        lambda: Session.restored(search, scenario=teacher_preset(), values=values) if take_seat() else None, [])
     # Free-standing reactives (not use_reactive, whose owner, the whole page, would re-render on
     # every change): only the panels that read one redraw when it changes.
     version, params_version, playing, speed, measure, shown, inspected = solara.use_memo(
@@ -457,6 +488,7 @@ def TeachingView(values: dict | None = None):
             Presets(session, params_version, version)
             Lessons(session, params_version, version)
             Levers(session, params_version, version)
+            Address(session, version, params_version)
         with solara.Column(margin=0):
             ErrorBanner(session, params_version)
             if projector.value:

@@ -407,3 +407,43 @@ def test_workshop_from_a_costed_scenario_shows_its_prices_and_budget(assets, tmp
         page.get_by_role("button", name=re.compile("^Play quarter 1")).click()
         expect(page.locator(".quarter")).to_have_text(re.compile(r"^Quarter 1 of 4"))
         browser.close()
+
+
+def test_reload_brings_the_run_back(app_url):
+    """Play some weeks, move a lever, freeze run A, play on; the page's address keeps the run, and
+    a reload replays it: the same week, lever, readouts (A's included), A in the charts."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page, week = _open(pw, app_url, 1280, 900)
+        step = page.get_by_role("button", name="Step")
+        for w in range(1, 4):
+            step.click()
+            expect(week).to_have_text(f"Week {w}")
+        thumb = page.locator(".v-input:has(label:text-is('feedback')) [role=slider]")
+        thumb.focus()
+        for _ in range(10):
+            thumb.press("ArrowRight")
+        lever = thumb.get_attribute("aria-valuenow")
+        assert float(lever) > 0
+        for w in range(4, 6):
+            step.click()
+            expect(week).to_have_text(f"Week {w}")
+        page.get_by_role("button", name="Freeze this run as A").click()
+        step.click()
+        expect(week).to_have_text("Week 6")
+        expect(page).to_have_url(re.compile(r"[?&]week=6(&|$)"))
+        expect(page).to_have_url(re.compile(r"[?&]a\.week=5(&|$)"))
+        readouts = page.locator(".readouts")
+        expect(readouts).to_contain_text("A ")  # run A's values beside this run's
+        shown = readouts.text_content()
+
+        page.reload()
+        expect(week).to_have_text("Week 6", timeout=60_000)
+        expect(thumb).to_have_attribute("aria-valuenow", lever)
+        expect(readouts).to_have_text(shown)
+        for i in range(5):  # run A drawn again, dashed beneath this run, in every chart
+            expect(page.locator(".chart svg.marks").nth(i).locator("path[stroke-dasharray]").first).to_be_attached()
+        step.click()  # and the run goes on from there
+        expect(week).to_have_text("Week 7")
+        browser.close()

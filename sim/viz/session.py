@@ -20,6 +20,7 @@ from ..inputs import clean, quote
 from ..model import OrgModel
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
 from ..state import CHAMPION, DEFENDER, NEUTRAL
+from .address import AddressError, decode, encode
 from .charts import CHARTS, FONT, level_names, readouts
 from .lessons import BY_KEY as LESSONS
 from .orgchart import OrgChart
@@ -90,6 +91,12 @@ class Session:
         self.drawn = 0  # the last frame the page drew (see sim.app.wait_for_frame)
         self.reference = None  # run A: a frozen run's time series, drawn under the current one
         self.reference_label = ""
+        self.reference_recipe: dict | None = None  # run A's recipe (for the page's address)
+        # How this run came about, to replay it (sim.viz.address): the levers of the preset or lesson
+        # it started from, those it was built with at week 0, and each later move (week, lever, value).
+        self.origin: dict = {}
+        self.base: dict = {}
+        self.changes: list[tuple[int, str, object]] = []
         if scenario:
             self.load_preset(scenario)
         else:
@@ -131,6 +138,9 @@ class Session:
                 return self.rebuild()
             self.model.set_params(**{k: getattr(p, k) for k in BY_NAME if k not in STRUCTURAL})
             self.valid = dict(self.values)
+            if self.changes and self.changes[-1][:2] == (self.week, name):
+                self.changes.pop()  # a slider dragged within a week: its last value counts
+            self.changes.append((self.week, name, value))
             return True
 
     def rebuild(self, values: dict | None = None) -> bool:
@@ -143,6 +153,7 @@ class Session:
                 self.error = clean(exc, 300)  # a forged value is quoted in part only
                 return False
             self.model, self.valid = model, dict(values)
+            self.base, self.changes = dict(values), []
             self.orgchart = OrgChart(model)
             self.new_message()
             return True
@@ -203,8 +214,74 @@ class Session:
         if not self.rebuild():
             self.values, self.extras, self.seed = old
             return False
-        self.error, self.lesson = None, None
+        self.error, self.lesson, self.origin = None, None, dict(values)
         return True
+
+    # ------------------------------------------------------------------ the run in the page's address
+    def recipe(self) -> dict:
+        """What replays this run (``replay``): its start, seed, levers at week 0 that differ from
+        the start, the later lever moves, and the week reached."""
+        with self.lock:
+            base = {k: v for k, v in self.base.items() if v != self.origin.get(k, BY_NAME[k].default)}
+            return {"preset": self.preset, "lesson": self.lesson, "seed": self.seed, "base": base,
+                    "changes": list(self.changes), "week": self.week}
+
+    def address(self) -> str:
+        """The page's query string for this run and run A ("" when they do not fit in one)."""
+        a = self.reference_recipe
+        query = encode(self.recipe(), a)
+        try:
+            decode(query)  # what the page can read back: its size and number of fields
+        except AddressError:
+            return ""
+        return query
+
+    def replay(self, run: dict) -> bool:
+        """Rebuild a run from its recipe (``decode``'s): every lever through the sliders' checks."""
+        if run.get("preset"):
+            ok = self.load_preset(run["preset"])
+        elif run.get("lesson"):
+            ok = self.load_lesson(run["lesson"])
+        else:
+            ok = self.start({})
+            self.preset, self.description, self.goals = None, "", None
+        if not ok:
+            return False
+        if run["seed"] is not None:
+            self.seed = run["seed"]
+        self.values = {**self.values, **run["base"]}
+        if not self.rebuild():
+            return False
+        changes = list(run["changes"])
+        while True:
+            while changes and changes[0][0] == self.week:
+                _, name, value = changes.pop(0)
+                if not self.set(name, value):
+                    return False
+            if self.week >= run["week"]:
+                return True
+            self.step()
+
+    @classmethod
+    def restored(cls, query: str | None, scenario: str | None = None, values=None) -> "Session":
+        """The session of a page whose address is ``query``: the run (and run A) it holds, replayed;
+        otherwise the usual start, with the reason the address was not used as the error."""
+        session = cls(scenario=scenario, values=values)
+        try:
+            run, a = decode(query or "")
+        except AddressError as exc:
+            session.error = f"this page's address: {exc}"
+            return session
+        if not run:
+            return session
+        ok = a is None or session.replay(a)
+        if ok and a is not None:
+            session.freeze()
+        if not (ok and session.replay(run)):
+            error = session.error
+            session = cls(scenario=scenario, values=values)
+            session.error = f"this page's address: {error}"
+        return session
 
     # ------------------------------------------------------------------ running
     @property
@@ -273,13 +350,15 @@ class Session:
         """Keep the run so far as run A; change levers, Reset and run B from the same seed."""
         with self.lock:
             self.reference = self.model.timeseries()
+            self.reference_recipe = self.recipe()
             self.reference_label = (f"seed {self.seed}, {self.week} weeks"
                                     + (f", preset {self.preset}" if self.preset else "")
-                                    + "".join(f", {k} = {v}" for k, v in sorted(self.valid.items())))
+                                    + "".join(f", {k} = {v}" for k, v in sorted(self.valid.items())
+                                              if v != BY_NAME[k].default))  # what sets it apart
 
     def unfreeze(self) -> None:
         with self.lock:
-            self.reference, self.reference_label = None, ""
+            self.reference, self.reference_label, self.reference_recipe = None, "", None
 
     def telephone(self) -> list[dict]:
         with self.lock:
