@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 
 LOCK := requirements.lock
 
-.PHONY: install lock run test bench validation clean
+.PHONY: install lock run test bench validation notebooks clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make install: needs Python 3.12 or newer (none found on PATH or in pyenv)"; exit 1; }
@@ -45,6 +45,11 @@ bench: install
 
 validation: install
 	$(VENV)/bin/cascade validate-model
+
+# Execute the teaching notebooks and store them with their outputs (the tests fail when the stored
+# outputs are stale: run this, then commit the notebooks).
+notebooks: install
+	$(PY) scripts/execute_notebooks.py
 
 clean:
 	rm -rf $(VENV) .lock-venv build *.egg-info
