@@ -78,7 +78,8 @@ def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
 
 def _scale_rows(v: np.ndarray) -> np.ndarray:
     """Divide each row of v by its length, in place (zero rows stay zero); returns the lengths."""
-    n = np.sqrt(squared_norms(v))
+    n = squared_norms(v)
+    n = np.sqrt(n, out=n if isinstance(n, np.ndarray) else None)
     np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=v)
     return n
 

@@ -34,8 +34,9 @@ def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
     if d == 0:
         return np.full(len(senders), p.translation_noise * (1 - p.strategy_clarity))
     level = org.level(d)  # once per sender, then handed to each of its reports
-    sigma = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
-    return np.take(sigma, senders - level.start)
+    sigma = np.empty(level.stop)  # (by row: the rows above the level are never read)
+    sigma[level] = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
+    return np.take(sigma, senders)
 
 
 def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
@@ -83,21 +84,34 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     """The receivers' update from one level of messages (in place; ``msg`` is used up). Returns
     how far each message disagreed with its receiver's belief, (1 - agreement) / 2 in [0, 1] (0
     for a message not delivered): the surprise that costs confidence."""
-    u = st.u[receivers]
-    gap = np.maximum(0.0, take_rows(st.u, senders) - u)  # nobody passes on more than they have
-    st.u[receivers] = np.minimum(u + fixed.learn * gap * fixed.why, 1.0)
+    u = st.u[receivers]  # views (levels are contiguous rows), updated in place
+    gap = np.subtract(take_rows(st.u, senders), u)
+    np.maximum(0.0, gap, out=gap)  # nobody passes on more than they have
+    gap *= fixed.learn
+    gap *= fixed.why
+    gap += u
+    np.minimum(gap, 1.0, out=u)
     heard = fixed.delivered & carries
     w = heard * fixed.weight
-    b = st.b[receivers]  # a view: levels are contiguous rows
-    # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
-    surprise = heard * np.maximum(1.0 - agreement(msg, b, unit=True), 0.0) / 2 if p.conf_surprise else None
+    b = st.b[receivers]
+    surprise = None
+    if p.conf_surprise:
+        # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
+        surprise = np.subtract(1.0, agreement(msg, b, unit=True), out=gap)
+        np.maximum(surprise, 0.0, out=surprise)
+        surprise *= heard
+        surprise /= 2
     b *= (1 - w)[:, None]
     msg *= w[:, None]
     b += msg
     unit(b)
     m = st.m[receivers]
-    st.m[receivers] = np.clip(m + w * fixed.commit * (take_rows(st.m, senders) - m), 0.0, 1.0)
-    st.informed[receivers] = fixed.delivered & take_rows(st.informed, senders)
+    pull = np.subtract(take_rows(st.m, senders), m)
+    w *= fixed.commit
+    pull *= w
+    pull += m
+    np.clip(pull, 0.0, 1.0, out=m)
+    np.logical_and(fixed.delivered, take_rows(st.informed, senders), out=st.informed[receivers])
     return surprise
 
 
@@ -128,4 +142,4 @@ def apply(org, st, p, dr) -> None:
     if surprise is not None:
         conf -= p.conf_surprise * surprise * conf
     st.conf[staff] = conf
-    st.delivered = float(delivered.mean()) if len(delivered) else 1.0
+    st.delivered = np.count_nonzero(delivered) / len(delivered) if len(delivered) else 1.0
