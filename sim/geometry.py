@@ -78,13 +78,14 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding).
     Arrays ``dot`` and ``spread`` are used up: the result is written over ``dot``."""
     least = 1e-12**power
-    vague = spread <= least
     if np.ndim(dot) == 0:
-        return 0.0 if vague else dot / np.sqrt(np.maximum(spread, least))
+        return 0.0 if spread <= least else dot / np.sqrt(np.maximum(spread, least))
+    # (which rows are vague is only worked out when there are any: fmin passes over a NaN)
+    vague = spread <= least if len(spread) and np.fmin.reduce(spread) <= least else None
     np.maximum(spread, least, out=spread)
     np.sqrt(spread, out=spread)
     out = np.divide(dot, spread, out=dot)
-    if vague.any():
+    if vague is not None:
         out[vague] = 0.0
     return out
 

@@ -80,7 +80,8 @@ def _scale_rows(v: np.ndarray) -> np.ndarray:
     """Divide each row of v by its length, in place (zero rows stay zero); returns the lengths."""
     n = squared_norms(v)
     n = np.sqrt(n, out=n if isinstance(n, np.ndarray) else None)
-    np.divide(v, np.where(n > 0, n, 1.0)[..., None], out=v)
+    some_zero = not (np.size(n) and np.min(n) > 0)  # (a NaN length counts as zero)
+    np.divide(v, (np.where(n > 0, n, 1.0) if some_zero else n)[..., None], out=v)
     return n
 
 
@@ -137,6 +138,22 @@ def put_rows(a: np.ndarray, rows, values: np.ndarray) -> None:
 def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:
     """Random non-negative unit vectors: uniform on the positive orthant of the sphere."""
     return norm_plus(np.abs(rng.standard_normal((*np.atleast_1d(size), k))))
+
+
+def uniform_rows(rng: np.random.Generator, n: int, rows) -> np.ndarray:
+    """``rng.random(n)``, of which only ``rows`` will be read. Where ``rows`` is a slice (and the
+    generator a PCG64, whose uniform is one 64-bit step), only those numbers are drawn and the
+    generator is advanced past the others: the numbers read and the generator's state afterwards are
+    those of ``rng.random(n)``, at a fraction of the cost; the rows not read are NaN."""
+    bits = rng.bit_generator
+    if not isinstance(rows, slice) or type(bits) is not np.random.PCG64 or bits.state["has_uint32"]:
+        return rng.random(n)
+    start, stop, _ = rows.indices(n)
+    out = np.full(n, np.nan)
+    bits.advance(start)
+    out[start:stop] = rng.random(stop - start)
+    bits.advance(n - stop)
+    return out
 
 
 def around(rng: np.random.Generator, mean: float, spread: float, n: int) -> np.ndarray:

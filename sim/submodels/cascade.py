@@ -122,10 +122,12 @@ def apply(org, st, p, dr) -> None:
         return
     bosses = org.staff_boss
     delivered = dr["deliver_u"][staff] * take_rows(st.load, bosses) < 1.0
+    commit = content(st, p, staff)
+    commit *= p.eta_m
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
                   weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_rows(st.kappa, bosses)),
-                  commit=p.eta_m * content(st, p, staff))
+                  commit=commit)
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
     for d in range(1, org.levels):
         receivers = org.level(d)
@@ -140,6 +142,8 @@ def apply(org, st, p, dr) -> None:
     conf = st.conf[staff]
     conf += delivered * p.conf_message * (1 - conf)
     if surprise is not None:
-        conf -= p.conf_surprise * surprise * conf
+        surprise *= p.conf_surprise
+        surprise *= conf
+        conf -= surprise
     st.conf[staff] = conf
     st.delivered = np.count_nonzero(delivered) / len(delivered) if len(delivered) else 1.0
