@@ -80,9 +80,11 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     least = 1e-12**power
     if np.ndim(dot) == 0:
         return 0.0 if spread <= least else dot / np.sqrt(np.maximum(spread, least))
-    # (which rows are vague is only worked out when there are any: fmin passes over a NaN)
-    vague = spread <= least if len(spread) and np.fmin.reduce(spread) <= least else None
-    np.maximum(spread, least, out=spread)
+    # Which rows are vague is only worked out when there are any (fmin passes over a NaN).
+    vague = None
+    if len(spread) and np.fmin.reduce(spread) <= least:
+        vague = spread <= least
+        np.maximum(spread, least, out=spread)
     np.sqrt(spread, out=spread)
     out = np.divide(dot, spread, out=dot)
     if vague is not None:
@@ -99,7 +101,8 @@ def focus(b: np.ndarray) -> np.ndarray:
         return focus(b[None])[0]
     k = b.shape[1]
     total = b @ np.ones(k)
-    share = 1.0 / np.where(total > 0, total, 1.0)
+    empty = not (len(total) and np.min(total) > 0)  # any all-zero mix (a NaN counts as one)
+    share = np.divide(1.0, np.where(total > 0, total, 1.0) if empty else total)
     h = np.zeros(len(b))
     q = np.empty(len(b), dtype=np.float32)
     logq = np.empty(len(b), dtype=np.float32)
@@ -112,7 +115,8 @@ def focus(b: np.ndarray) -> np.ndarray:
     h /= np.log(k)
     out = np.subtract(1.0, h, out=h)
     np.clip(out, 0.0, 1.0, out=out)  # (single-precision rounding can stray past 0 or 1)
-    out[total <= 0] = 0.0
+    if empty:
+        out[total <= 0] = 0.0
     return out
 
 
