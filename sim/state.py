@@ -50,12 +50,30 @@ def keep_freed_memory() -> None:
 _memory_kept = False
 
 
+_BOUNDS: dict[float, np.ndarray] = {}
+
+
+def bound(value: float, n: int) -> np.ndarray:
+    """``n`` copies of ``value`` (read-only, shared), to clip with: ``np.maximum(x, bound(0.0,
+    len(x)))`` is ``np.maximum(x, 0.0)`` bit for bit, signed zeros and NaN included, and about three
+    times faster (numpy 2.5's ``maximum`` and ``minimum`` take a slow loop for a scalar operand)."""
+    a = _BOUNDS.get(value)
+    if a is None or len(a) < n:
+        a = _BOUNDS[value] = np.full(n, value)
+        a.flags.writeable = False
+    return a[:n]
+
+
 def norm_plus(v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``norm+``: clip negatives to 0 and scale each row to unit length (zero rows stay zero).
 
     ``out=v`` works in place (no temporaries of v's size).
     """
-    return unit(np.maximum(v, 0.0, out=out))
+    return unit(_no_negatives(v, out))
+
+
+def _no_negatives(v: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    return np.maximum(v, bound(0.0, len(v))[:, None] if v.ndim == 2 else 0.0, out=out)
 
 
 def unit(v: np.ndarray) -> np.ndarray:
@@ -68,7 +86,7 @@ def unit(v: np.ndarray) -> np.ndarray:
 def norm_plus_nonzero(v: np.ndarray) -> np.ndarray:
     """``norm+`` of v in place; returns which rows are not zero (``v.any(axis=1)`` afterwards), from
     the lengths norm+ computes anyway. Rows so tiny their squares vanish are checked one by one."""
-    length = _scale_rows(np.maximum(v, 0.0, out=v))
+    length = _scale_rows(_no_negatives(v, v))
     out = length > 0
     if not out.all():
         tiny = np.flatnonzero(~out)

@@ -1,5 +1,5 @@
 """What the performance work must not change: lazily made agents, cached index sets, in-place norm+,
-column-major state arrays."""
+column-major state arrays, clipping against shared bounds, uniforms drawn only where they are read."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from conftest import params
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, Groups, build_org
-from sim.state import (norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
-                       squared_norms, take_rows, unit)
+from sim.state import (bound, norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
+                       squared_norms, take_rows, uniform_rows, unit)
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -132,3 +132,37 @@ def test_row_helpers_and_the_kept_peer_rows():
     new_rows, new_w = st.with_peers(st.peer_w)
     assert quiet not in new_rows and st.peer_w[quiet].nnz == 0
     np.testing.assert_array_equal(new_w.toarray(), st.peer_w[new_rows].toarray())
+
+
+def test_clipping_against_a_bound_is_clipping_against_the_scalar_bit_for_bit():
+    """np.maximum and np.minimum against ``bound`` (faster) give what they give against the scalar,
+    signed zeros, NaN, infinities and subnormals included, in vector bodies and tails, 1-D and
+    column-major 2-D."""
+    rng = np.random.default_rng(3)
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, -1e-320, 1e-320, -np.inf, np.inf, 1.5, -2.0, 1.0])
+    for size in (1, 3, 7, 8, 9, 17, 64, 1001):
+        x = rng.choice(special, size=size)
+        for a in (x, per_person(np.stack([x, x[::-1], -x, x], axis=1))):
+            n = len(a)
+            lo, hi = (bound(0.0, n), bound(1.0, n)) if a.ndim == 1 else (bound(0.0, n)[:, None], bound(1.0, n)[:, None])
+            for scalar, array in ((np.maximum(a, 0.0), np.maximum(a, lo)), (np.maximum(0.0, a), np.maximum(lo, a)),
+                                  (np.minimum(a, 1.0), np.minimum(a, hi))):
+                np.testing.assert_array_equal(scalar.view(np.int64), array.view(np.int64))
+    assert not bound(0.0, 5).flags.writeable and len(bound(0.0, 2000)) == 2000 and not bound(0.0, 2000).any()
+
+
+def test_uniforms_drawn_only_where_read_are_the_same_numbers():
+    """``uniform_rows`` draws only the rows of a slice and advances the generator past the others:
+    the rows read and every later number are those of ``rng.random(n)``."""
+    for rows, drawn_only in ((slice(10, 40), True), (slice(0, 100), True), (slice(60, 60), True),
+                             (np.array([3, 50, 99]), False)):
+        fast, plain = np.random.default_rng(7), np.random.default_rng(7)
+        got, want = uniform_rows(fast, 100, rows), plain.random(100)
+        np.testing.assert_array_equal(got[rows], want[rows])
+        assert np.isnan(got).any() == (drawn_only and (rows.stop - rows.start) < 100)
+        np.testing.assert_array_equal(fast.random(50), plain.random(50))
+    # A generator holding half of a 64-bit draw (a 32-bit number was drawn) draws everything.
+    fast, plain = np.random.default_rng(8), np.random.default_rng(8)
+    fast.random(3, dtype=np.float32), plain.random(3, dtype=np.float32)
+    np.testing.assert_array_equal(uniform_rows(fast, 20, slice(5, 9)), plain.random(20))
+    np.testing.assert_array_equal(fast.random(5, dtype=np.float32), plain.random(5, dtype=np.float32))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..geometry import agreement
 from .peers import content
-from ..state import norm_plus_nonzero, take_rows, unit
+from ..state import bound, norm_plus_nonzero, take_rows, unit
 
 
 def draw(org, st, p, rng) -> dict:
@@ -86,11 +86,11 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     for a message not delivered): the surprise that costs confidence."""
     u = st.u[receivers]  # views (levels are contiguous rows), updated in place
     gap = np.subtract(take_rows(st.u, senders), u)
-    np.maximum(0.0, gap, out=gap)  # nobody passes on more than they have
+    np.maximum(bound(0.0, len(gap)), gap, out=gap)  # nobody passes on more than they have
     gap *= fixed.learn
     gap *= fixed.why
     gap += u
-    np.minimum(gap, 1.0, out=u)
+    np.minimum(gap, bound(1.0, len(gap)), out=u)
     heard = fixed.delivered & carries
     w = heard * fixed.weight
     b = st.b[receivers]
@@ -98,7 +98,7 @@ def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -
     if p.conf_surprise:
         # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
         surprise = np.subtract(1.0, agreement(msg, b, unit=True), out=gap)
-        np.maximum(surprise, 0.0, out=surprise)
+        np.maximum(surprise, bound(0.0, len(surprise)), out=surprise)
         surprise *= heard
         surprise /= 2
     b *= (1 - w)[:, None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..state import per_person, take_rows, unit
+from ..state import bound, per_person, take_rows, unit
 from .leadership import launch_initiative
 
 
@@ -34,7 +34,7 @@ def apply(org, st, p, dr) -> None:
         return
     sight = st.sight  # how well each person's work aims at the strategy (the outputs read it too)
     sight[staff] = alignment(x, st.s, unit=True)
-    on_target = np.maximum(0.0, take_rows(sight, emp) - p.theta) / (1 - p.theta)
+    on_target = np.maximum(bound(0.0, org.n_employees), take_rows(sight, emp) - p.theta) / (1 - p.theta)
     effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
     gain = np.mean(effort * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..state import norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
+from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -76,7 +76,7 @@ def content(st, p, rows) -> np.ndarray:
     if not p.w_c:
         return np.ones(len(take_rows(st.u, rows)))
     sense = alignment(take_rows(st.b, rows), st.s, unit=True)
-    np.maximum(sense, 0.0, out=sense)
+    np.maximum(sense, bound(0.0, len(sense)), out=sense)
     sense *= take_rows(st.u, rows)
     sense *= p.w_c
     sense += 1 - p.w_c
