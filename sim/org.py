@@ -18,18 +18,26 @@ ROLE_NAMES = ("executive", "manager", "employee")
 
 
 class Groups:
-    """Rows grouped by a key (each row's boss), for sums over each group.
+    """Rows grouped by a key (each row's boss), for sums over each group and for handing each row
+    its key's value.
 
-    ``keys``: the keys that have rows, ascending; ``sizes``: their rows. Rows sorted by key (a
-    regular tree, and a chart read by ``sim.orgchart``, whose rows are sorted by depth, department
-    and boss) are summed as runs with ``np.add.reduceat``, about three times faster than
-    ``np.bincount``, which serves any other order.
+    ``keys``: the keys that have rows, ascending (``key_rows``: the same, as a slice where they are
+    contiguous); ``sizes``: their rows. Rows sorted by key (a regular tree, and a chart read by
+    ``sim.orgchart``, whose rows are sorted by depth, department and boss) come in runs: they are
+    summed with ``np.add.reduceat``, about three times faster than ``np.bincount``, which serves
+    any other order, and handed their key's value with ``np.repeat`` (``sim.state.take_runs``),
+    about three times faster than a gather.
     """
 
     def __init__(self, key: np.ndarray):
         self.key = key
-        self.keys, self.sizes = np.unique(key, return_counts=True)
         in_runs = bool(np.all(key[1:] >= key[:-1]))
+        if in_runs:  # (np.unique would sort what is sorted already)
+            starts = np.flatnonzero(np.concatenate(([len(key) > 0], key[1:] != key[:-1])))
+            self.keys, self.sizes = key[starts], np.diff(np.append(starts, len(key)))
+        else:
+            self.keys, self.sizes = np.unique(key, return_counts=True)
+        self.key_rows = _rows(self.keys)
         self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])) if in_runs else None
 
     def sums(self, values: np.ndarray) -> np.ndarray:
@@ -148,6 +156,11 @@ class Org:
     def level_bosses(self) -> tuple[np.ndarray, ...]:
         """``level_bosses[d]``: the boss of each person at level d (empty for the executives)."""
         return (self.boss[:0],) + tuple(self.boss[self.level(d)] for d in range(1, self.levels))
+
+    @cached_property
+    def level_reports(self) -> tuple[Groups, ...]:
+        """``level_reports[d]``: the people at level d grouped by their boss."""
+        return tuple(Groups(bosses) for bosses in self.level_bosses)
 
 
 def _rows(rows: np.ndarray) -> slice | np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .org import EXECUTIVE, MANAGER, TRAIT_COLUMNS, Org
+from .org import EXECUTIVE, MANAGER, TRAIT_COLUMNS, Groups, Org
 
 NEUTRAL, CHAMPION, DEFENDER = 0, 1, 2
 STANCE_NAMES = ("neutral", "champion", "defender")
@@ -141,6 +141,18 @@ def take_rows(a: np.ndarray, rows) -> np.ndarray:
     if column_major(a) and a.flags.f_contiguous:
         return np.take(a.T, rows, axis=1).T
     return np.take(a, rows, axis=0)
+
+
+def take_runs(a: np.ndarray, groups: Groups) -> np.ndarray:
+    """``take_rows(a, groups.key)``: for each row of the groups, ``a`` at its key (its boss's
+    value). Where the rows come in runs of one key, the keys' values are repeated over the runs
+    (``np.repeat``: about three times faster than gathering row by row)."""
+    if groups.starts is None:
+        return take_rows(a, groups.key)
+    values = take_rows(a, groups.key_rows)
+    if column_major(a):
+        return np.repeat(values.T, groups.sizes, axis=1).T
+    return np.repeat(values, groups.sizes, axis=0)
 
 
 def put_rows(a: np.ndarray, rows, values: np.ndarray) -> None:

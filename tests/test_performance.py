@@ -10,7 +10,7 @@ from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, Groups, build_org
 from sim.state import (bound, norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
-                       squared_norms, take_rows, uniform_rows, unit)
+                       squared_norms, take_rows, take_runs, uniform_rows, unit)
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -59,6 +59,14 @@ def test_group_sums_in_runs_and_in_any_order():
     assert shuffled.starts is None
     np.testing.assert_array_equal(shuffled.sums(values[order]), [3.0, 12.0, 6.0])
     assert Groups(np.zeros(0, dtype=np.int64)).sums(np.zeros(0)).shape == (0,)
+    # Each row handed its key's value: repeated over runs, gathered otherwise, the same either way.
+    rng = np.random.default_rng(0)
+    for groups in (runs, shuffled, Groups(np.array([0, 0, 1, 1, 1, 2])), Groups(np.zeros(0, dtype=np.int64))):
+        for a in (rng.random(8), rng.random(8) > 0.5, per_person(rng.random((8, 4))), rng.random((8, 3))):
+            got = take_runs(a, groups)
+            np.testing.assert_array_equal(got, a[groups.key])
+            assert got.dtype == a.dtype
+            assert a.ndim == 1 or len(got) < 2 or got.flags.f_contiguous == a.flags.f_contiguous  # the layout kept
 
 
 def test_norm_plus_in_place_and_row_helpers():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import put_rows, take_rows, unit
+from ..state import put_rows, take_rows, take_runs, unit
 
 
 def boss_quality(st) -> np.ndarray:
@@ -17,7 +17,7 @@ def apply_trust(org, st, p, dr) -> None:
     target = np.full(org.n, p.leadership_consistency)
     emp = org.employees
     q = boss_quality(st)
-    boss = p.g_boss * (take_rows(q, org.employee_boss) - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
+    boss = p.g_boss * (take_runs(q, org.teams) - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
     put_rows(target, emp, p.leadership_consistency + boss)
     staff = org.staff
     tau = st.tau[staff]
@@ -42,7 +42,7 @@ def apply_reviews(org, st, p, dr) -> None:
         return
     st.kpi_pull *= 1 - p.review_strength
     rs = p.review_strength
-    pull = take_rows(st.b, org.staff_boss)  # the bosses' beliefs before anyone moves
+    pull = take_runs(st.b, org.reports)  # the bosses' beliefs before anyone moves
     pull *= rs
     b = st.b[org.staff]  # a view: updated in place
     b *= 1 - rs
