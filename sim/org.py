@@ -18,26 +18,28 @@ ROLE_NAMES = ("executive", "manager", "employee")
 
 
 class Groups:
-    """Rows grouped by a key (each row's boss), for sums over each group and for handing each row
-    its key's value.
+    """Rows grouped by a key (each row's boss, or department), for sums over each group and for
+    handing each row its key's value.
 
-    ``keys``: the keys that have rows, ascending (``key_rows``: the same, as a slice where they are
-    contiguous); ``sizes``: their rows. Rows sorted by key (a regular tree, and a chart read by
-    ``sim.orgchart``, whose rows are sorted by depth, department and boss) come in runs: they are
-    summed with ``np.add.reduceat``, about three times faster than ``np.bincount``, which serves
-    any other order, and handed their key's value with ``np.repeat`` (``sim.state.take_runs``),
-    about three times faster than a gather.
+    ``keys``: the keys that have rows, ascending; ``sizes``: their rows. Rows sorted by key (a
+    regular tree, and a chart read by ``sim.orgchart``, whose rows are sorted by depth, department
+    and boss) are summed as runs with ``np.add.reduceat``, about three times faster than
+    ``np.bincount``, which serves any other order. ``runs`` and ``run_lengths``: the key of each
+    run of consecutive rows with one key, in row order, and its rows (``run_rows``: the runs' keys
+    as a slice where they are contiguous), for handing the rows their key's value with
+    ``np.repeat`` (``sim.state.take_runs``), about three times faster than a gather.
     """
 
     def __init__(self, key: np.ndarray):
         self.key = key
+        first = np.flatnonzero(np.concatenate(([len(key) > 0], key[1:] != key[:-1])))
+        self.runs, self.run_lengths = key[first], np.diff(np.append(first, len(key)))
+        self.run_rows = _rows(self.runs) if np.all(self.runs[1:] > self.runs[:-1]) else self.runs
         in_runs = bool(np.all(key[1:] >= key[:-1]))
         if in_runs:  # (np.unique would sort what is sorted already)
-            starts = np.flatnonzero(np.concatenate(([len(key) > 0], key[1:] != key[:-1])))
-            self.keys, self.sizes = key[starts], np.diff(np.append(starts, len(key)))
+            self.keys, self.sizes = self.runs, self.run_lengths
         else:
             self.keys, self.sizes = np.unique(key, return_counts=True)
-        self.key_rows = _rows(self.keys)
         self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])) if in_runs else None
 
     def sums(self, values: np.ndarray) -> np.ndarray:
@@ -117,6 +119,11 @@ class Org:
     @cached_property
     def staff_dept(self) -> np.ndarray:
         return self.dept[self.staff]
+
+    @cached_property
+    def staff_depts(self) -> Groups:
+        """Everyone below the executives grouped by department (in runs within each level)."""
+        return Groups(self.staff_dept)
 
     @cached_property
     def n_employees(self) -> int:

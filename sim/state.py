@@ -145,14 +145,14 @@ def take_rows(a: np.ndarray, rows) -> np.ndarray:
 
 def take_runs(a: np.ndarray, groups: Groups) -> np.ndarray:
     """``take_rows(a, groups.key)``: for each row of the groups, ``a`` at its key (its boss's
-    value). Where the rows come in runs of one key, the keys' values are repeated over the runs
-    (``np.repeat``: about three times faster than gathering row by row)."""
-    if groups.starts is None:
+    value, its department's). Where the rows come in runs of one key, the keys' values are repeated
+    over the runs (``np.repeat``: about three times faster than gathering row by row)."""
+    if 2 * len(groups.runs) > len(groups.key):  # hardly any runs
         return take_rows(a, groups.key)
-    values = take_rows(a, groups.key_rows)
+    values = take_rows(a, groups.run_rows)
     if column_major(a):
-        return np.repeat(values.T, groups.sizes, axis=1).T
-    return np.repeat(values, groups.sizes, axis=0)
+        return np.repeat(values.T, groups.run_lengths, axis=1).T
+    return np.repeat(values, groups.run_lengths, axis=0)
 
 
 def put_rows(a: np.ndarray, rows, values: np.ndarray) -> None:

@@ -53,6 +53,8 @@ def test_group_sums_in_runs_and_in_any_order():
     assert runs.starts is not None
     np.testing.assert_array_equal(runs.keys, [2, 5, 7])
     np.testing.assert_array_equal(runs.sizes, [2, 3, 1])
+    np.testing.assert_array_equal(Groups(np.array([4, 4, 1, 4])).runs, [4, 1, 4])
+    np.testing.assert_array_equal(Groups(np.array([4, 4, 1, 4])).run_lengths, [2, 1, 1])
     np.testing.assert_array_equal(runs.sums(values), [3.0, 12.0, 6.0])
     order = np.array([4, 0, 5, 2, 1, 3])
     shuffled = Groups(key[order])
@@ -61,7 +63,8 @@ def test_group_sums_in_runs_and_in_any_order():
     assert Groups(np.zeros(0, dtype=np.int64)).sums(np.zeros(0)).shape == (0,)
     # Each row handed its key's value: repeated over runs, gathered otherwise, the same either way.
     rng = np.random.default_rng(0)
-    for groups in (runs, shuffled, Groups(np.array([0, 0, 1, 1, 1, 2])), Groups(np.zeros(0, dtype=np.int64))):
+    for groups in (runs, shuffled, Groups(np.array([0, 0, 1, 1, 1, 2])), Groups(np.array([4, 4, 4, 1, 1, 4, 4, 4])),
+                   Groups(np.zeros(0, dtype=np.int64))):
         for a in (rng.random(8), rng.random(8) > 0.5, per_person(rng.random((8, 4))), rng.random((8, 3))):
             got = take_runs(a, groups)
             np.testing.assert_array_equal(got, a[groups.key])

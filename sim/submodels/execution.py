@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..state import bound, per_person, take_rows, unit
+from ..state import bound, per_person, take_rows, take_runs, unit
 from .leadership import launch_initiative
 
 
@@ -28,7 +28,7 @@ def apply(org, st, p, dr) -> None:
     x = st.x[staff]  # a view: written in place
     np.multiply(st.b[staff], m, out=x)
     x += np.multiply(st.h[staff], 1 - m)
-    x += take_rows(kpi, org.staff_dept)
+    x += take_runs(kpi, org.staff_depts)
     unit(x)
     if not org.n_employees:
         return
