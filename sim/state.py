@@ -170,15 +170,20 @@ def random_direction(rng: np.random.Generator, size, k: int) -> np.ndarray:
     return norm_plus(np.abs(rng.standard_normal((*np.atleast_1d(size), k))))
 
 
+_WORTH_SKIPPING = 4096  # fewer numbers are drawn faster than skipped (numpy's call overheads)
+
+
 def uniform_rows(rng: np.random.Generator, n: int, rows) -> np.ndarray:
     """``rng.random(n)``, of which only ``rows`` will be read. Where ``rows`` is a slice (and the
     generator a PCG64, whose uniform is one 64-bit step), only those numbers are drawn and the
     generator is advanced past the others: the numbers read and the generator's state afterwards are
     those of ``rng.random(n)``, at a fraction of the cost; the rows not read are NaN."""
     bits = rng.bit_generator
-    if not isinstance(rows, slice) or type(bits) is not np.random.PCG64 or bits.state["has_uint32"]:
+    if not isinstance(rows, slice) or type(bits) is not np.random.PCG64:
         return rng.random(n)
     start, stop, _ = rows.indices(n)
+    if n - (stop - start) < _WORTH_SKIPPING or bits.state["has_uint32"]:
+        return rng.random(n)
     out = np.full(n, np.nan)
     bits.advance(start)
     out[start:stop] = rng.random(stop - start)
