@@ -101,7 +101,7 @@ def focus(b: np.ndarray) -> np.ndarray:
         return focus(b[None])[0]
     k = b.shape[1]
     total = b @ np.ones(k)
-    empty = not (len(total) and np.min(total) > 0)  # any all-zero mix (a NaN counts as one)
+    empty = not (len(total) and np.minimum.reduce(total) > 0)  # any all-zero mix (a NaN counts as one)
     share = np.divide(1.0, np.where(total > 0, total, 1.0) if empty else total)
     h = np.zeros(len(b))
     q = np.empty(len(b), dtype=np.float32)

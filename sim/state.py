@@ -98,7 +98,7 @@ def _scale_rows(v: np.ndarray) -> np.ndarray:
     """Divide each row of v by its length, in place (zero rows stay zero); returns the lengths."""
     n = squared_norms(v)
     n = np.sqrt(n, out=n if isinstance(n, np.ndarray) else None)
-    some_zero = not (np.size(n) and np.min(n) > 0)  # (a NaN length counts as zero)
+    some_zero = not (np.size(n) and np.minimum.reduce(n, axis=None) > 0)  # (a NaN length counts as zero)
     np.divide(v, (np.where(n > 0, n, 1.0) if some_zero else n)[..., None], out=v)
     return n
 
