@@ -17,6 +17,9 @@ EXECUTIVE, MANAGER, EMPLOYEE = 0, 1, 2
 ROLE_NAMES = ("executive", "manager", "employee")
 
 
+LONG_RUN = 10  # rows a run (on average) from which np.repeat beats a gather whatever the lengths
+
+
 class Groups:
     """Rows grouped by a key (each row's boss, or department), for sums over each group and for
     handing each row its key's value.
@@ -27,7 +30,9 @@ class Groups:
     ``np.bincount``, which serves any other order. ``runs`` and ``run_lengths``: the key of each
     run of consecutive rows with one key, in row order, and its rows (``run_rows``: the runs' keys
     as a slice where they are contiguous), for handing the rows their key's value with
-    ``np.repeat`` (``sim.state.take_runs``), about three times faster than a gather.
+    ``np.repeat`` (``sim.state.take_runs``), about three times faster than a gather where the runs
+    are long or all of one length (``long_runs``); numpy's ``repeat`` costs per run when lengths
+    vary, and short runs of varied lengths (a chart's small teams) are gathered faster.
     """
 
     def __init__(self, key: np.ndarray):
@@ -35,6 +40,8 @@ class Groups:
         first = np.flatnonzero(np.concatenate(([len(key) > 0], key[1:] != key[:-1])))
         self.runs, self.run_lengths = key[first], np.diff(np.append(first, len(key)))
         self.run_rows = _rows(self.runs) if np.all(self.runs[1:] > self.runs[:-1]) else self.runs
+        mean_run = len(key) / max(len(self.runs), 1)
+        self.long_runs = bool(mean_run >= LONG_RUN or (mean_run >= 2 and np.all(self.run_lengths == mean_run)))
         in_runs = bool(np.all(key[1:] >= key[:-1]))
         if in_runs:  # (np.unique would sort what is sorted already)
             self.keys, self.sizes = self.runs, self.run_lengths
