@@ -6,11 +6,11 @@ broadcasts only, bounded confidence, an irregular org chart, a 100,000-person tr
 columns) and the final state arrays to a file, or compares them with exact equality against such a
 file written by another checkout:
 
-    cd /work/old && python /path/to/bench/identical.py --write /tmp/old.pkl
+    python bench/identical.py --root /path/to/old/checkout --write /tmp/old.pkl
     python bench/identical.py --against /tmp/old.pkl
 
-``--root DIR`` imports ``sim`` from DIR (default: this file's checkout). Exit code 1 if anything
-differs, naming the case and the columns.
+``--root DIR`` imports ``sim`` from DIR (default: this file's checkout), so the script need not
+exist in the old checkout. Exit code 1 if anything differs, naming the case and the columns.
 """
 
 from __future__ import annotations
