@@ -38,7 +38,9 @@ def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False) -> np.ndarray:
     a dot product of 0 and scores 0 either way), and is not computed.
     """
     k = b.shape[-1]
-    return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
+    if b.ndim == 1:
+        return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
+    return _correlation(b @ centred(s), _spread(b, b @ np.ones(k), unit), 1.0)
 
 
 def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
@@ -48,10 +50,22 @@ def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
     ones = np.ones(k)
     sa, sb = a @ ones, b @ ones
     dot = np.multiply(a[:, 0], b[:, 0])
+    term = np.empty_like(dot)
     for j in range(1, k):
-        dot += np.multiply(a[:, j], b[:, j])
-    spread = (_length2(a, unit) - sa**2 / k) * (_length2(b, unit) - sb**2 / k)
-    return _correlation(dot - sa * sb / k, spread, 2.0)
+        dot += np.multiply(a[:, j], b[:, j], out=term)
+    np.multiply(sa, sb, out=term)
+    term /= k
+    dot -= term  # the centred dot product: a.b - (sum a)(sum b) / K
+    spread = _spread(a, sa, unit)
+    spread *= _spread(b, sb, unit)
+    return _correlation(dot, spread, 2.0)
+
+
+def _spread(b: np.ndarray, sums: np.ndarray, unit: bool) -> np.ndarray:
+    """The squared length of each row's centred part, ``|b|^2 - (sum b)^2 / K``, in ``sums``."""
+    np.square(sums, out=sums)
+    sums /= b.shape[1]
+    return np.subtract(_length2(b, unit), sums, out=sums)
 
 
 def _length2(b: np.ndarray, unit: bool):
@@ -61,13 +75,19 @@ def _length2(b: np.ndarray, unit: bool):
 def _correlation(dot, spread, power: float) -> np.ndarray:
     """dot / sqrt(spread), 0 where there is no spread (a vague mix); ``power`` is how many mixes
     the spread multiplies. A centred length below 1e-6 of a unit mix counts as none: |b|^2 - (sum b)^2 / K
-    carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding)."""
+    carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding).
+    Arrays ``dot`` and ``spread`` are used up: the result is written over ``dot``."""
     least = 1e-12**power
-    vague = spread <= least
-    out = dot / np.sqrt(np.maximum(spread, least))
-    if np.ndim(out) == 0:
-        return 0.0 if vague else out
-    if vague.any():
+    if np.ndim(dot) == 0:
+        return 0.0 if spread <= least else dot / np.sqrt(np.maximum(spread, least))
+    # Which rows are vague is only worked out when there are any (fmin passes over a NaN).
+    vague = None
+    if len(spread) and np.fmin.reduce(spread) <= least:
+        vague = spread <= least
+        np.maximum(spread, least, out=spread)
+    np.sqrt(spread, out=spread)
+    out = np.divide(dot, spread, out=dot)
+    if vague is not None:
         out[vague] = 0.0
     return out
 
@@ -81,17 +101,22 @@ def focus(b: np.ndarray) -> np.ndarray:
         return focus(b[None])[0]
     k = b.shape[1]
     total = b @ np.ones(k)
-    share = 1.0 / np.where(total > 0, total, 1.0)
+    empty = not (len(total) and np.minimum.reduce(total) > 0)  # any all-zero mix (a NaN counts as one)
+    share = np.divide(1.0, np.where(total > 0, total, 1.0) if empty else total)
     h = np.zeros(len(b))
     q = np.empty(len(b), dtype=np.float32)
     logq = np.empty(len(b), dtype=np.float32)
     for column in b.T:
         np.multiply(column, share, out=q, casting="same_kind")
-        np.log(q + TINY, out=logq)  # 0 log 0 = 0: a share of 0 meets a finite log
+        np.add(q, TINY, out=logq)  # 0 log 0 = 0: a share of 0 meets a finite log
+        np.log(logq, out=logq)
         q *= logq
         h -= q
-    out = np.clip(1.0 - h / np.log(k), 0.0, 1.0)  # (single-precision rounding can stray past 0 or 1)
-    out[total <= 0] = 0.0
+    h /= np.log(k)
+    out = np.subtract(1.0, h, out=h)
+    np.clip(out, 0.0, 1.0, out=out)  # (single-precision rounding can stray past 0 or 1)
+    if empty:
+        out[total <= 0] = 0.0
     return out
 
 

@@ -17,8 +17,14 @@ from .submodels.execution import engagement
 
 
 def by_level(org: Org, values: np.ndarray) -> np.ndarray:
-    """Mean of a per-person value over each level (rows are sorted by level)."""
-    return np.add.reduceat(values, org.level_start[:-1]) / np.diff(org.level_start)
+    """Mean of a per-person value over each level (rows are sorted by level); of a condition
+    (booleans), the share of each level that meets it."""
+    return np.add.reduceat(values, org.level_start[:-1], dtype=np.float64) / np.diff(org.level_start)
+
+
+def share(condition: np.ndarray) -> float:
+    """The share of True (``np.mean`` of the booleans, without turning them into numbers)."""
+    return np.count_nonzero(condition) / condition.size if condition.size else np.nan
 
 
 def measure(org: Org, st: State, p) -> dict:
@@ -40,18 +46,18 @@ def measure(org: Org, st: State, p) -> dict:
     row["alignment_employees"] = a_emp.mean()
     row["understanding_employees"] = take_rows(st.u, emp).mean()
     row["action_alignment"] = act.mean()
-    row["line_of_sight"] = np.mean(act >= CLEAR)
+    row["line_of_sight"] = share(act >= CLEAR)
     row["understanding"] = st.u[people].mean()
     row["confidence"] = st.conf[people].mean()
-    row["clarity_gap"] = row["confidence"] - np.mean(a_people >= CLEAR)
+    row["clarity_gap"] = row["confidence"] - share(a_people >= CLEAR)
     row["perceived_alignment"] = st.perceived
     row["illusion_gap"] = st.perceived - row["alignment"]
-    row["adoption"] = np.mean(take_rows(st.m, managers) >= 0.5) if has_managers else 0.0
-    row["support"] = np.mean(m_people >= 0.5)
+    row["adoption"] = share(take_rows(st.m, managers) >= 0.5) if has_managers else 0.0
+    row["support"] = share(m_people >= 0.5)
     row["commitment"] = m_people.mean()
     row["fatigue"] = f_people.mean()
     row["overload"] = o_managers.mean() if has_managers else 0.0
-    row["overloaded"] = np.mean(o_managers > 0) if has_managers else 0.0
+    row["overloaded"] = share(o_managers > 0) if has_managers else 0.0
     row["burnout"] = int(np.count_nonzero(f_people >= p.f_burnout))
     row["turnover"] = st.turnover
     row["trust"] = st.tau[people].mean()
@@ -67,10 +73,10 @@ def measure(org: Org, st: State, p) -> dict:
     row["initiative_progress"] = st.progress
     row["concurrent_initiatives"] = st.initiatives_now
     row["pivots"] = st.pivots
-    focused, top = focus(st.b), names_top(st.b, st.s).astype(float)
+    focused, top = focus(st.b), names_top(st.b, st.s)
     row["focus"] = focused[people].mean()
-    row["names_top"] = top[people].mean()
-    for name, values in (("alignment", a), ("can_state", (a >= CAN_STATE).astype(float)), ("focus", focused),
+    row["names_top"] = share(top[people])
+    for name, values in (("alignment", a), ("can_state", a >= CAN_STATE), ("focus", focused),
                          ("names_top", top),
                          ("understanding", st.u), ("confidence", st.conf), ("fatigue", st.f),
                          ("commitment", st.m)):

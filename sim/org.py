@@ -17,19 +17,36 @@ EXECUTIVE, MANAGER, EMPLOYEE = 0, 1, 2
 ROLE_NAMES = ("executive", "manager", "employee")
 
 
+LONG_RUN = 10  # rows a run (on average) from which np.repeat beats a gather whatever the lengths
+
+
 class Groups:
-    """Rows grouped by a key (each row's boss), for sums over each group.
+    """Rows grouped by a key (each row's boss, or department), for sums over each group and for
+    handing each row its key's value.
 
     ``keys``: the keys that have rows, ascending; ``sizes``: their rows. Rows sorted by key (a
     regular tree, and a chart read by ``sim.orgchart``, whose rows are sorted by depth, department
     and boss) are summed as runs with ``np.add.reduceat``, about three times faster than
-    ``np.bincount``, which serves any other order.
+    ``np.bincount``, which serves any other order. ``runs`` and ``run_lengths``: the key of each
+    run of consecutive rows with one key, in row order, and its rows (``run_rows``: the runs' keys
+    as a slice where they are contiguous), for handing the rows their key's value with
+    ``np.repeat`` (``sim.state.take_runs``), about three times faster than a gather where the runs
+    are long or all of one length (``long_runs``); numpy's ``repeat`` costs per run when lengths
+    vary, and short runs of varied lengths (a chart's small teams) are gathered faster.
     """
 
     def __init__(self, key: np.ndarray):
         self.key = key
-        self.keys, self.sizes = np.unique(key, return_counts=True)
+        first = np.flatnonzero(np.concatenate(([len(key) > 0], key[1:] != key[:-1])))
+        self.runs, self.run_lengths = key[first], np.diff(np.append(first, len(key)))
+        self.run_rows = _rows(self.runs) if np.all(self.runs[1:] > self.runs[:-1]) else self.runs
+        mean_run = len(key) / max(len(self.runs), 1)
+        self.long_runs = bool(mean_run >= LONG_RUN or (mean_run >= 2 and np.all(self.run_lengths == mean_run)))
         in_runs = bool(np.all(key[1:] >= key[:-1]))
+        if in_runs:  # (np.unique would sort what is sorted already)
+            self.keys, self.sizes = self.runs, self.run_lengths
+        else:
+            self.keys, self.sizes = np.unique(key, return_counts=True)
         self.starts = np.concatenate(([0], np.cumsum(self.sizes)[:-1])) if in_runs else None
 
     def sums(self, values: np.ndarray) -> np.ndarray:
@@ -111,6 +128,11 @@ class Org:
         return self.dept[self.staff]
 
     @cached_property
+    def staff_depts(self) -> Groups:
+        """Everyone below the executives grouped by department (in runs within each level)."""
+        return Groups(self.staff_dept)
+
+    @cached_property
     def n_employees(self) -> int:
         return len(self.employee_rows)
 
@@ -148,6 +170,11 @@ class Org:
     def level_bosses(self) -> tuple[np.ndarray, ...]:
         """``level_bosses[d]``: the boss of each person at level d (empty for the executives)."""
         return (self.boss[:0],) + tuple(self.boss[self.level(d)] for d in range(1, self.levels))
+
+    @cached_property
+    def level_reports(self) -> tuple[Groups, ...]:
+        """``level_reports[d]``: the people at level d grouped by their boss."""
+        return tuple(Groups(bosses) for bosses in self.level_bosses)
 
 
 def _rows(rows: np.ndarray) -> slice | np.ndarray:

@@ -1,5 +1,5 @@
 """What the performance work must not change: lazily made agents, cached index sets, in-place norm+,
-column-major state arrays."""
+column-major state arrays, clipping against shared bounds, uniforms drawn only where they are read."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from conftest import params
 from sim import OrgModel
 from sim.agents import Employee, Executive, MiddleManager
 from sim.org import EMPLOYEE, MANAGER, Groups, build_org
-from sim.state import (norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
-                       squared_norms, take_rows, unit)
+from sim.state import (bound, norm_plus, norm_plus_nonzero, peer_weights, per_person, put_rows, sparse_product,
+                       squared_norms, take_rows, take_runs, uniform_rows, unit)
 
 
 def test_agents_made_on_first_use_change_nothing():
@@ -53,12 +53,23 @@ def test_group_sums_in_runs_and_in_any_order():
     assert runs.starts is not None
     np.testing.assert_array_equal(runs.keys, [2, 5, 7])
     np.testing.assert_array_equal(runs.sizes, [2, 3, 1])
+    np.testing.assert_array_equal(Groups(np.array([4, 4, 1, 4])).runs, [4, 1, 4])
+    np.testing.assert_array_equal(Groups(np.array([4, 4, 1, 4])).run_lengths, [2, 1, 1])
     np.testing.assert_array_equal(runs.sums(values), [3.0, 12.0, 6.0])
     order = np.array([4, 0, 5, 2, 1, 3])
     shuffled = Groups(key[order])
     assert shuffled.starts is None
     np.testing.assert_array_equal(shuffled.sums(values[order]), [3.0, 12.0, 6.0])
     assert Groups(np.zeros(0, dtype=np.int64)).sums(np.zeros(0)).shape == (0,)
+    # Each row handed its key's value: repeated over runs, gathered otherwise, the same either way.
+    rng = np.random.default_rng(0)
+    for groups in (runs, shuffled, Groups(np.array([0, 0, 1, 1, 1, 2])), Groups(np.array([4, 4, 4, 1, 1, 4, 4, 4])),
+                   Groups(np.zeros(0, dtype=np.int64))):
+        for a in (rng.random(8), rng.random(8) > 0.5, per_person(rng.random((8, 4))), rng.random((8, 3))):
+            got = take_runs(a, groups)
+            np.testing.assert_array_equal(got, a[groups.key])
+            assert got.dtype == a.dtype
+            assert a.ndim == 1 or len(got) < 2 or got.flags.f_contiguous == a.flags.f_contiguous  # the layout kept
 
 
 def test_norm_plus_in_place_and_row_helpers():
@@ -132,3 +143,38 @@ def test_row_helpers_and_the_kept_peer_rows():
     new_rows, new_w = st.with_peers(st.peer_w)
     assert quiet not in new_rows and st.peer_w[quiet].nnz == 0
     np.testing.assert_array_equal(new_w.toarray(), st.peer_w[new_rows].toarray())
+
+
+def test_clipping_against_a_bound_is_clipping_against_the_scalar_bit_for_bit():
+    """np.maximum and np.minimum against ``bound`` (faster) give what they give against the scalar,
+    signed zeros, NaN, infinities and subnormals included, in vector bodies and tails, 1-D and
+    column-major 2-D."""
+    rng = np.random.default_rng(3)
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, -1e-320, 1e-320, -np.inf, np.inf, 1.5, -2.0, 1.0])
+    for size in (1, 3, 7, 8, 9, 17, 64, 1001):
+        x = rng.choice(special, size=size)
+        for a in (x, per_person(np.stack([x, x[::-1], -x, x], axis=1))):
+            n = len(a)
+            lo, hi = (bound(0.0, n), bound(1.0, n)) if a.ndim == 1 else (bound(0.0, n)[:, None], bound(1.0, n)[:, None])
+            for scalar, array in ((np.maximum(a, 0.0), np.maximum(a, lo)), (np.maximum(0.0, a), np.maximum(lo, a)),
+                                  (np.minimum(a, 1.0), np.minimum(a, hi))):
+                np.testing.assert_array_equal(scalar.view(np.int64), array.view(np.int64))
+    assert not bound(0.0, 5).flags.writeable and len(bound(0.0, 2000)) == 2000 and not bound(0.0, 2000).any()
+
+
+def test_uniforms_drawn_only_where_read_are_the_same_numbers():
+    """``uniform_rows`` draws only the rows of a slice and advances the generator past the others:
+    the rows read and every later number are those of ``rng.random(n)``."""
+    n = 10_000
+    for rows, skipped in ((slice(10, 400), True), (slice(0, n), False), (slice(60, 60), True),
+                          (slice(2000, 9000), False), (np.array([3, 50, 9999]), False)):
+        fast, plain = np.random.default_rng(7), np.random.default_rng(7)
+        got, want = uniform_rows(fast, n, rows), plain.random(n)
+        np.testing.assert_array_equal(got[rows], want[rows])
+        assert np.isnan(got).any() == skipped  # (few numbers are drawn rather than skipped)
+        np.testing.assert_array_equal(fast.random(50), plain.random(50))
+    # A generator holding half of a 64-bit draw (a 32-bit number was drawn) draws everything.
+    fast, plain = np.random.default_rng(8), np.random.default_rng(8)
+    fast.random(3, dtype=np.float32), plain.random(3, dtype=np.float32)
+    np.testing.assert_array_equal(uniform_rows(fast, n, slice(5, 9)), plain.random(n))
+    np.testing.assert_array_equal(fast.random(5, dtype=np.float32), plain.random(5, dtype=np.float32))

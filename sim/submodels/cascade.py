@@ -16,7 +16,8 @@ import numpy as np
 
 from ..geometry import agreement
 from .peers import content
-from ..state import norm_plus_nonzero, take_rows, unit
+from ..org import Groups
+from ..state import bound, norm_plus_nonzero, take_runs, unit
 
 
 def draw(org, st, p, rng) -> dict:
@@ -27,31 +28,32 @@ def draw(org, st, p, rng) -> dict:
     }
 
 
-def sender_noise(org, st, p, senders: np.ndarray) -> np.ndarray:
+def sender_noise(org, st, p, senders: np.ndarray | Groups) -> np.ndarray:
     """Translation noise sigma_i of each message's sender: executives by strategy clarity; managers
-    by capability, understanding and overload (a rushed translation is a noisier one)."""
-    d = int(org.depth[senders[0]])  # the senders are the level above the receivers
+    by capability, understanding and overload (a rushed translation is a noisier one). ``senders``:
+    their rows, or (the cascade) a level's receivers grouped by sender (``Org.level_reports``)."""
+    rows = senders.key if isinstance(senders, Groups) else senders
+    d = int(org.depth[rows[0]])  # the senders are the level above the receivers
     if d == 0:
-        return np.full(len(senders), p.translation_noise * (1 - p.strategy_clarity))
+        return np.full(len(rows), p.translation_noise * (1 - p.strategy_clarity))
     level = org.level(d)  # once per sender, then handed to each of its reports
-    sigma = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
-    return np.take(sigma, senders - level.start)
+    sigma = np.empty(level.stop)  # (by row: the rows above the level are never read)
+    sigma[level] = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
+    return take_runs(sigma, senders) if isinstance(senders, Groups) else np.take(sigma, senders)
 
 
-def message(org, st, p, senders, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
-    """One level's messages, built in one buffer (a level of employees is most of the people),
-    and which of them say anything (noise can clip every priority away)."""
+def message(org, st, p, senders: Groups, receivers: slice, xi) -> tuple[np.ndarray, np.ndarray]:
+    """One level's messages (a level of employees is most of the people), and which of them say
+    anything (noise can clip every priority away)."""
     sigma = sender_noise(org, st, p, senders)
     rho = p.translation_persistence
     msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))  # column-major, as zeta
-    buf = np.empty_like(msg)
-    buf[...] = xi  # into column-major order: a copy is faster than arithmetic across layouts
-    buf *= np.sqrt(1 - rho)
-    msg += buf
+    noise = np.empty_like(msg)
+    noise[...] = xi  # into column-major order: a copy is faster than arithmetic across layouts
+    noise *= np.sqrt(1 - rho)
+    msg += noise
     msg *= sigma[:, None]
-    # The senders' beliefs, a column at a time, straight into buf (mode="clip": senders are rows, it
-    # never clips; "raise" goes through a copy).
-    msg += np.take(st.b.T, senders, axis=1, out=buf.T, mode="clip").T
+    msg += take_runs(st.b, senders)
     return msg, norm_plus_nonzero(msg)
 
 
@@ -79,25 +81,38 @@ class Fixed(NamedTuple):
         return Fixed(*(a[here] for a in self))
 
 
-def receive(org, st, p, senders, receivers: slice, msg, carries, fixed: Fixed) -> np.ndarray:
+def receive(org, st, p, senders: Groups, receivers: slice, msg, carries, fixed: Fixed) -> np.ndarray:
     """The receivers' update from one level of messages (in place; ``msg`` is used up). Returns
     how far each message disagreed with its receiver's belief, (1 - agreement) / 2 in [0, 1] (0
     for a message not delivered): the surprise that costs confidence."""
-    u = st.u[receivers]
-    gap = np.maximum(0.0, take_rows(st.u, senders) - u)  # nobody passes on more than they have
-    st.u[receivers] = np.minimum(u + fixed.learn * gap * fixed.why, 1.0)
+    u = st.u[receivers]  # views (levels are contiguous rows), updated in place
+    gap = np.subtract(take_runs(st.u, senders), u)
+    np.maximum(bound(0.0, len(gap)), gap, out=gap)  # nobody passes on more than they have
+    gap *= fixed.learn
+    gap *= fixed.why
+    gap += u
+    np.minimum(gap, bound(1.0, len(gap)), out=u)
     heard = fixed.delivered & carries
     w = heard * fixed.weight
-    b = st.b[receivers]  # a view: levels are contiguous rows
-    # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
-    surprise = heard * np.maximum(1.0 - agreement(msg, b, unit=True), 0.0) / 2 if p.conf_surprise else None
+    b = st.b[receivers]
+    surprise = None
+    if p.conf_surprise:
+        # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
+        surprise = np.subtract(1.0, agreement(msg, b, unit=True), out=gap)
+        np.maximum(surprise, bound(0.0, len(surprise)), out=surprise)
+        surprise *= heard
+        surprise /= 2
     b *= (1 - w)[:, None]
     msg *= w[:, None]
     b += msg
     unit(b)
     m = st.m[receivers]
-    st.m[receivers] = np.clip(m + w * fixed.commit * (take_rows(st.m, senders) - m), 0.0, 1.0)
-    st.informed[receivers] = fixed.delivered & take_rows(st.informed, senders)
+    pull = np.subtract(take_runs(st.m, senders), m)
+    w *= fixed.commit
+    pull *= w
+    pull += m
+    np.clip(pull, 0.0, 1.0, out=m)
+    np.logical_and(fixed.delivered, take_runs(st.informed, senders), out=st.informed[receivers])
     return surprise
 
 
@@ -106,17 +121,19 @@ def apply(org, st, p, dr) -> None:
     if p.communication == "broadcast":
         st.informed[staff] = False
         return
-    bosses = org.staff_boss
-    delivered = dr["deliver_u"][staff] * take_rows(st.load, bosses) < 1.0
+    bosses = org.reports  # everyone below the executives, by boss
+    delivered = dr["deliver_u"][staff] * take_runs(st.load, bosses) < 1.0
+    commit = content(st, p, staff)
+    commit *= p.eta_m
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
                   why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
-                  weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_rows(st.kappa, bosses)),
-                  commit=p.eta_m * content(st, p, staff))
+                  weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_runs(st.kappa, bosses)),
+                  commit=commit)
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
     for d in range(1, org.levels):
         receivers = org.level(d)
         here = slice(receivers.start - staff.start, receivers.stop - staff.start)  # rows among the staff
-        senders = org.level_bosses[d]
+        senders = org.level_reports[d]
         msg, carries = message(org, st, p, senders, receivers, dr["xi"][receivers])
         level_surprise = receive(org, st, p, senders, receivers, msg, carries, fixed.rows(here))
         if surprise is not None:
@@ -126,6 +143,8 @@ def apply(org, st, p, dr) -> None:
     conf = st.conf[staff]
     conf += delivered * p.conf_message * (1 - conf)
     if surprise is not None:
-        conf -= p.conf_surprise * surprise * conf
+        surprise *= p.conf_surprise
+        surprise *= conf
+        conf -= surprise
     st.conf[staff] = conf
-    st.delivered = float(delivered.mean()) if len(delivered) else 1.0
+    st.delivered = np.count_nonzero(delivered) / len(delivered) if len(delivered) else 1.0

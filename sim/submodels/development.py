@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import put_rows, take_rows, unit
+from ..state import put_rows, take_rows, take_runs, unit
 
 
-def boss_quality(st) -> np.ndarray:
-    """A manager's quality as a boss: (1 - f) (0.5 + 0.5 c)."""
-    return (1 - st.f) * (0.5 + 0.5 * st.c)
+def boss_quality(st, rows) -> np.ndarray:
+    """A manager's quality as a boss: (1 - f) (0.5 + 0.5 c), of ``rows``."""
+    return (1 - take_rows(st.f, rows)) * (0.5 + 0.5 * take_rows(st.c, rows))
 
 
 def apply_trust(org, st, p, dr) -> None:
     """Trust drifts to what leaders do; an employee's also to how good their boss is."""
     target = np.full(org.n, p.leadership_consistency)
-    emp = org.employees
-    q = boss_quality(st)
-    boss = p.g_boss * (take_rows(q, org.employee_boss) - q[org.team_leaders].mean()) + take_rows(st.trust_offset, emp)
+    emp, leaders = org.employees, org.team_leaders
+    quality = boss_quality(st, leaders)
+    q = np.empty(org.n)  # by row; only the team leaders' rows are read
+    q[leaders] = quality
+    boss = p.g_boss * (take_runs(q, org.teams) - quality.mean()) + take_rows(st.trust_offset, emp)
     put_rows(target, emp, p.leadership_consistency + boss)
     staff = org.staff
     tau = st.tau[staff]
@@ -42,7 +44,7 @@ def apply_reviews(org, st, p, dr) -> None:
         return
     st.kpi_pull *= 1 - p.review_strength
     rs = p.review_strength
-    pull = take_rows(st.b, org.staff_boss)  # the bosses' beliefs before anyone moves
+    pull = take_runs(st.b, org.reports)  # the bosses' beliefs before anyone moves
     pull *= rs
     b = st.b[org.staff]  # a view: updated in place
     b *= 1 - rs

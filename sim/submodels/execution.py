@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..state import per_person, take_rows, unit
+from ..state import bound, per_person, take_rows, take_runs, unit
 from .leadership import launch_initiative
 
 
@@ -28,13 +28,13 @@ def apply(org, st, p, dr) -> None:
     x = st.x[staff]  # a view: written in place
     np.multiply(st.b[staff], m, out=x)
     x += np.multiply(st.h[staff], 1 - m)
-    x += take_rows(kpi, org.staff_dept)
+    x += take_runs(kpi, org.staff_depts)
     unit(x)
     if not org.n_employees:
         return
     sight = st.sight  # how well each person's work aims at the strategy (the outputs read it too)
     sight[staff] = alignment(x, st.s, unit=True)
-    on_target = np.maximum(0.0, take_rows(sight, emp) - p.theta) / (1 - p.theta)
+    on_target = np.maximum(bound(0.0, org.n_employees), take_rows(sight, emp) - p.theta) / (1 - p.theta)
     effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
     gain = np.mean(effort * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..state import norm_plus, put_rows, take_rows
+from ..state import norm_plus, put_rows, take_rows, uniform_rows
 
 
 def draw(org, st, p, rng) -> dict:
-    return {"heard_u": rng.random(org.n)}
+    return {"heard_u": uniform_rows(rng, org.n, org.managers)}  # (only managers are heard)
 
 
 def team_mean(org, values: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..state import norm_plus, put_rows, sparse_product, take_rows, unit
+from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -65,7 +65,8 @@ def apply_bounded_confidence(org, st, p, dr) -> None:
 
 
 def draw_adoption(org, st, p, rng) -> dict:
-    return {"adopt_u": rng.random(org.n), "relapse_u": rng.random(org.n)}
+    # (only managers adopt or relapse)
+    return {"adopt_u": uniform_rows(rng, org.n, org.managers), "relapse_u": uniform_rows(rng, org.n, org.managers)}
 
 
 def content(st, p, rows) -> np.ndarray:
@@ -74,8 +75,12 @@ def content(st, p, rows) -> np.ndarray:
     1 for everyone when content has no weight (``w_c = 0``: the content-free Bass form of A4)."""
     if not p.w_c:
         return np.ones(len(take_rows(st.u, rows)))
-    sense = take_rows(st.u, rows) * np.maximum(alignment(take_rows(st.b, rows), st.s, unit=True), 0.0)
-    return 1 - p.w_c + p.w_c * sense
+    sense = alignment(take_rows(st.b, rows), st.s, unit=True)
+    np.maximum(sense, bound(0.0, len(sense)), out=sense)
+    sense *= take_rows(st.u, rows)
+    sense *= p.w_c
+    sense += 1 - p.w_c
+    return sense
 
 
 def apply_adoption(org, st, p, dr) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
-                     START_COMMITMENT, BELIEF_SPREAD, around, norm_plus, peer_weights, take_rows)
+                     START_COMMITMENT, BELIEF_SPREAD, around, bound, norm_plus, peer_weights, take_rows)
 
 
 def compute_load(org, st, p) -> None:
@@ -36,7 +36,7 @@ def apply_fatigue(org, st, p, dr) -> None:
     """f <- clip(f + a_over o (1 - f) - recovery f (1 - min(o, 1)) (1 + change_rewards))."""
     o = st.o
     st.f = np.clip(st.f + p.a_over * o * (1 - st.f)
-                   - p.recovery * st.f * (1 - np.minimum(o, 1)) * (1 + p.change_rewards), 0.0, 1.0)
+                   - p.recovery * st.f * (1 - np.minimum(o, bound(1.0, len(o)))) * (1 + p.change_rewards), 0.0, 1.0)
 
 
 def draw_turnover(org, st, p, rng) -> dict:
