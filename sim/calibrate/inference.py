@@ -227,6 +227,27 @@ def _same(a: dict, b: dict) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
+def unfinished(base, scenario, survey, parameters=None, population_size: int = 200,
+               seed: int | None = None) -> tuple[Path, int] | None:
+    """The newest folder under ``base`` holding an interrupted calibration with these settings (of
+    any seed when ``seed`` is None), and its seed; None if there is none."""
+    base = Path(base)
+    if not base.is_dir():
+        return None
+    scenario, survey, priors = _prepare(scenario, survey, parameters)
+    want = _settings(scenario, survey, priors, population_size, seed)
+    for folder in sorted((f for f in base.iterdir() if f.is_dir()), reverse=True):
+        if (folder / "report.html").exists() or not (folder / STORE).exists():
+            continue
+        try:
+            have = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if _same({**have, "seed": None}, {**want, "seed": None}) and seed in (None, have.get("seed")):
+            return folder, int(have["seed"])
+    return None
+
+
 # --------------------------------------------------------------------------- the calibration
 
 
@@ -475,5 +496,5 @@ class Calibration:
         return directory
 
 
-__all__ = ["calibrate", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
+__all__ = ["calibrate", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
            "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]

@@ -535,10 +535,10 @@ CAPTIONS = {
 }
 
 
-def _figures_html(figures: dict[str, Path]) -> str:
+def _figures_html(figures: dict[str, Path], captions: dict | None = None) -> str:
     out = []
     for name, path in figures.items():
-        caption = CAPTIONS.get(name, name.replace("_", " "))
+        caption = (captions or CAPTIONS).get(name, name.replace("_", " "))
         out.append(_img(path, caption).replace("</figure>", f"<figcaption class='sub'>{html.escape(caption)}</figcaption></figure>"))
     return "\n".join(out)
 
