@@ -739,7 +739,7 @@ def _names(text: str | None) -> list[str] | None:
 
 def _cmd_calibrate(args) -> int:
     from .calibrate import CalibrationError, SurveyError, calibrate, read_survey
-    from .calibrate.inference import unfinished
+    from .calibrate.inference import prepare, unfinished
     from .runner import fresh_seed
     from .sweep import SweepError
     from .sweep.executors import check_executor
@@ -753,6 +753,8 @@ def _cmd_calibrate(args) -> int:
         if items:
             survey = survey.only(items)
         parameters = _names(args.parameters)
+        scenario, survey, priors = prepare(scenario, survey, parameters)  # checked before anything starts
+        parameters = list(priors)
         base = _writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name) / "calibration")
         found = unfinished(base, scenario, survey, parameters, args.population_size, args.seed)
         if found:
@@ -769,7 +771,7 @@ def _cmd_calibrate(args) -> int:
                   file=sys.stderr, flush=True)
 
         workers = args.workers or os.cpu_count() or 1
-        print(f"{scenario.name}: calibrating {', '.join(parameters or ['the default parameters'])} to "
+        print(f"{scenario.name}: calibrating {', '.join(parameters)} to "
               f"{survey.source} ({survey.respondents:,} respondents; {scenario.people:,} people, "
               f"{scenario.horizon} weeks; seed {seed})", file=sys.stderr)
         try:

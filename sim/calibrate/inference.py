@@ -48,7 +48,7 @@ DEFAULT_PARAMETERS = ("translation_noise", "rationale", "leadership_consistency"
 STORE = "abc.db"
 SETTINGS = "settings.json"
 INVALID = "_invalid"  # a simulation whose parameters the model refused (e.g. champion + defender share > 1)
-INSTALL = "pip install 'cascade-sim[calibrate]' (pyabc)"
+INSTALL = "pip install 'cascade-sim[calibrate]'"
 LEVEL = 0.90  # the posterior and predictive intervals
 
 
@@ -202,7 +202,9 @@ def _deepest(scenario: Scenario) -> int:
     return int(chart.depth.max()) if chart is not None else scenario.params.layers + 1
 
 
-def _prepare(scenario, survey, parameters) -> tuple[Scenario, Survey, dict]:
+def prepare(scenario, survey, parameters=None) -> tuple[Scenario, Survey, dict]:
+    """The scenario and survey loaded and checked against each other (levels, facts, horizon), and
+    the priors of the parameters to calibrate; raises ``SurveyError`` or ``CalibrationError``."""
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     survey = survey if isinstance(survey, Survey) else read_survey(survey)
     survey = survey.with_facts({**survey.facts, **scenario.survey_facts})
@@ -211,8 +213,6 @@ def _prepare(scenario, survey, parameters) -> tuple[Scenario, Survey, dict]:
         raise CalibrationError(f"{scenario.name}: survey_facts ({', '.join(survey.facts)}) are over the last "
                                f"52 weeks, but the horizon (the survey's week) is {scenario.horizon}")
     parameters = list(dict.fromkeys(parameters or DEFAULT_PARAMETERS))
-    if not parameters:
-        raise CalibrationError("parameters: name at least one parameter to calibrate")
     return scenario, survey, priors_for(scenario, parameters)
 
 
@@ -234,7 +234,7 @@ def unfinished(base, scenario, survey, parameters=None, population_size: int = 2
     base = Path(base)
     if not base.is_dir():
         return None
-    scenario, survey, priors = _prepare(scenario, survey, parameters)
+    scenario, survey, priors = prepare(scenario, survey, parameters)
     want = _settings(scenario, survey, priors, population_size, seed)
     for folder in sorted((f for f in base.iterdir() if f.is_dir()), reverse=True):
         if (folder / "report.html").exists() or not (folder / STORE).exists():
@@ -273,7 +273,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
         import pyabc
     except ImportError:
         raise CalibrationError(f"calibration needs pyabc, which is not installed: {INSTALL}") from None
-    scenario, survey, priors = _prepare(scenario, survey, parameters)
+    scenario, survey, priors = prepare(scenario, survey, parameters)
     if populations < 1 or population_size < 2:
         raise CalibrationError("populations must be at least 1 and population_size at least 2")
     if seed is None:
@@ -496,5 +496,5 @@ class Calibration:
         return directory
 
 
-__all__ = ["calibrate", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
+__all__ = ["calibrate", "prepare", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
            "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]
