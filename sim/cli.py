@@ -79,7 +79,22 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    p.add_argument("--posterior", metavar="DIR",
+                   help="a calibration folder (cascade calibrate): each replication draws the calibrated "
+                        "parameters from its posterior (intervals then carry parameter uncertainty too)")
     _add_export(p)
+
+
+def _posterior(args):
+    """The --posterior folder's posterior, checked (None without the option)."""
+    if not args.posterior:
+        return None
+    from .calibrate import CalibrationError, read_posterior
+
+    try:
+        return read_posterior(args.posterior)
+    except CalibrationError as exc:
+        raise CLIError(f"--posterior {exc}") from None
 
 
 def _add_export(p: argparse.ArgumentParser) -> None:
@@ -211,9 +226,13 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario, _sets(args.sets))
     _warn(scenario)
     exports = _exports(args)
+    posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
-    results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
+    results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar(),
+                  posterior=posterior)
     results.meta["command"] = " ".join([PROG, *args.argv])
+    if posterior is not None:
+        results.meta["posterior"] = args.posterior
     directory = results.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
@@ -253,10 +272,13 @@ def _cmd_compare(args) -> int:
         _warn(sc)
     names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
     exports = _exports(args)
+    posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
-                         progress=ProgressBar())
+                         progress=ProgressBar(), posterior=posterior)
     comparison.meta["command"] = " ".join([PROG, *args.argv])
+    if posterior is not None:
+        comparison.meta["posterior"] = args.posterior
     directory = comparison.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")

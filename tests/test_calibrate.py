@@ -202,3 +202,67 @@ def test_cli_writes_the_calibration_folder_and_continues_an_interrupted_one(clie
     again = cascade_module(args, client, root)
     assert again.returncode == 0 and "continuing" not in again.stderr
     assert len([p for p in base.iterdir() if p.is_dir()]) == 2
+
+
+# --------------------------------------------------------------------------- what-ifs under the posterior
+
+def posterior_folder(tmp_path):
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    pd.DataFrame({"rationale": [0.1, 0.5, 0.9], "leadership_consistency": [0.2, 0.4, 0.6],
+                  "weight": [0.0, 0.5, 0.5]}).to_parquet(folder / "posterior.parquet")
+    return folder
+
+
+def test_each_replication_draws_its_parameters_from_the_posterior(tmp_path):
+    from sim.calibrate import read_posterior
+    from sim.runner import compare, run
+
+    posterior = read_posterior(posterior_folder(tmp_path))
+    sc = load_scenario("baseline", {**SMALL, "horizon": 8})
+    res = run(sc, reps=6, seed=2, posterior=posterior)
+    assert list(res.draws.columns) == ["rationale", "leadership_consistency"]
+    assert set(res.draws["rationale"]) <= {0.5, 0.9}  # weight 0 is never drawn
+    assert res.draws["rationale"].nunique() == 2
+    again = run(sc, reps=6, seed=2, posterior=posterior)
+    pd.testing.assert_frame_equal(res.summary, again.summary)
+    plain = run(sc, reps=6, seed=2)
+    assert plain.draws is None and not plain.summary.equals(res.summary)
+    variant = load_scenario("baseline", {**SMALL, "horizon": 8, "rationale": 0.3})
+    comparison = compare([sc, variant], reps=6, seed=2, posterior=posterior)
+    first, second = comparison.results
+    pd.testing.assert_frame_equal(first.draws[["leadership_consistency"]], second.draws)  # paired draws
+    assert "rationale" not in second.draws  # the variant's own value is kept
+    folder = res.save(tmp_path / "run")
+    assert (folder / "posterior_draws.csv").is_file()
+    assert "Parameter uncertainty included" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_bad_posterior_folder_is_refused(tmp_path):
+    from sim.calibrate import read_posterior
+
+    with pytest.raises(CalibrationError, match="not a calibration folder"):
+        read_posterior(tmp_path)
+    pd.DataFrame({"rationale": [1.5], "weight": [1.0]}).to_parquet(tmp_path / "posterior.parquet")
+    with pytest.raises(CalibrationError, match="outside the parameter's range"):
+        read_posterior(tmp_path)
+    pd.DataFrame({"rationale": [0.5], "weight": [0.0]}).to_parquet(tmp_path / "posterior.parquet")
+    with pytest.raises(CalibrationError, match="weight"):
+        read_posterior(tmp_path)
+    root = Path(__file__).resolve().parents[1]
+    done = cascade_module(["run", "baseline", "--reps", "2", "--posterior", str(tmp_path / "none"),
+                           "--out", str(tmp_path / "out")], tmp_path, root)
+    assert done.returncode == 2 and "--posterior" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_run_with_a_posterior_records_it(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    folder = posterior_folder(tmp_path)
+    done = cascade_module(["run", "baseline", "--reps", "3", "--jobs", "1", "--set", "horizon=6", "executives=1",
+                           "layers=2", "span=3", "--posterior", str(folder), "--out", str(tmp_path / "out")],
+                          tmp_path, root)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = [p for p in (tmp_path / "out" / "baseline").iterdir() if p.is_dir()]
+    assert len(pd.read_csv(run_dir / "posterior_draws.csv")) == 3
+    assert str(folder) in (run_dir / "run.json").read_text()
+    assert "--posterior" in (run_dir / "scenario.yaml").read_text()

@@ -267,7 +267,8 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     ``executor``/``workers``/``scheduler`` as for ``sim.sweep``. ``directory``: where pyabc's store
     is kept (a temporary folder if None); a folder holding an unfinished calibration with the same
     settings is continued. ``progress`` receives a dict after every population (population,
-    populations, epsilon, acceptance_rate, simulations, seconds, eta_seconds).
+    populations, epsilon, acceptance_rate of that population, simulations so far, seconds,
+    eta_seconds: the time left if every remaining population is run).
     """
     try:
         import pyabc
@@ -318,14 +319,16 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
             abc.new("sqlite:///" + str(store), observed)
         done = abc.history.n_populations if resumed else 0
         times: list[float] = []
+        total = [abc.history.total_nr_simulations if resumed else 0]
 
         def report(t, simulations, seconds):
             times.append(seconds)
+            total[0] += simulations
             left = populations - (t + 1)
             if progress:
                 progress({"population": t + 1, "populations": populations, "epsilon": float(abc.eps(t)),
                           "acceptance_rate": population_size / max(simulations, 1),
-                          "simulations": simulations, "seconds": time.perf_counter() - start,
+                          "simulations": total[0], "seconds": time.perf_counter() - start,
                           "eta_seconds": left * float(np.mean(times[-3:]))})
 
         sampler.report = report
@@ -496,5 +499,30 @@ class Calibration:
         return directory
 
 
-__all__ = ["calibrate", "prepare", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
+def read_posterior(directory) -> pd.DataFrame:
+    """A calibration folder's posterior (posterior.parquet: a column per parameter and ``weight``),
+    checked: known parameters with values in their ranges, weights >= 0 that sum to more than 0."""
+    path = Path(directory) / "posterior.parquet"
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"{directory}: not a calibration folder (cascade calibrate writes "
+                               f"posterior.parquet there): {str(exc).splitlines()[0][:160]}") from None
+    names = [c for c in frame.columns if c != "weight"]
+    if "weight" not in frame or not names or len(frame) == 0:
+        raise CalibrationError(f"{path}: expected a column per parameter and a weight column, and at least one row")
+    for name in names:
+        if not calibratable(name):
+            raise CalibrationError(f"{path}: column {name!r} is not a calibratable parameter")
+        p, values = BY_NAME[name], pd.to_numeric(frame[name], errors="coerce")
+        if not values.between(p.low, p.high).all():
+            raise CalibrationError(f"{path}: column {name}: values outside the parameter's range "
+                                   f"[{p.low:g}, {p.high:g}]")
+    weights = pd.to_numeric(frame["weight"], errors="coerce")
+    if not (np.isfinite(weights) & (weights >= 0)).all() or weights.sum() <= 0:
+        raise CalibrationError(f"{path}: column weight: expected numbers >= 0 that sum to more than 0")
+    return frame.astype(float)
+
+
+__all__ = ["calibrate", "prepare", "read_posterior", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
            "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]
