@@ -45,6 +45,7 @@ bench: install
 
 validation: install
 	$(VENV)/bin/cascade validate-model
+	$(PY) -m pytest -q -m validation tests/test_calibrate.py  # calibration recovery at full budget
 
 clean:
 	rm -rf $(VENV) .lock-venv build *.egg-info

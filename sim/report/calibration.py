@@ -70,22 +70,30 @@ def pairs(cal):
     return fig
 
 
-def predictive_figure(table):
+def _predictive_rows(ax, table, xlabel):
     n = len(table)
-    fig, ax = plt.subplots(figsize=(7.5, 0.38 * n + 1.2))
     y = np.arange(n)[::-1]
     ax.errorbar(table["median"], y + 0.12, xerr=[table["median"] - table["low"], table["high"] - table["median"]],
                 fmt="o", color=COLORS[0], ms=4, capsize=2, label="calibrated model (90%)")
-    shares = table["statistic"].str.contains("|", regex=False) | (table["statistic"] == "annual_turnover")
-    half = 1.645 * table["observed_sd"]
-    ax.errorbar(table["observed"], y - 0.12, xerr=half, fmt="s", color="k", ms=4, capsize=2,
-                label="survey (90% sampling interval)")
+    ax.errorbar(table["observed"], y - 0.12, xerr=1.645 * table["observed_sd"], fmt="s", color="k", ms=4,
+                capsize=2, label="survey (90% sampling interval)")
     ax.plot(table["default"], y, "x", color="0.55", label="before calibration")
     ax.set_yticks(y, [s.replace("|", " · ") for s in table["statistic"]], fontsize=8)
-    if shares.all():
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_xlabel("share agreeing (facts: share or count)")
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.set_xlabel(xlabel)
+
+
+def predictive_figure(table):
+    """Shares (the items, turnover) on one axis, counts of initiatives on another."""
+    counts = table["statistic"].str.startswith("initiatives_")
+    parts = [(table[~counts], "share agreeing (turnover: share who left)"), (table[counts], "initiatives in the last year")]
+    parts = [(t, label) for t, label in parts if len(t)]
+    fig, axes = plt.subplots(len(parts), 1, figsize=(7.5, 0.38 * len(table) + 1.4 * len(parts)), squeeze=False,
+                             gridspec_kw={"height_ratios": [max(len(t), 1) + 1 for t, _ in parts]})
+    for ax, (part, label) in zip(axes[:, 0], parts):
+        _predictive_rows(ax, part, label)
+        if label.startswith("share"):
+            ax.set_xlim(-0.02, 1.02)
+    axes[0][0].legend(fontsize=7, frameon=False, loc="best")
     fig.tight_layout()
     return fig
 
