@@ -266,3 +266,12 @@ def test_cli_run_with_a_posterior_records_it(tmp_path):
     assert len(pd.read_csv(run_dir / "posterior_draws.csv")) == 3
     assert str(folder) in (run_dir / "run.json").read_text()
     assert "--posterior" in (run_dir / "scenario.yaml").read_text()
+
+
+def test_a_dask_cluster_gives_the_same_posterior(survey_file):
+    pytest.importorskip("distributed")
+    survey = read_survey(survey_file).only(["understand_why"])
+    args = dict(parameters=["rationale"], population_size=12, seed=9, populations=2)
+    here = calibrate(small_scenario(), survey, workers=1, **args)
+    dask = calibrate(small_scenario(), survey, executor="dask", workers=2, **args)
+    pd.testing.assert_frame_equal(here.posterior, dask.posterior)
