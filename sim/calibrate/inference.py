@@ -389,7 +389,7 @@ class Calibration:
     population_size: int
     elapsed: float = 0.0
     meta: dict = field(default_factory=dict)
-    _predictive: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _predictive: tuple[int, pd.DataFrame] | None = field(default=None, init=False, repr=False)
 
     @property
     def parameters(self) -> list[str]:
@@ -437,8 +437,8 @@ class Calibration:
         statistic), with the median and the 90% interval of those answers beside the survey's own;
         ``default``: the uncalibrated scenario's median answer on the same seeds (common random
         numbers). Computed once."""
-        if self._predictive is not None and len(self._predictive.attrs.get("draws", [])) == draws:
-            return self._predictive.copy()
+        if self._predictive is not None and self._predictive[0] == draws:
+            return self._predictive[1].copy()
         root = np.random.SeedSequence([self.seed, 2])
         pick, sample, *seeds = root.spawn(2 + draws)
         values = self.draws(draws, pick)
@@ -463,8 +463,7 @@ class Calibration:
                          "observed_sd": scales[key], "median": med, "low": low, "high": high,
                          "inside": bool(low <= obs <= high), "default": float(np.median(dft[key]))})
         table = pd.DataFrame(rows)
-        table.attrs["draws"] = list(range(draws))
-        self._predictive = table
+        self._predictive = (draws, table)
         return table.copy()
 
     def info(self) -> dict:
