@@ -340,6 +340,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
         posterior = frame[list(priors)].reset_index(drop=True).astype(float)
         posterior["weight"] = np.asarray(weights, dtype=float) / np.sum(weights)
         pops = history.get_all_populations()
+        prior_sample = int(pops.loc[pops["t"] < 0, "samples"].sum())  # pyabc's first epsilon comes from it
         pops = pops[pops["t"] >= 0][["t", "epsilon", "samples"]].rename(
             columns={"t": "population", "samples": "simulations"}).reset_index(drop=True)
         pops["population"] += 1
@@ -352,7 +353,8 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
             shutil.rmtree(folder, ignore_errors=True)
     return Calibration(scenario, survey, priors, posterior, pops, seed, population_size,
                        time.perf_counter() - start, meta={"resumed_at": done if resumed else None,
-                                                          "minimum_epsilon": minimum_epsilon})
+                                                          "minimum_epsilon": minimum_epsilon,
+                                                          "prior_sample": prior_sample})
 
 
 # --------------------------------------------------------------------------- the result
@@ -397,7 +399,8 @@ class Calibration:
 
     @property
     def simulations(self) -> int:
-        return int(self.populations["simulations"].sum())
+        """Every simulation run: the populations' and the prior sample pyabc sets its first epsilon on."""
+        return int(self.populations["simulations"].sum()) + int(self.meta.get("prior_sample", 0))
 
     def summary(self) -> pd.DataFrame:
         """Per parameter: the prior's range and the posterior's median and 90% interval; ``ratio``,
