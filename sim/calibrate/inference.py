@@ -257,7 +257,7 @@ Progress = Callable[[dict], None]
 def calibrate(scenario, survey, parameters=None, populations: int = 8, population_size: int = 200,
               executor: str = "local", workers: int | None = 1, scheduler: str | None = None,
               seed: int | None = None, directory=None, minimum_epsilon: float | None = None,
-              min_acceptance_rate: float = 0.005, progress: Progress | None = None) -> "Calibration":
+              min_acceptance_rate: float = 0.02, progress: Progress | None = None) -> "Calibration":
     """Calibrate ``parameters`` (default ``DEFAULT_PARAMETERS``) of ``scenario`` (a Scenario, a file
     or a bundled name) to ``survey`` (a Survey or a survey CSV) by ABC-SMC.
 
