@@ -41,23 +41,24 @@ def recover(survey_file, population_size, populations, workers=2):
                      population_size=population_size, workers=workers, seed=3)
 
 
-def check_recovery(cal):
+def check_recovery(cal, inert_ratio):
     summary = cal.summary()
     for name, value in TRUTH.items():
         row = summary.loc[name]
         assert row["low"] <= value <= row["high"], (name, value, row.to_dict())
         assert row["ratio"] < 0.8, (name, row.to_dict())  # the survey did inform it
-    assert summary.loc[INERT, "ratio"] > 0.7, summary.loc[INERT].to_dict()  # and invented nothing
+    assert summary.loc[INERT, "ratio"] > inert_ratio, summary.loc[INERT].to_dict()  # and invented nothing
     assert abs(summary.loc[INERT, "median"] - 0.25) < 0.1  # the prior's median (range [0, 0.5])
 
 
 def test_known_values_are_recovered_and_an_uninformed_parameter_keeps_its_prior(survey_file):
-    check_recovery(recover(survey_file, population_size=60, populations=4))
+    check_recovery(recover(survey_file, population_size=60, populations=4), inert_ratio=0.7)
 
 
 @pytest.mark.validation
 def test_known_values_are_recovered_at_full_budget(survey_file):
-    check_recovery(recover(survey_file, population_size=400, populations=8))
+    # about 4,100 simulations (epsilon from 65 to 6 over 6 statistics); 2 minutes on 2 free cores
+    check_recovery(recover(survey_file, population_size=200, populations=6), inert_ratio=0.85)
 
 
 def test_an_uninformative_item_set_leaves_the_posterior_near_the_prior(survey_file):
