@@ -45,6 +45,7 @@ bench: install
 
 validation: install
 	$(VENV)/bin/cascade validate-model
+	$(PY) -m pytest -q -m validation tests/test_calibrate.py  # calibration recovery at full budget
 
 # Execute the teaching notebooks and store them with their outputs (the tests fail when the stored
 # outputs are stale: run this, then commit the notebooks).

@@ -79,7 +79,22 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    p.add_argument("--posterior", metavar="DIR",
+                   help="a calibration folder (cascade calibrate): each replication draws the calibrated "
+                        "parameters from its posterior (intervals then carry parameter uncertainty too)")
     _add_export(p)
+
+
+def _posterior(args):
+    """The --posterior folder's posterior, checked (None without the option)."""
+    if not args.posterior:
+        return None
+    from .calibrate import CalibrationError, read_posterior
+
+    try:
+        return read_posterior(args.posterior)
+    except CalibrationError as exc:
+        raise CLIError(f"--posterior {exc}") from None
 
 
 def _add_export(p: argparse.ArgumentParser) -> None:
@@ -211,9 +226,13 @@ def _cmd_run(args) -> int:
     scenario = load_scenario(args.scenario, _sets(args.sets))
     _warn(scenario)
     exports = _exports(args)
+    posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
-    results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar())
+    results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar(),
+                  posterior=posterior)
     results.meta["command"] = " ".join([PROG, *args.argv])
+    if posterior is not None:
+        results.meta["posterior"] = args.posterior
     directory = results.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({results.reps} replications of {results.name}, "
           f"seed {results.seed}, {results.elapsed:.1f} s)")
@@ -253,10 +272,13 @@ def _cmd_compare(args) -> int:
         _warn(sc)
     names = "-vs-".join(_safe(sc.name) for sc in alternatives)[:80]
     exports = _exports(args)
+    posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
-                         progress=ProgressBar())
+                         progress=ProgressBar(), posterior=posterior)
     comparison.meta["command"] = " ".join([PROG, *args.argv])
+    if posterior is not None:
+        comparison.meta["posterior"] = args.posterior
     directory = comparison.save(directory, unique=True, exports=exports)
     print(f"Wrote {_show(directory)} ({len(alternatives)} alternatives x {comparison.reps} "
           f"replications on the same seeds, seed {comparison.seed})")
@@ -702,6 +724,101 @@ def _cmd_optimise(args) -> int:
     return 0
 
 
+def _add_calibrate(sub) -> None:
+    p = sub.add_parser("calibrate", help="fit parameters to a client's pulse survey (ABC-SMC; resumable)",
+                       description="Find the parameter values consistent with a client's pulse survey (and the "
+                                   "scenario's survey_facts) by approximate Bayesian computation (pyabc's "
+                                   "ABC-SMC), and write OUT/<scenario>/calibration/<timestamp>/: the posterior "
+                                   "(Parquet), its summary against the prior, a predictive check, figures, a "
+                                   "calibrated scenario and report.html. An interrupted calibration continues "
+                                   "when the same command is run again. See docs/SURVEYS.md.")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or a bundled name")
+    p.add_argument("--survey", required=True, metavar="FILE", help="the survey CSV (docs/SURVEYS.md)")
+    p.add_argument("--parameters", metavar="A,B,...",
+                   help="the parameters to calibrate (default: translation_noise, rationale, "
+                        "leadership_consistency, p_quit, base_load)")
+    p.add_argument("--items", metavar="A,B,...", help="use only these survey items (default: all it has)")
+    p.add_argument("--populations", type=_positive, default=8, metavar="N",
+                   help="at most N ABC-SMC populations (default: 8; fewer if the survey's precision is reached)")
+    p.add_argument("--population-size", type=_at_least(2, "at least 2"), default=200, metavar="N",
+                   help="accepted particles per population (default: 200)")
+    p.add_argument("--draws", type=_positive, default=40, metavar="N",
+                   help="posterior draws for the predictive check (default: 40)")
+    p.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the scenario's, else a fresh one)")
+    p.add_argument("--set", action="extend", nargs="+", metavar="NAME=VALUE", dest="sets",
+                   help="change a parameter (or horizon) of the scenario first")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default), or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
+    p.set_defaults(func=_cmd_calibrate)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+
+
+def _cmd_calibrate(args) -> int:
+    from .calibrate import CalibrationError, SurveyError, calibrate, read_survey
+    from .calibrate.inference import prepare, unfinished
+    from .runner import fresh_seed
+    from .sweep import SweepError
+    from .sweep.executors import check_executor
+
+    try:
+        check_executor(args.executor, args.workers, args.scheduler)
+        scenario = load_scenario(args.scenario, _sets(args.sets))
+        _warn(scenario)
+        survey = read_survey(args.survey)
+        items = _names(args.items)
+        if items:
+            survey = survey.only(items)
+        parameters = _names(args.parameters)
+        scenario, survey, priors = prepare(scenario, survey, parameters)  # checked before anything starts
+        parameters = list(priors)
+        base = _writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name) / "calibration")
+        found = unfinished(base, scenario, survey, parameters, args.population_size, args.seed)
+        if found:
+            directory, seed = found
+            print(f"{PROG}: continuing the interrupted calibration in {_show(directory)}", file=sys.stderr)
+        else:
+            directory = _new_dir(base)
+            seed = args.seed if args.seed is not None else (scenario.seed if scenario.seed is not None else fresh_seed())
+
+        def progress(p: dict) -> None:
+            print(f"  population {p['population']}/{p['populations']}: epsilon {p['epsilon']:.3g}, acceptance "
+                  f"{p['acceptance_rate']:.0%}, {p['simulations']:,} simulations, {p['seconds']:.0f} s"
+                  + (f", at most {p['eta_seconds']:.0f} s left" if p["population"] < p["populations"] else ""),
+                  file=sys.stderr, flush=True)
+
+        workers = args.workers or os.cpu_count() or 1
+        print(f"{scenario.name}: calibrating {', '.join(parameters)} to "
+              f"{survey.source} ({survey.respondents:,} respondents; {scenario.people:,} people, "
+              f"{scenario.horizon} weeks; seed {seed})", file=sys.stderr)
+        try:
+            cal = calibrate(scenario, survey, parameters, populations=args.populations,
+                            population_size=args.population_size, executor=args.executor, workers=workers,
+                            scheduler=args.scheduler, seed=seed, directory=directory, progress=progress)
+        except (KeyboardInterrupt, _Terminated) as exc:
+            print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: the finished "
+                  f"populations are stored in {_show(directory)}; run the same command again to continue",
+                  file=sys.stderr)
+            return 130 if isinstance(exc, KeyboardInterrupt) else 143
+    except (SurveyError, CalibrationError, SweepError) as exc:
+        raise CLIError(str(exc)) from None
+    cal.meta["command"] = " ".join([PROG, *args.argv])
+    cal.save(directory, draws=args.draws)
+    print(f"Wrote {_show(directory)} ({len(cal.populations)} populations, {cal.simulations:,} simulations, "
+          f"{cal.elapsed:.0f} s)")
+    print(f"  report: {_show(directory / 'report.html')}; calibrated scenario: {_show(directory / 'calibrated.yaml')}\n")
+    table = cal.summary()[["prior_low", "prior_high", "median", "low", "high", "ratio", "identifiability"]]
+    print(table.round(4).to_string())
+    return 0
+
+
 def _add_orgchart(sub) -> None:
     p = sub.add_parser("orgchart", help="summarise and draw a client's org chart, or generate one",
                        description="Check an org chart file (.csv, .parquet or .xlsx: person_id, "
@@ -779,10 +896,13 @@ EXAMPLES = """examples:
   cascade discover results/S --outcome failure_rate --threshold 0.3   when does it fail? (PRIM)
   cascade optimise programme_failure --workers 2   robust lever plans (Pareto front, with cost)
   cascade orgchart client.csv                   a client's org chart: summary and picture
+  cascade calibrate scenarios/surveys/example_client.yaml --survey scenarios/surveys/example_pulse.csv
+                                                fit parameters to a pulse survey (docs/SURVEYS.md)
 """
 
 COMMANDS = [_add_run, _add_compare, _add_report, _add_validate, _add_list, _add_params, _add_app, _add_validate_model,
-            _add_robustness, _add_sweep, _add_analyze, _add_discover, _add_optimise, _add_orgchart]
+            _add_robustness, _add_sweep, _add_analyze, _add_discover, _add_optimise, _add_orgchart,
+            _add_calibrate]
 
 
 def build_parser() -> Parser:

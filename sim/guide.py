@@ -61,6 +61,11 @@ FIELD_HELP = {
     "interventions": "Week -> what happens at the start of that week: a mapping of parameter changes "
                      "(structural parameters cannot change during a run), `pivot` for a forced strategy "
                      "pivot, or changes with `pivot: true`.",
+    "survey_facts": "Optional, beside a pulse survey (`cascade calibrate`): the organisation's facts of the last "
+                    "52 weeks, any of `annual_turnover` (a share), `initiatives_launched`, `initiatives_failed` "
+                    "(whole numbers); see docs/SURVEYS.md.",
+    "priors": "Optional: narrower uniform prior ranges for calibration, a parameter name -> `[low, high]` "
+              "within the parameter's range (docs/SURVEYS.md).",
     "horizon": "Weeks to simulate.",
     "replications": "Independent runs (each with its own random stream) when none are given on the "
                     "command line.",

@@ -49,11 +49,29 @@ def fresh_seed() -> int:
     return int(np.random.SeedSequence().entropy % 2**63)
 
 
+POSTERIOR_STREAM = 1  # SeedSequence([seed, 1]): the replications' draws from a posterior
+
+
+def posterior_draws(posterior: pd.DataFrame, scenario: Scenario, seed: int, reps: int) -> pd.DataFrame:
+    """Replication ``i``'s parameters: row ``i``, drawn by weight from ``posterior`` (a calibration's
+    particles: a column per parameter and ``weight``) with ``SeedSequence([seed, 1])``, so every
+    alternative of a comparison draws the same values for the same replication. Parameters the
+    scenario changes itself (``--set``, ``--variant``) keep the scenario's value."""
+    names = [c for c in posterior.columns if c != "weight" and c not in scenario.overrides]
+    weights = posterior["weight"].to_numpy(dtype=float)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, POSTERIOR_STREAM]))
+    rows = rng.choice(len(posterior), size=reps, p=weights / weights.sum())
+    return posterior.iloc[rows][names].reset_index(drop=True).astype(float)
+
+
 def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | None = None,
-        progress: Progress | None = None) -> "Results":
+        progress: Progress | None = None, posterior: pd.DataFrame | None = None) -> "Results":
     """Run ``reps`` replications (default: the scenario's) of ``scenario`` in ``jobs`` processes.
 
     ``seed`` defaults to the scenario's seed, or a fresh one (recorded in the results).
+    ``posterior``: a calibration's posterior (``sim.calibrate``); each replication then runs with
+    parameters drawn from it (``posterior_draws``), so the intervals carry what the survey left
+    unknown as well as the randomness of the organisation.
     """
     reps = scenario.replications if reps is None else int(reps)
     if reps < 1:
@@ -62,7 +80,9 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
         seed = scenario.seed if scenario.seed is not None else fresh_seed()
     kwargs = scenario.model_kwargs()
     children = np.random.SeedSequence(seed).spawn(reps)
-    tasks = [(kwargs, scenario.horizon, children[i], i) for i in range(reps)]
+    draws = None if posterior is None else posterior_draws(posterior, scenario, seed, reps)
+    tasks = [(kwargs if draws is None else {**kwargs, **draws.iloc[i].to_dict()}, scenario.horizon, children[i], i)
+             for i in range(reps)]
     start = time.perf_counter()
     out: dict[int, tuple[pd.DataFrame, dict]] = {}
     jobs = max(1, min(int(jobs), reps))
@@ -94,12 +114,14 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     for count in ("turnover", "burnout_mean", "burnout_final"):
         summary.insert(summary.columns.get_loc(count) + 1, f"{count}_per_100",
                        100 * summary[count] / scenario.people)
-    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start)
+    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start, draws=draws)
 
 
 def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 1,
-            seed: int | None = None, progress: Progress | None = None) -> "Comparison":
-    """Run every alternative on the same seeds (common random numbers); the first is the reference."""
+            seed: int | None = None, progress: Progress | None = None,
+            posterior: pd.DataFrame | None = None) -> "Comparison":
+    """Run every alternative on the same seeds (common random numbers); the first is the reference.
+    With ``posterior``, replication ``i`` of every alternative draws the same parameter values."""
     if len(scenarios) < 2:
         raise ValueError("a comparison needs at least two alternatives")
     reps = scenarios[0].replications if reps is None else int(reps)
@@ -109,7 +131,7 @@ def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 
     results = []
     for k, sc in enumerate(scenarios):
         inner = (lambda done, _n, k=k: progress(k * reps + done, total)) if progress else None
-        results.append(run(sc, reps=reps, jobs=jobs, seed=seed, progress=inner))
+        results.append(run(sc, reps=reps, jobs=jobs, seed=seed, progress=inner, posterior=posterior))
     return Comparison(results)
 
 
@@ -288,6 +310,7 @@ class Results:
     summary: pd.DataFrame
     elapsed: float = 0.0
     meta: dict = field(default_factory=dict)  # e.g. the command line, recorded by the CLI
+    draws: pd.DataFrame | None = None  # each replication's parameters drawn from a posterior
     _table: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -324,6 +347,9 @@ class Results:
         head = (f"# Resolved scenario written by cascade-sim {__version__}: every parameter's value,\n"
                 f"# the seed and the replications of this run. `cascade run <this file>` repeats it\n"
                 f"# exactly; replication i uses {SEEDING}.\n")
+        if self.draws is not None:
+            head += (f"# Each replication drew {', '.join(self.draws.columns)} from a calibration's posterior\n"
+                     f"# (posterior_draws.csv): repeat with --posterior {self.meta.get('posterior', 'DIR')}.\n")
         return head + sc.to_yaml(resolved=True)
 
     def save(self, directory: str | Path, unique: bool = False, exports=()) -> Path:
@@ -340,6 +366,8 @@ class Results:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "summary.csv")
+            if self.draws is not None:
+                self.draws.rename_axis("rep").to_csv(tmp / "posterior_draws.csv")
             figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(run_report(self, figures), encoding="utf-8")
             write_exports(self, tmp, exports, figures)
@@ -440,6 +468,8 @@ class Comparison:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary.to_csv(tmp / "replications.csv", index=False)
             self.table().to_csv(tmp / "comparison.csv", index=False)
+            if self.results[0].draws is not None:  # the same draws for every alternative (their --set aside)
+                self.results[0].draws.rename_axis("rep").to_csv(tmp / "posterior_draws.csv")
             figures = save_figures(self.plot(), tmp / "figures", svg=True)
             (tmp / "report.html").write_text(compare_report(self, figures), encoding="utf-8")
             write_exports(self, tmp, exports, figures)
@@ -460,18 +490,20 @@ def load(directory: str | Path) -> "Results | Comparison":
     except (OSError, ValueError) as exc:
         raise ValueError(f"{directory}: not a finished run or comparison folder "
                          f"(run.json, replications.csv and timeseries.parquet are needed): {exc}") from None
-    meta = {k: info[k] for k in ("command",) if k in info}
+    meta = {k: info[k] for k in ("command", "posterior") if k in info}
+    draws_file = directory / "posterior_draws.csv"
+    draws = pd.read_csv(draws_file, index_col="rep") if draws_file.is_file() else None
     if "alternatives" not in info:
         return Results(load_scenario(directory / "scenario.yaml"), info["seed"], info["replications"],
-                       timeseries, summary, info.get("elapsed_seconds", 0.0), meta)
+                       timeseries, summary, info.get("elapsed_seconds", 0.0), meta, draws)
     files = sorted((directory / "scenarios").glob("*.yaml"), key=lambda f: int(f.name.split("-", 1)[0]))
     def pick(frame: pd.DataFrame, label: str) -> pd.DataFrame:
         return frame[frame["alternative"] == label].drop(columns="alternative").reset_index(drop=True)
 
     results = [Results(load_scenario(path), info["seed"], info["replications"], pick(timeseries, label),
-                       pick(summary, label)) for label, path in zip(info["alternatives"], files)]
+                       pick(summary, label), draws=draws) for label, path in zip(info["alternatives"], files)]
     return Comparison(results, meta, names=list(info["alternatives"]))
 
 
-__all__ = ["run", "compare", "load", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
+__all__ = ["run", "compare", "load", "posterior_draws", "Results", "Comparison", "outcome_table", "paired_differences", "time_rows",
            "fresh_seed"]

@@ -19,6 +19,9 @@ A scenario describes a client's organisation and the interventions to weigh::
     horizon: 104
     replications: 20
     seed: 20240601
+    survey_facts:                 # beside a pulse survey (docs/SURVEYS.md; `cascade calibrate`)
+      {annual_turnover: 0.14, initiatives_launched: 4, initiatives_failed: 2}
+    priors: {translation_noise: [0.2, 1.5]}             # calibration's narrower prior ranges
 
 ``extends`` merges mappings key by key (interventions week by week) and replaces lists (goals,
 departments) whole. Only safe YAML loading is used. Every error is a ``ScenarioError`` with a
@@ -116,6 +119,8 @@ class ScenarioFile(pydantic.BaseModel):
     parameters: dict[str, Any] | None = None
     interventions: dict[int, Any] | None = None
     costs: dict[str, Any] | None = None
+    survey_facts: dict[str, Any] | None = None
+    priors: dict[str, Any] | None = None
     objectives: list[_Name] | None = None
     horizon: Annotated[int, pydantic.Field(ge=1, le=5200)] | None = None
     replications: Annotated[int, pydantic.Field(ge=1, le=MAX_REPLICATIONS)] | None = None
@@ -145,6 +150,8 @@ class Scenario(pydantic.BaseModel):
     parameters: dict[str, Any] = {}  # as given (any other parameters)
     interventions: tuple[InterventionSpec, ...] = ()
     costs: dict[str, Any] = {}  # lever -> {cost kind: amount}, or fixed: amount (sim.costs)
+    survey_facts: dict[str, Any] = {}  # the organisation's facts beside its survey (sim.calibrate.survey)
+    priors: dict[str, Any] = {}  # parameter -> [low, high]: calibration's narrower prior ranges
     objectives: tuple[str, ...] = ()  # the outcomes comparisons rank on (default: the report's)
     horizon: int = 104
     replications: int = 10
@@ -274,6 +281,10 @@ class Scenario(pydantic.BaseModel):
                 for iv in self.interventions}
         if self.costs:
             out["costs"] = dict(self.costs)
+        if self.survey_facts:
+            out["survey_facts"] = dict(self.survey_facts)
+        if self.priors:
+            out["priors"] = {k: list(v) for k, v in self.priors.items()}
         if self.objectives:
             out["objectives"] = list(self.objectives)
         out.update(horizon=self.horizon, replications=self.replications)
@@ -409,7 +420,7 @@ def _merge(base: dict, top: dict) -> dict:
         if key == "interventions":
             merged = {**(out.get(key) or {}), **(value or {})} if value is not None else {}
             out[key] = {week: change for week, change in merged.items() if change is not None}
-        elif key in ("structure", "parameters", "costs") and isinstance(out.get(key), dict):
+        elif key in ("structure", "parameters", "costs", "survey_facts", "priors") and isinstance(out.get(key), dict):
             out[key] = {**out[key], **(value or {})}
         else:
             out[key] = value
@@ -637,6 +648,16 @@ def _build(data: dict, path: Path, overrides: dict) -> Scenario:
 
         try:
             fields["costs"] = check_costs(data["costs"])
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+    if data.get("survey_facts") or data.get("priors"):
+        from .calibrate.survey import check_facts, check_priors
+
+        try:
+            if data.get("survey_facts"):
+                fields["survey_facts"] = check_facts(data["survey_facts"])
+            if data.get("priors"):
+                fields["priors"] = check_priors(data["priors"])
         except ValueError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
     if data.get("org_chart") is not None:

@@ -32,7 +32,7 @@ from scripts.execute_notebooks import execute
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = ["01_quickstart", "02_telephone_game", "03_pivots_and_fatigue", "04_what_if_for_a_client",
-            "05_parameter_sweep", "07_scenario_discovery"]
+            "05_parameter_sweep", "06_calibrate_to_a_survey", "07_scenario_discovery"]
 TEXT = ("text/plain", "text/html", "text/markdown")
 
 

@@ -97,6 +97,9 @@ def test_a_wheel_install_has_the_bundled_scenarios_and_sweeps(wheel_env):
                 "from sim.sweep.spec import bundled_specs, load_spec; "
                 "print(sorted(bundled_specs())); print(load_spec('pivot_vs_clarity').name); "
                 "from sim.scenario import SCENARIO_DIR, load_scenario; "
+                "from sim.calibrate.survey import read_survey; "
+                "print(read_survey(SCENARIO_DIR / 'surveys' / 'example_pulse.csv').respondents); "
                 "print(load_scenario(SCENARIO_DIR / 'orgcharts' / 'midsize_company.yaml').people)")
     assert specs.returncode == 0, specs.stderr
     assert "pivot_vs_clarity" in specs.stdout and int(specs.stdout.split()[-1]) > 0
+    assert int(specs.stdout.split()[-2]) == 400  # the example survey is installed with the scenarios

@@ -535,10 +535,10 @@ CAPTIONS = {
 }
 
 
-def _figures_html(figures: dict[str, Path]) -> str:
+def _figures_html(figures: dict[str, Path], captions: dict | None = None) -> str:
     out = []
     for name, path in figures.items():
-        caption = CAPTIONS.get(name, name.replace("_", " "))
+        caption = (captions or CAPTIONS).get(name, name.replace("_", " "))
         out.append(_img(path, caption).replace("</figure>", f"<figcaption class='sub'>{html.escape(caption)}</figcaption></figure>"))
     return "\n".join(out)
 
@@ -551,12 +551,26 @@ def _footer(info: dict) -> str:
             f"<p class='sub'>Generated {datetime.now():%Y-%m-%d %H:%M}.</p></body></html>\n")
 
 
+def _posterior_note(results, meta: dict) -> str:
+    """What the intervals carry when the replications drew their parameters from a posterior."""
+    if results.draws is None:
+        return ""
+    names = ", ".join(f"<code>{html.escape(c)}</code>" for c in results.draws.columns)
+    source = html.escape(str(meta.get("posterior", "a calibration")))
+    return (f"<p class='note'><b>Parameter uncertainty included.</b> Each replication drew {names} from the "
+            f"posterior of a calibration to the client's survey ({source}; posterior_draws.csv), the same draw "
+            f"for the same replication of every alternative. The prediction intervals therefore carry both "
+            f"the randomness of the organisation and what the survey left unknown about these parameters; "
+            f"without a posterior they carry the first only.</p>")
+
+
 def run_report(results, figures: dict[str, Path]) -> str:
     """The HTML report of one run (figures embedded as base64 PNG: one self-contained file)."""
     sc, table = results.scenario, results.table()
     body = [_head(f"Cascade: {results.name}"),
             f"<h1>{html.escape(results.name)}</h1>",
             f"<p class='sub'>Strategy diffusion simulation · {results.reps} replications · seed {results.seed}</p>",
+            _posterior_note(results, results.meta),
             "<h2>The organisation</h2>", _scenario_section(sc),
             "<h2>What happened</h2>", _narrative(table, sc.horizon), _summary_rows(table),
             _full_table(table), EXPLAINER, "<h2>Figures</h2>", _figures_html(figures),
@@ -645,6 +659,7 @@ def compare_report(comparison, figures: dict[str, Path]) -> str:
             f"<h1>{html.escape(' vs '.join(labels))}</h1>",
             f"<p class='sub'>Strategy diffusion simulation · {comparison.reps} replications per "
             f"alternative on the same random numbers · seed {comparison.seed}</p>",
+            _posterior_note(first, comparison.meta),
             summary_html(comparison),
             "<h2>Results</h2>",
             f"<p>Every alternative ran on the same seeds, so replication <i>i</i> of each shares its "
