@@ -122,6 +122,27 @@ def test_visible_progress_lifts_commitment_and_trust_by_line_of_sight():
     assert st.m[0] == 0.5  # the executive's are not changed by what they see
 
 
+def test_progress_behind_the_deadline_pace_wears_commitment_and_trust():
+    """Repenning's loop without results: each week the initiative's progress falls short of the pace
+    its deadline needs (1 / deadline of it a week), everyone below the top loses k_pace times the
+    share of that pace missed; at or above the pace, nothing."""
+    for aim, behind in ((S[::-1], 1.0), (S, 1.0 - 0.2 * 2.0)):  # work off target; a fifth of the way
+        org, st, p = four(k_pace=0.1, k_win=0.0, theta=0.0, a_split=0.0, initiative_effort=2.0,
+                          initiative_deadline=2.0, kpi_alignment=1.0)
+        st.b[:], st.h[:] = aim, aim
+        st.m[:], st.tau[:], st.f[:] = 0.5, 0.6, 0.0
+        execution.apply(org, st, p, {})  # gain 0.8 * 0.5 = 0.4 on target: 0.2 of the initiative
+        close(st.m[1:], 0.5 * (1 - 0.1 * behind) * np.ones(6))
+        close(st.tau[1:], 0.6 * (1 - 0.1 * behind) * np.ones(6))
+        assert st.m[0] == 0.5
+    org, st, p = four(k_pace=0.1, k_win=0.0, theta=0.0, a_split=0.0, initiative_effort=2.0,
+                      initiative_deadline=5.0, kpi_alignment=1.0)
+    st.b[:], st.h[:] = S, S
+    st.m[:], st.tau[:], st.f[:] = 0.5, 0.6, 0.0
+    execution.apply(org, st, p, {})  # 0.2 of the initiative a week: the pace of a 5-week deadline
+    close(st.m[1:], 0.5 * np.ones(6))
+
+
 def test_failed_initiative_cuts_commitment_and_trust():
     org, st, p = four(k_fail=0.2, initiative_deadline=10.0, pivot_interval=0.0)
     st.m[:], st.tau[:] = 0.5, 0.6
