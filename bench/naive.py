@@ -576,9 +576,10 @@ class NaiveOrgModel(mesa.Model):
         self.progress += gain
         share = min(gain, p.initiative_effort) / p.initiative_effort  # of a whole initiative
         behind = max(0.0, 1.0 - share * p.initiative_deadline)  # of the deadline's pace, missed
-        if p.k_pace and behind > 0:  # no visible results: everyone loses heart a little
+        if p.k_pace and behind > 0:  # no visible results: everyone loses heart, the more the longer
+            ran = min(1.0, (self.week - self.initiative_start) / p.initiative_deadline)
             for person in self.staff:
-                person.lose_heart(p.k_pace * behind)
+                person.lose_heart(p.k_pace * behind * ran**2)
         if p.k_win and share > 0:  # the results loop: everyone sees the progress
             for person in self.staff:
                 person.see_results(p, share)

@@ -379,6 +379,7 @@ class Statistic:
     control_value: float | None = None
     control_holds: bool | None = None
     control_label: str = ""
+    seeds: int = 0  # replications (organisations) the statistic is computed from
 
     @property
     def control_passes(self) -> bool:
@@ -386,7 +387,7 @@ class Statistic:
 
     def row(self) -> dict:
         return {"effect": self.label, "expected": self.rule, "a": float("nan"), "b": float("nan"),
-                "difference": self.value, "low": self.low, "high": self.high, "seeds": 0,
+                "difference": self.value, "low": self.low, "high": self.high, "seeds": self.seeds,
                 "p_holm": float("nan"), "holds": self.holds}
 
 
@@ -405,7 +406,8 @@ def s9(lab, reps: int = 24, after: int = 4):
     cvalue, clo, _ = s_shape(stat(off))
     st = Statistic("week at which the mean adoption rate peaks", value, lo, hi, lo > after,
                    f"> {after}", cvalue, clo > after,
-                   "independent adoption only (q_imit, w_c, eta_m, beta_m, k_win, k_fail, k_pace 0): no acceleration")
+                   "independent adoption only (q_imit, w_c, eta_m, beta_m, k_win, k_fail, k_pace 0): no acceleration",
+                   seeds=reps)
     return Pattern("S9", "Adoption among managers is S-shaped (the adoption rate peaks after the start)",
                    [st], mean_curves(lab, {"no pivots": base, "independent adoption only": off}), "adoption",
                    "Four mechanisms accelerate adoption: imitation of peers, commitment passed on by bosses "
@@ -515,10 +517,10 @@ def s14(lab, reps: int = 48):
     return Pattern("S14", "Implementation tipping point: success responds to champions nonlinearly", [
         Statistic(f"share of organisations that tip (outcome moves >= {TIP_RISE:g} between champion shares "
                   f"{CHAMPIONS[0]:g} and {CHAMPIONS[-1]:g}, half of it in one step of {CHAMPIONS[1]:g})",
-                  *tip, tip[1] > 0.1, "95% lower bound > 0.1", ctip[0], ctip[1] > 0.1, control),
-        Statistic(f"at the default champion share {DEFAULTS["champion_share"]:g}: the fewer of the runs whose "
+                  *tip, tip[1] > 0.1, "95% lower bound > 0.1", ctip[0], ctip[1] > 0.1, control, reps),
+        Statistic(f"at the default champion share {DEFAULTS['champion_share']:g}: the fewer of the runs whose "
                   f"change died (support < {DIE:g}) and that sustained it (> {SUSTAIN:g})",
-                  *both, both[1] > 0.05, "95% lower bound > 0.05", cboth[0], cboth[1] > 0.05, control),
+                  *both, both[1] > 0.05, "95% lower bound > 0.05", cboth[0], cboth[1] > 0.05, control, reps),
     ], mean_curves(lab, {f"champions {c:g}": dict(base, champion_share=c) for c in (0.1, 0.3, 0.5)}),
         "support", "Outcome: share of people supporting the change over the last 13 weeks, no pivots. "
         "Each organisation (seed) has its own tipping region, so the mean over organisations rises "
@@ -792,7 +794,7 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
                 control = (f"{e.control_label}: {e.control_value:.3g} ({'gone' if e.control_passes else 'STILL THERE'})"
                            if e.control_value is not None else "(none)")
                 ci = f"{e.value:.3g}" + (f" [{e.low:.3g}, {e.high:.3g}]" if e.low != e.high else "")
-                lines.append(f"| {p.key} | {e.label} | {e.rule} | | | {ci} | 24 | | {control} | "
+                lines.append(f"| {p.key} | {e.label} | {e.rule} | | | {ci} | {e.seeds} | | {control} | "
                              f"{'holds' if e.holds and e.control_passes else 'FAILS'} |")
     notes = [f"- {p.key}: {p.note}" for p in patterns if p.note]
     if notes:

@@ -40,8 +40,9 @@ def apply(org, st, p, dr) -> None:
     st.progress += gain
     share = min(gain, p.initiative_effort) / p.initiative_effort  # of a whole initiative, this week
     behind = max(0.0, 1.0 - share * p.initiative_deadline)  # share of the deadline's pace missed
-    if p.k_pace and behind > 0:  # no visible results: commitment and trust wear away (Repenning)
-        lose_heart(st, staff, p.k_pace * behind)
+    if p.k_pace and behind > 0:  # no visible results: commitment and trust wear away (Repenning),
+        ran = min(1.0, (st.week - st.initiative_start) / p.initiative_deadline)  # patience runs out
+        lose_heart(st, staff, p.k_pace * behind * ran * ran)  # as the deadline nears
     see_results(st, p, staff, sight[staff], share)
     if st.progress >= p.initiative_effort:
         st.succeeded += 1
