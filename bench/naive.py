@@ -215,7 +215,8 @@ class Person(mesa.Agent):
 
     # --- initiatives: the results loop (MODEL.md 10.3)
     def lose_heart(self, loss: float) -> None:
-        """The initiative failed or was abandoned: commitment and trust fall by ``loss``."""
+        """The initiative failed or was abandoned, or progress lags its pace: commitment and trust
+        fall by ``loss``."""
         self.m *= 1 - loss
         self.tau *= 1 - loss
 
@@ -574,6 +575,11 @@ class NaiveOrgModel(mesa.Model):
         gain = total / len(self.employees) / (1 + p.a_split * (self.initiatives_now - 1))
         self.progress += gain
         share = min(gain, p.initiative_effort) / p.initiative_effort  # of a whole initiative
+        behind = max(0.0, 1.0 - share * p.initiative_deadline)  # of the deadline's pace, missed
+        if p.k_pace and behind > 0:  # no visible results: everyone loses heart, the more the longer
+            ran = min(1.0, (self.week - self.initiative_start) / p.initiative_deadline)
+            for person in self.staff:
+                person.lose_heart(p.k_pace * behind * ran**2)
         if p.k_win and share > 0:  # the results loop: everyone sees the progress
             for person in self.staff:
                 person.see_results(p, share)

@@ -294,6 +294,25 @@ def sparse_product(w, a: np.ndarray) -> np.ndarray:
     return out
 
 
+def departing(base: np.ndarray, z: np.ndarray, magnitude: float) -> np.ndarray:
+    """A priority mix (non-negative, unit length) that departs from ``base`` by ``magnitude``
+    exactly: its centred cosine with ``base`` (the alignment of MODEL.md 10.1) is
+    ``cos(magnitude pi / 2)``, turning toward the random direction ``z``: 0 keeps ``base``, 1 is
+    unrelated to it (alignment 0). The mix keeps ``base``'s mean weight and spread (raised where a
+    weight would go negative, which leaves the alignment unchanged). A mix with no spread, or a
+    ``z`` along ``base``, has no direction to turn in: then it is the plain mix of the two."""
+    spread = base - base.mean()
+    r = np.sqrt(spread @ spread)
+    turn = z - z.mean()
+    turn -= (turn @ spread) / max(r * r, 1e-300) * spread  # the part of z's spread across base's
+    t = np.sqrt(turn @ turn)
+    if r < 1e-9 or t < 1e-9:
+        return norm_plus(((1 - magnitude) * base + magnitude * z)[None])[0]
+    angle = magnitude * np.pi / 2
+    d = np.cos(angle) * spread + np.sin(angle) * (r / t) * turn
+    return norm_plus((d + max(base.mean(), -d.min()))[None])[0]
+
+
 def exec_strategies(s, rng_z, leadership_alignment):
     """Each executive's version of s: a divided top team (alignment < 1) sends different ones."""
     return norm_plus(leadership_alignment * s + (1 - leadership_alignment) * rng_z)
@@ -308,10 +327,10 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
     z = random_direction(strategy_rng, 1, k)[0]
     mix = p.initial_change_magnitude
     if strategy is None:
-        s = norm_plus((1 - mix) * s0 + mix * z)
-    else:  # the goals' weights are the new strategy; the status quo differs from it by mix
+        s = departing(s0, z, mix)
+    else:  # the goals' weights are the new strategy; the status quo departs from it as far
         s = norm_plus(np.asarray(strategy, dtype=float)[None])[0]
-        s0 = norm_plus((1 - mix) * s + mix * z)
+        s0 = departing(s, z, mix)
 
     h = per_person(norm_plus(s0 + BELIEF_SPREAD * rng.standard_normal((n, k))))
     zeta = per_person(rng.standard_normal((n, k)))

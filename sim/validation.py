@@ -379,6 +379,7 @@ class Statistic:
     control_value: float | None = None
     control_holds: bool | None = None
     control_label: str = ""
+    seeds: int = 0  # replications (organisations) the statistic is computed from
 
     @property
     def control_passes(self) -> bool:
@@ -386,12 +387,13 @@ class Statistic:
 
     def row(self) -> dict:
         return {"effect": self.label, "expected": self.rule, "a": float("nan"), "b": float("nan"),
-                "difference": self.value, "low": self.low, "high": self.high, "seeds": 0,
+                "difference": self.value, "low": self.low, "high": self.high, "seeds": self.seeds,
                 "p_holm": float("nan"), "holds": self.holds}
 
 
+NO_RESULTS_LOOP = dict(k_win=0.0, k_fail=0.0, k_pace=0.0)  # S14's control
 # Every way adoption feeds on itself or on what people learn, switched off (S9's control).
-INDEPENDENT_ADOPTION = dict(q_imit=0.0, w_c=0.0, eta_m=0.0, beta_m=0.0, k_win=0.0, k_fail=0.0)
+INDEPENDENT_ADOPTION = dict(q_imit=0.0, w_c=0.0, eta_m=0.0, beta_m=0.0, **NO_RESULTS_LOOP)
 
 
 def s9(lab, reps: int = 24, after: int = 4):
@@ -404,7 +406,8 @@ def s9(lab, reps: int = 24, after: int = 4):
     cvalue, clo, _ = s_shape(stat(off))
     st = Statistic("week at which the mean adoption rate peaks", value, lo, hi, lo > after,
                    f"> {after}", cvalue, clo > after,
-                   "independent adoption only (q_imit, w_c, eta_m, beta_m, k_win, k_fail 0): no acceleration")
+                   "independent adoption only (q_imit, w_c, eta_m, beta_m, k_win, k_fail, k_pace 0): no acceleration",
+                   seeds=reps)
     return Pattern("S9", "Adoption among managers is S-shaped (the adoption rate peaks after the start)",
                    [st], mean_curves(lab, {"no pivots": base, "independent adoption only": off}), "adoption",
                    "Four mechanisms accelerate adoption: imitation of peers, commitment passed on by bosses "
@@ -475,37 +478,53 @@ def tipping(lab, extra: dict, reps: int = 24) -> tuple[np.ndarray, np.ndarray]:
     return np.array([[sustained(ts) for ts in r] for r in runs])
 
 
-def tipping_statistics(outcomes: np.ndarray) -> tuple[float, float, float]:
-    """(peak marginal effect / mean marginal effect, bimodality coefficient at the peak, where).
-
-    The marginal effect is the rise in the mean outcome between neighbouring champion shares; a
-    tipping region concentrates it (a ratio well above 1). Sarle's bimodality coefficient of the
-    replicate outcomes around the peak is above 5/9 for a bimodal (or flat) distribution."""
-    means = outcomes.mean(axis=1)
-    marginal = np.diff(means)
-    top = int(np.argmax(marginal))
-    ratio = float(marginal[top] / max(np.mean(np.abs(marginal)), 1e-12))
-    around = outcomes[top:top + 2].ravel()
-    n = len(around)
-    g = stats.skew(around, bias=False)
-    k = stats.kurtosis(around, bias=False)
-    bc = float((g**2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
-    return ratio, bc, float(CHAMPIONS[top] + CHAMPIONS[top + 1]) / 2
+TIP_RISE = 0.5  # an organisation switches when its outcome moves this much between champion shares
+DIE, SUSTAIN = 0.25, 0.75  # support at the end of a change that died / that was sustained
 
 
-def s14(lab, reps: int = 24):
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95% interval of a share."""
+    if not n:
+        return 0.0, 1.0
+    q = successes / n
+    centre, half = q + z * z / (2 * n), z * math.sqrt(q * (1 - q) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+
+
+def tipping_statistics(outcomes: np.ndarray) -> tuple[tuple, tuple]:
+    """Two shares of organisations (outcomes: rows champion shares, columns replications), each
+    (share, low, high) with Wilson's 95% interval:
+
+    - organisations that *tip*: their outcome moves by at least ``TIP_RISE`` between the champion
+      shares, and at least half of that move happens in one step of the champion share (a narrow
+      tipping region; a smooth response spreads it over all six steps);
+    - at the default champion share, the fewer of the runs whose change died (support below
+      ``DIE``) and of those that sustained it (above ``SUSTAIN``): both outcomes occur (bimodal)."""
+    y = np.asarray(outcomes, dtype=float).T  # organisations x champion shares
+    rise = y.max(axis=1) - y.min(axis=1)
+    tips = (rise >= TIP_RISE) & (np.diff(y, axis=1).max(axis=1) >= rise / 2)
+    at_default = y[:, CHAMPIONS.index(DEFAULTS["champion_share"])]
+    both = min(int(np.sum(at_default < DIE)), int(np.sum(at_default > SUSTAIN)))
+    n = len(y)
+    return ((tips.mean(), *wilson(int(tips.sum()), n)), (both / n, *wilson(both, n)))
+
+
+def s14(lab, reps: int = 48):
     base = dict(pivot_interval=0.0)
-    ratio, bc, where = tipping_statistics(tipping(lab, base, reps))
-    cratio, cbc, _ = tipping_statistics(tipping(lab, {**base, "k_win": 0.0, "k_fail": 0.0}, reps))
-    holds_r, holds_b = ratio > 2.0, bc > 5 / 9
+    tip, both = tipping_statistics(tipping(lab, base, reps))
+    ctip, cboth = tipping_statistics(tipping(lab, {**base, **NO_RESULTS_LOOP}, reps))
+    control = "no results loop (k_win = k_fail = k_pace = 0)"
     return Pattern("S14", "Implementation tipping point: success responds to champions nonlinearly", [
-        Statistic(f"peak marginal effect / mean marginal effect (peak at champion share {where:.2f})",
-                  ratio, ratio, ratio, holds_r, "> 2", cratio, cratio > 2.0,
-                  "no results loop (k_win = k_fail = 0)"),
-        Statistic("bimodality coefficient of outcomes at the peak", bc, bc, bc, holds_b, "> 5/9",
-                  cbc, cbc > 5 / 9, "no results loop (k_win = k_fail = 0)"),
+        Statistic(f"share of organisations that tip (outcome moves >= {TIP_RISE:g} between champion shares "
+                  f"{CHAMPIONS[0]:g} and {CHAMPIONS[-1]:g}, half of it in one step of {CHAMPIONS[1]:g})",
+                  *tip, tip[1] > 0.1, "95% lower bound > 0.1", ctip[0], ctip[1] > 0.1, control, reps),
+        Statistic(f"at the default champion share {DEFAULTS['champion_share']:g}: the fewer of the runs whose "
+                  f"change died (support < {DIE:g}) and that sustained it (> {SUSTAIN:g})",
+                  *both, both[1] > 0.05, "95% lower bound > 0.05", cboth[0], cboth[1] > 0.05, control, reps),
     ], mean_curves(lab, {f"champions {c:g}": dict(base, champion_share=c) for c in (0.1, 0.3, 0.5)}),
-        "support", "Outcome: share of people supporting the change over the last 13 weeks, no pivots.")
+        "support", "Outcome: share of people supporting the change over the last 13 weeks, no pivots. "
+        "Each organisation (seed) has its own tipping region, so the mean over organisations rises "
+        "smoothly while each organisation's outcome jumps.")
 
 
 def s10(lab):
@@ -775,7 +794,7 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
                 control = (f"{e.control_label}: {e.control_value:.3g} ({'gone' if e.control_passes else 'STILL THERE'})"
                            if e.control_value is not None else "(none)")
                 ci = f"{e.value:.3g}" + (f" [{e.low:.3g}, {e.high:.3g}]" if e.low != e.high else "")
-                lines.append(f"| {p.key} | {e.label} | {e.rule} | | | {ci} | 24 | | {control} | "
+                lines.append(f"| {p.key} | {e.label} | {e.rule} | | | {ci} | {e.seeds} | | {control} | "
                              f"{'holds' if e.holds and e.control_passes else 'FAILS'} |")
     notes = [f"- {p.key}: {p.note}" for p in patterns if p.note]
     if notes:

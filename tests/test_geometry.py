@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.geometry import CAN_STATE, agreement, alignment, centred, chance_rate, focus, names_top
-from sim.state import norm_plus, random_direction
+from sim.state import departing, norm_plus, random_direction
 
 mixes = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda v: max(v) - min(v) > 0.05)
 
@@ -115,3 +115,30 @@ def test_centred_strategy_and_agreement_match_the_correlation():
     np.testing.assert_allclose(agreement(np.asfortranarray(a), b), expected, atol=1e-12)
     np.testing.assert_allclose(alignment(a, b[0]), [np.corrcoef(x, b[0])[0, 1] for x in a], atol=1e-12)
     assert centred(np.full(4, 0.5)).tolist() == [0.0] * 4
+
+
+@settings(max_examples=80, deadline=None)
+@given(mixes, mixes, st.floats(0.0, 1.0))
+def test_a_change_departs_from_the_status_quo_by_exactly_its_magnitude(base, z, magnitude):
+    """``departing`` (the new strategy from the status quo, or back): a non-negative unit mix whose
+    alignment with the base is cos(magnitude pi / 2), whatever the random direction it turns to.
+    The first construction mixed the status quo with a random direction, so the change's size was
+    drawn: at magnitude 0.7 its alignment with the status quo ranged from -0.5 to 0.93 (10th-90th
+    percentile), and which seeds' initiatives could succeed was decided by that draw
+    (docs/TRACE.md, steps 21-22)."""
+    base, z = norm_plus(np.array([base]))[0], norm_plus(np.array([z]))[0]
+    out = departing(base, z, magnitude)
+    assert out.min() >= 0 and np.linalg.norm(out) == pytest.approx(1.0)
+    spread = (z - z.mean()) - ((z - z.mean()) @ centred(base)) * centred(base)
+    if np.linalg.norm(spread) > 1e-6:  # z gives a direction to turn in
+        assert alignment(out, base) == pytest.approx(np.cos(magnitude * np.pi / 2), abs=1e-9)
+    if magnitude == 0:
+        assert out == pytest.approx(base)
+
+
+def test_every_organisation_faces_a_change_of_the_stated_size():
+    from sim.model import OrgModel
+
+    sizes = [alignment(m.state.s0, m.state.s) for m in
+             (OrgModel(rng=seed, executives=1, layers=1, span=3, initial_change_magnitude=0.7) for seed in range(8))]
+    assert sizes == pytest.approx([np.cos(0.35 * np.pi)] * 8, abs=1e-9)

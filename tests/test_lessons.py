@@ -73,17 +73,22 @@ def test_quoted_figures_are_the_validation_reports_and_the_effects_hold(lesson):
         assert row is not None, f"{pattern} '{effect}' is not in docs/VALIDATION.md"
         assert row["verdict"].startswith("holds"), f"{pattern} '{effect}': {row['verdict']}"
         assert quoted in lesson.notice, quoted
-        decimals = len(quoted.split(".")[1]) if "." in quoted else 0
-        reported = abs(float(row[column].lstrip("+")))
-        assert abs(float(quoted) - reported) <= 0.5 * 10 ** -decimals + 1e-9, (
+        assert matches(quoted, row[column]), (
             f"{lesson.key} quotes {quoted} for {pattern} '{effect}' ({column}); the report says {row[column]}")
+
+
+def matches(quoted: str, reported: str) -> bool:
+    """A quoted size is the report's figure (its absolute value) rounded to the quote's digits."""
+    decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+    return abs(float(quoted) - abs(float(reported.lstrip("+")))) <= 0.5 * 10 ** -decimals + 1e-9
 
 
 def test_the_quote_check_catches_a_wrong_figure():
     """The check above can fail: a figure off by one in its last digit is caught."""
-    rows = report_rows()
-    reported = abs(float(rows["S2", "fatigue"]["difference"]))
-    assert abs(0.13 - reported) > 0.005 and abs(0.12 - reported) <= 0.005
+    reported = report_rows()["S2", "fatigue"]["difference"]
+    quoted = next(q for p, e, c, q in LESSONS[1].evidence if (p, e, c) == ("S2", "fatigue", "difference"))
+    assert matches(quoted, reported)
+    assert not matches(f"{float(quoted) + 0.01:.2f}", reported) and not matches(f"{float(quoted) - 0.01:.2f}", reported)
 
 
 def test_a_lesson_sets_its_levers_from_the_defaults_and_a_forged_key_is_refused():

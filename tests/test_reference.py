@@ -38,7 +38,7 @@ BUSY = dict(
     initiative_deadline=3.0, peer_degree=2, cross_silo_ties=0.3,
     theta=0.3,  # on target at a centred cosine (MODEL.md 10.1) of 0.3: progress, so results are seen
     # model v2 (MODEL.md 10), all on
-    w_c=0.5, m_listen=0.5, k_win=0.3, k_fail=0.1, span_capacity=4.0, p_quit=0.02, candour=0.8,
+    w_c=0.5, m_listen=0.5, k_win=0.3, k_fail=0.1, k_pace=0.05, span_capacity=4.0, p_quit=0.02, candour=0.8,
     eta_p=0.2, conf_surprise=0.3,
 )
 

@@ -122,6 +122,30 @@ def test_visible_progress_lifts_commitment_and_trust_by_line_of_sight():
     assert st.m[0] == 0.5  # the executive's are not changed by what they see
 
 
+def test_progress_behind_the_deadline_pace_wears_commitment_and_trust():
+    """Repenning's loop without results: each week the initiative's progress falls short of the pace
+    its deadline needs (1 / deadline of it a week), everyone below the top loses k_pace times the
+    share of that pace missed times the squared share of the deadline the initiative has run
+    (patience runs out as the deadline nears); at or above the pace, or in its first week, nothing."""
+    def week(aim, deadline, ran_weeks):
+        org, st, p = four(k_pace=0.1, k_win=0.0, theta=0.0, a_split=0.0, initiative_effort=2.0,
+                          initiative_deadline=deadline, kpi_alignment=1.0, pivot_interval=0.0)
+        st.b[:], st.h[:] = aim, aim
+        st.m[:], st.tau[:], st.f[:] = 0.5, 0.6, 0.0
+        st.week, st.initiative_start = 10 + ran_weeks, 10
+        execution.apply(org, st, p, {})  # on target: 0.8 * 0.5 = 0.4 a week, 0.2 of the initiative
+        assert st.m[0] == 0.5
+        return st
+    for aim, behind in ((S[::-1], 1.0), (S, 1.0 - 0.2 * 4.0)):  # work off target; a fifth a week
+        for ran in (1, 2, 4, 6):
+            st = week(aim, 4.0, ran)
+            loss = 0.1 * behind * min(1.0, ran / 4.0) ** 2
+            close(st.m[1:], 0.5 * (1 - loss) * np.ones(6))
+            close(st.tau[1:], 0.6 * (1 - loss) * np.ones(6))
+    close(week(S[::-1], 4.0, 0).m[1:], 0.5 * np.ones(6))  # its first week: no verdict yet
+    close(week(S, 5.0, 3).m[1:], 0.5 * np.ones(6))  # 0.2 a week: the pace of a 5-week deadline
+
+
 def test_failed_initiative_cuts_commitment_and_trust():
     org, st, p = four(k_fail=0.2, initiative_deadline=10.0, pivot_interval=0.0)
     st.m[:], st.tau[:] = 0.5, 0.6

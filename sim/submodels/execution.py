@@ -7,7 +7,7 @@ import numpy as np
 
 from ..geometry import alignment
 from ..state import bound, per_person, take_rows, take_runs, unit
-from .leadership import launch_initiative
+from .leadership import launch_initiative, lose_heart
 
 
 def kpi_weight(p) -> float:
@@ -38,7 +38,12 @@ def apply(org, st, p, dr) -> None:
     effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
     gain = np.mean(effort * on_target) / (1 + p.a_split * (st.initiatives_now - 1))
     st.progress += gain
-    see_results(st, p, staff, sight[staff], min(gain, p.initiative_effort) / p.initiative_effort)
+    share = min(gain, p.initiative_effort) / p.initiative_effort  # of a whole initiative, this week
+    behind = max(0.0, 1.0 - share * p.initiative_deadline)  # share of the deadline's pace missed
+    if p.k_pace and behind > 0:  # no visible results: commitment and trust wear away (Repenning),
+        ran = min(1.0, (st.week - st.initiative_start) / p.initiative_deadline)  # patience runs out
+        lose_heart(st, staff, p.k_pace * behind * ran * ran)  # as the deadline nears
+    see_results(st, p, staff, sight[staff], share)
     if st.progress >= p.initiative_effort:
         st.succeeded += 1
         launch_initiative(st)

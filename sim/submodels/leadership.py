@@ -40,11 +40,15 @@ def fail_initiative(org, st, p) -> None:
     people worked on it), and a new initiative starts."""
     st.failed += 1
     if p.k_fail:
-        loss = p.k_fail * min(1.0, (st.week - st.initiative_start) / p.initiative_deadline)
-        people = org.staff
-        st.m[people] *= 1 - loss
-        st.tau[people] *= 1 - loss
+        lose_heart(st, org.staff, p.k_fail * min(1.0, (st.week - st.initiative_start) / p.initiative_deadline))
     launch_initiative(st)
+
+
+def lose_heart(st, people, loss: float) -> None:
+    """The results loop's losses (MODEL.md 10.3): ``people`` lose a share ``loss`` of their
+    commitment and trust."""
+    st.m[people] *= 1 - loss
+    st.tau[people] *= 1 - loss
 
 
 def apply_pivots(org, st, p, dr) -> None:
