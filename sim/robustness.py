@@ -55,6 +55,7 @@ CAPS: dict[str, tuple | Callable] = {
     "initiative_deadline": (13.0, 104.0),  # 1-520 weeks: a week is no initiative; 10 years never fails
     "span_capacity": (5.0, 20.0),  # 1-60: Gallup's spans are 8-12
     "p_quit": (0.0, 0.01),  # up to 0.1 a week is 99% of people leaving a year
+    "k_pace": (0.0, 0.1),  # off by default (0 halved and doubled is 0): screened from off to on
     "k_rush": (0.0, 3.0),
     "lambda_kpi": (0.0, 1.5),
     "q_imit": (0.0, 1.0),
