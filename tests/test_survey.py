@@ -129,7 +129,7 @@ def test_scenario_survey_facts_and_priors(tmp_path):
         ("priors: {p_quit: [0.2, 0.1]}", "priors.p_quit = [0.2, 0.1] is not allowed"),
         ("priors: {p_quit: [0, 0.5]}", "<= 0.1"),
         ("priors: {layers: [1, 2]}", "layers cannot be calibrated"),
-        ("priors: {clarity: [0, 1]}", "priors.clarity: unknown parameter"),
+        ("priors: {clarity: [0, 1]}", "priors.clarity: 'clarity' is not a parameter"),
     ]:
         path = write(tmp_path, f"extends: baseline\n{section}\n", "bad.yaml")
         with pytest.raises(ScenarioError) as exc:

@@ -42,7 +42,7 @@ import pandas as pd
 from ..model import OrgModel
 from ..params import BY_NAME, ParameterError
 from ..scenario import Scenario, load_scenario
-from .survey import Survey, answer, calibratable, check_levels, read_survey
+from .survey import Survey, answer, calibratable, calibratable_param, check_levels, read_survey
 
 DEFAULT_PARAMETERS = ("translation_noise", "rationale", "leadership_consistency", "p_quit", "base_load")
 STORE = "abc.db"
@@ -184,14 +184,10 @@ def priors_for(scenario: Scenario, parameters) -> dict[str, tuple[float, float]]
     """Each parameter's uniform prior: its range in sim.params, or the scenario's ``priors``."""
     out = {}
     for name in parameters:
-        if name not in BY_NAME:
-            from ..params import suggest
-
-            raise CalibrationError(f"parameters: {name!r} is not a parameter{suggest(name, BY_NAME)} (see `cascade params`)")
-        if not calibratable(name):
-            raise CalibrationError(f"parameters: {name} cannot be calibrated: expected a parameter with a "
-                                   f"continuous range (not a whole number or a choice)")
-        p = BY_NAME[name]
+        try:
+            p = calibratable_param(name, "parameters")
+        except ValueError as exc:
+            raise CalibrationError(str(exc)) from None
         low, high = scenario.priors.get(name, (p.low, p.high))
         out[name] = (float(low), float(high))
     return out

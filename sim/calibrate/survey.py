@@ -123,6 +123,17 @@ def calibratable(name: str) -> bool:
     return p is not None and p.kind is float and not p.choices and p.low is not None
 
 
+def calibratable_param(name, where: str):
+    """The parameter ``name`` if ABC can search it; a ValueError naming ``where`` if not."""
+    if name not in BY_NAME:
+        raise ValueError(f"{where}: {clean(str(name))!r} is not a parameter{suggest(str(name), BY_NAME)} "
+                         f"(see `cascade params`)")
+    if not calibratable(name):
+        raise ValueError(f"{where}: {name} cannot be calibrated: expected a parameter with a "
+                         f"continuous range (not a whole number or a choice)")
+    return BY_NAME[name]
+
+
 def check_priors(priors) -> dict:
     """The scenario's ``priors`` section (``name: [low, high]``, narrowing the parameter's range)."""
     if not isinstance(priors, dict):
@@ -131,12 +142,7 @@ def check_priors(priors) -> dict:
     out = {}
     for name, bounds in priors.items():
         where = f"priors.{clean(name)}"
-        if name not in BY_NAME:
-            raise ValueError(f"{where}: unknown parameter{suggest(str(name), BY_NAME)} (see `cascade params`)")
-        if not calibratable(name):
-            raise ValueError(f"{where}: {name} cannot be calibrated: expected a parameter with a "
-                             f"continuous range (not a whole number or a choice)")
-        p = BY_NAME[name]
+        p = calibratable_param(name, where)
         ok = (isinstance(bounds, list) and len(bounds) == 2
               and all(isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b) for b in bounds))
         if not ok or not p.low <= bounds[0] < bounds[1] <= p.high:
@@ -429,4 +435,4 @@ def sample_survey(model, respondents: dict[str, int], rng) -> pd.DataFrame:
 
 
 __all__ = ["sample_survey", "ITEMS", "FACTS", "Item", "Cell", "Survey", "SurveyError", "read_survey", "answer",
-           "check_facts", "check_priors", "check_levels", "levels_of", "calibratable", "MIN_RESPONDENTS"]
+           "check_facts", "check_priors", "check_levels", "levels_of", "calibratable", "calibratable_param", "MIN_RESPONDENTS"]
