@@ -523,8 +523,9 @@ def s14(lab, reps: int = 48):
                   *both, both[1] > 0.05, "95% lower bound > 0.05", cboth[0], cboth[1] > 0.05, control, reps),
     ], mean_curves(lab, {f"champions {c:g}": dict(base, champion_share=c) for c in (0.1, 0.3, 0.5)}),
         "support", "Outcome: share of people supporting the change over the last 13 weeks, no pivots. "
-        "Each organisation (seed) has its own tipping region, so the mean over organisations rises "
-        "smoothly while each organisation's outcome jumps.")
+        "Tipping is counted per organisation (seed): tipping points differ between organisations, so "
+        "a mean over them rises smoothly even where each one jumps. At the defaults the pace loss is "
+        "off (k_pace 0; docs/TRACE.md step 24).")
 
 
 def s10(lab):
