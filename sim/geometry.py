@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .state import random_direction, squared_norms
+from .state import bound, random_direction, squared_norms
 
 CAN_STATE = 0.98  # alignment at which a person "can state the strategy" (E1; chance rate below)
 TINY = np.float32(1e-30)  # added to shares before their logarithm (focus)
@@ -79,7 +79,7 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     Arrays ``dot`` and ``spread`` are used up: the result is written over ``dot``."""
     least = 1e-12**power
     if np.ndim(dot) == 0:
-        return 0.0 if spread <= least else dot / np.sqrt(np.maximum(spread, least))
+        return 0.0 if spread <= least else float(np.clip(dot / np.sqrt(spread), -1.0, 1.0))
     # Which rows are vague is only worked out when there are any (fmin passes over a NaN).
     vague = None
     if len(spread) and np.fmin.reduce(spread) <= least:
@@ -89,7 +89,11 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     out = np.divide(dot, spread, out=dot)
     if vague is not None:
         out[vague] = 0.0
-    return out
+    # Just above the floor the spread's rounding can carry a cosine past 1 (by up to 0.25 for two
+    # near-vague mixes): a cosine is clipped to [-1, 1]
+    n = len(out)
+    np.minimum(out, bound(1.0, n), out=out)
+    return np.maximum(out, bound(-1.0, n), out=out)
 
 
 def focus(b: np.ndarray) -> np.ndarray:

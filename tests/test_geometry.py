@@ -142,3 +142,17 @@ def test_every_organisation_faces_a_change_of_the_stated_size():
     sizes = [alignment(m.state.s0, m.state.s) for m in
              (OrgModel(rng=seed, executives=1, layers=1, span=3, initial_change_magnitude=0.7) for seed in range(8))]
     assert sizes == pytest.approx([np.cos(0.35 * np.pi)] * 8, abs=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_near_vague_mixes_stay_within_the_cosines_range(k):
+    """Found by the property test (n_goals 2): just above the vague floor the rounding of
+    |b|^2 - (sum b)^2 / K carried alignment to 1 + 1.7e-9, and agreement of two near-vague mixes to
+    1.25. A cosine stays in [-1, 1]."""
+    rng = np.random.default_rng(0)
+    for e in (1e-3, 1e-4, 1e-5, 3e-6):
+        b = norm_plus(1 + e * rng.standard_normal((2000, k)))
+        s = norm_plus(1 + e * rng.standard_normal((1, k)))[0]
+        assert np.abs(alignment(b.copy(), s, unit=True)).max() <= 1.0
+        assert np.abs(agreement(b.copy(), b[::-1].copy(), unit=True)).max() <= 1.0
+        assert abs(alignment(b[0], s, unit=True)) <= 1.0
