@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .state import bound, random_direction, squared_norms
+from .state import random_direction, squared_norms
 
 CAN_STATE = 0.98  # alignment at which a person "can state the strategy" (E1; chance rate below)
 TINY = np.float32(1e-30)  # added to shares before their logarithm (focus)
@@ -77,23 +77,27 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     the spread multiplies. A centred length below 1e-6 of a unit mix counts as none: |b|^2 - (sum b)^2 / K
     carries rounding of about 1e-16, so a smaller spread is no ranking at all, only rounding).
     Arrays ``dot`` and ``spread`` are used up: the result is written over ``dot``."""
-    least = 1e-12**power
+    least, near = 1e-12**power, 1e-6  # near: each mix's spread at least 1e-6 above it (each is <= 1)
     if np.ndim(dot) == 0:
         return 0.0 if spread <= least else float(np.clip(dot / np.sqrt(spread), -1.0, 1.0))
-    # Which rows are vague is only worked out when there are any (fmin passes over a NaN).
-    vague = None
-    if len(spread) and np.fmin.reduce(spread) <= least:
-        vague = spread <= least
-        np.maximum(spread, least, out=spread)
+    # Which rows are vague, or near it, is only worked out when there are any (fmin passes over a NaN).
+    vague = close = None
+    lowest = np.fmin.reduce(spread) if len(spread) else np.inf
+    if lowest <= near:
+        close = np.flatnonzero(spread <= near)
+        if lowest <= least:
+            vague = spread <= least
+            np.maximum(spread, least, out=spread)
     np.sqrt(spread, out=spread)
     out = np.divide(dot, spread, out=dot)
+    if close is not None:
+        # Near the floor the spread's rounding (about 1e-16) can carry a cosine past 1 (by up to
+        # 0.25 for two near-vague mixes): those cosines are clipped to [-1, 1]; above ``near`` the
+        # rounding moves a cosine by less than 1e-9.
+        out[close] = np.clip(out[close], -1.0, 1.0)
     if vague is not None:
         out[vague] = 0.0
-    # Just above the floor the spread's rounding can carry a cosine past 1 (by up to 0.25 for two
-    # near-vague mixes): a cosine is clipped to [-1, 1]
-    n = len(out)
-    np.minimum(out, bound(1.0, n), out=out)
-    return np.maximum(out, bound(-1.0, n), out=out)
+    return out
 
 
 def focus(b: np.ndarray) -> np.ndarray:
