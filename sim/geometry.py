@@ -29,18 +29,32 @@ def centred(s: np.ndarray) -> np.ndarray:
     return c / n if n > 0 else c
 
 
-def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False) -> np.ndarray:
+def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False, member: np.ndarray | None = None) -> np.ndarray:
     """Centred cosine of each row of ``b`` (n, K) (or a single mix (K,)) with the strategy ``s``.
 
     ``b @ centred(s)`` needs no centring of b (centred(s) sums to 0); the length of b's centred part
     is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0. ``unit``: every row is of
     unit length or zero (beliefs, messages, work after ``norm+``), so ``|b|^2`` is 1 (a zero row has
-    a dot product of 0 and scores 0 either way), and is not computed.
+    a dot product of 0 and scores 0 either way), and is not computed. ``member``: for an ensemble
+    (``sim.members``), the member of each row of ``b``, and ``s`` one strategy per member (R, K).
     """
     k = b.shape[-1]
     if b.ndim == 1:
         return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
-    return _correlation(b @ centred(s), _spread(b, b @ np.ones(k), unit), 1.0)
+    return _correlation(_dot(b, s, member), _spread(b, b @ np.ones(k), unit), 1.0)
+
+
+def _dot(b: np.ndarray, s: np.ndarray, member) -> np.ndarray:
+    """Each row of ``b`` dotted with the centred strategy of its member (a goal at a time)."""
+    if member is None:
+        return b @ centred(s)
+    c = s - s.mean(axis=1, keepdims=True)
+    length = np.sqrt(squared_norms(c))
+    c /= np.where(length > 0, length, 1.0)[:, None]
+    out = np.multiply(b[:, 0], np.take(c[:, 0], member))
+    for j in range(1, b.shape[1]):
+        out += np.multiply(b[:, j], np.take(c[:, j], member))
+    return out
 
 
 def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
@@ -128,14 +142,21 @@ def focus(b: np.ndarray) -> np.ndarray:
     return out
 
 
-def names_top(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+def names_top(b: np.ndarray, s: np.ndarray, member: np.ndarray | None = None) -> np.ndarray:
     """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K): the
-    first of its largest weights, as ``argmax`` picks, compared a goal at a time."""
+    first of its largest weights, as ``argmax`` picks, compared a goal at a time. ``member``: as for
+    ``alignment`` (each row against its own member's strategy)."""
     if b.ndim == 1:
         return names_top(b[None], s)[0]
+    out = np.ones(len(b), dtype=bool)
+    if member is not None:  # each row's top goal is its member's
+        top = np.take(np.argmax(s, axis=1), member)
+        weight = np.take_along_axis(b, top[:, None], axis=1)[:, 0]
+        for j, column in enumerate(b.T):
+            out &= np.where(j < top, weight > column, np.where(j > top, weight >= column, True))
+        return out
     top = int(np.argmax(s))
     weight = b[:, top]
-    out = np.ones(len(b), dtype=bool)
     for j, column in enumerate(b.T):
         if j != top:
             out &= weight > column if j < top else weight >= column

@@ -380,13 +380,44 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
     return st
 
 
-def set_executives(org: Org, st: State, strategies: np.ndarray) -> None:
-    """Executives hold their version of the strategy, its why and full commitment."""
-    execs = org.level(0)
+def set_executives(org: Org, st: State, strategies: np.ndarray, execs=None) -> None:
+    """Executives (``execs``: their rows, all of them by default) hold their version of the
+    strategy, its why and full commitment."""
+    execs = org.level(0) if execs is None else execs
     st.b[execs] = strategies
     st.u[execs] = 1.0
     st.m[execs] = 1.0
     st.conf[execs] = 1.0
+
+
+# The organisation-level quantities of the state that an ensemble holds per member (the week and the
+# broadcast and review clocks follow the week and the shared parameters: one for all).
+PER_MEMBER = ("s", "s0", "initiatives_now", "rationale_now", "progress", "initiative_start", "launched",
+              "succeeded", "failed", "pivots", "n_repeat", "turnover", "perceived", "delivered")
+PER_DEPARTMENT = ("kpi_bias", "kpi_pull")
+SHARED = ("week", "next_broadcast", "next_review", "force_pivot")
+
+
+def stack_states(org: Org, states: list[State]) -> State:
+    """The members' starting states as one (``org`` from ``sim.org.stack_orgs``): people's rows in
+    the ensemble's order, departments one member's after another, organisation-level quantities
+    as arrays with one entry per member."""
+    order = org.members.order
+    fields = {}
+    for name in State.__dataclass_fields__:
+        first = getattr(states[0], name)
+        if name in PER_MEMBER:
+            fields[name] = np.array([getattr(s, name) for s in states])
+        elif name in PER_DEPARTMENT:
+            fields[name] = np.concatenate([getattr(s, name) for s in states])
+        elif name in SHARED:
+            fields[name] = first
+        elif isinstance(first, np.ndarray):
+            rows = np.take(np.concatenate([getattr(s, name) for s in states]), order, axis=0)
+            fields[name] = per_person(rows) if rows.ndim == 2 else rows
+    st = State(**fields)
+    st.peer_w = peer_weights(org, st.kappa)
+    return st
 
 
 def _stances(org: Org, p, kappa, rng) -> np.ndarray:

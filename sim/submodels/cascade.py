@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry import agreement
+from ..members import at_rows, per_row, shares
 from .peers import content
 from ..org import Groups
 from ..state import bound, norm_plus_nonzero, take_runs, unit
@@ -22,9 +23,9 @@ from ..state import bound, norm_plus_nonzero, take_runs, unit
 
 def draw(org, st, p, rng) -> dict:
     return {
-        "xi": rng.standard_normal((org.n, p.n_goals)),  # this week's noise, per receiver
-        "deliver_u": rng.random(org.n),
-        "why_u": rng.random(org.n),
+        "xi": per_row(org, rng, lambda g, o: g.standard_normal((o.n, p.n_goals))),  # this week's noise, per receiver
+        "deliver_u": per_row(org, rng, lambda g, o: g.random(o.n)),
+        "why_u": per_row(org, rng, lambda g, o: g.random(o.n)),
     }
 
 
@@ -123,10 +124,10 @@ def apply(org, st, p, dr) -> None:
         return
     bosses = org.reports  # everyone below the executives, by boss
     delivered = dr["deliver_u"][staff] * take_runs(st.load, bosses) < 1.0
-    commit = content(st, p, staff)
+    commit = content(org, st, p, staff)
     commit *= p.eta_m
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
-                  why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
+                  why=(dr["why_u"][staff] < at_rows(org, st.rationale_now, staff)) + p.dialogue,
                   weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_runs(st.kappa, bosses)),
                   commit=commit)
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
@@ -147,4 +148,4 @@ def apply(org, st, p, dr) -> None:
         surprise *= conf
         conf -= surprise
     st.conf[staff] = conf
-    st.delivered = np.count_nonzero(delivered) / len(delivered) if len(delivered) else 1.0
+    st.delivered = shares(org, delivered, staff, empty=1.0)

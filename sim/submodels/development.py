@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..members import at_rows, means
 from ..state import put_rows, take_rows, take_runs, unit
 
 
@@ -19,7 +20,9 @@ def apply_trust(org, st, p, dr) -> None:
     quality = boss_quality(st, leaders)
     q = np.empty(org.n)  # by row; only the team leaders' rows are read
     q[leaders] = quality
-    boss = p.g_boss * (take_runs(q, org.teams) - quality.mean()) + take_rows(st.trust_offset, emp)
+    # (how good a boss is, against the organisation's average boss: each member's own, in an ensemble)
+    average = at_rows(org, means(org, quality, leaders), emp)
+    boss = p.g_boss * (take_runs(q, org.teams) - average) + take_rows(st.trust_offset, emp)
     put_rows(target, emp, p.leadership_consistency + boss)
     staff = org.staff
     tau = st.tau[staff]

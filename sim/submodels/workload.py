@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..members import at_rows, counts, per_row, per_selected
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
                      START_COMMITMENT, BELIEF_SPREAD, around, bound, norm_plus, peer_weights, take_rows)
 
@@ -16,7 +17,7 @@ def compute_load(org, st, p) -> None:
     span = org.reports.sizes  # each leader's reports, in the order of the leaders' rows
     team = span / p.span_capacity
     load = (p.base_load + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
-            + st.initiatives_now * p.initiative_load
+            + at_rows(org, st.initiatives_now, leaders) * p.initiative_load
             + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
     st.load[leaders] = load
@@ -40,19 +41,23 @@ def apply_fatigue(org, st, p, dr) -> None:
 
 
 def draw_turnover(org, st, p, rng) -> dict:
-    leave_u = rng.random(org.n)
+    leave_u = per_row(org, rng, lambda g, o: g.random(o.n))
     staff = org.staff
     # The burnt out leave with p_leave a week; anyone may leave for ordinary reasons with p_quit.
     chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p.p_quit - p.p_leave * p.p_quit, p.p_quit)
     leavers = staff.start + np.flatnonzero(leave_u[staff] < chance)
-    k, n = p.n_goals, len(leavers)
+    k = p.n_goals
+
+    def newcomers(draw):  # for each leaver, from its organisation's stream
+        return per_selected(org, rng, leavers, draw)
+
     return {
         "leavers": leavers,
-        "habit_noise": rng.standard_normal((n, k)),
-        "zeta": rng.standard_normal((n, k)),
-        "kappa": around(rng, 0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, n),
-        "c": around(rng, p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, n),
-        "r": around(rng, p.role_clarity, p.trait_spread, n),
+        "habit_noise": newcomers(lambda g, n: g.standard_normal((n, k))),
+        "zeta": newcomers(lambda g, n: g.standard_normal((n, k))),
+        "kappa": newcomers(lambda g, n: around(g, 0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, n)),
+        "c": newcomers(lambda g, n: around(g, p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, n)),
+        "r": newcomers(lambda g, n: around(g, p.role_clarity, p.trait_spread, n)),
     }
 
 
@@ -64,7 +69,7 @@ def apply_turnover(org, st, p, dr) -> None:
     new = dr["leavers"]
     if not len(new):
         return
-    h = norm_plus(st.s0 + BELIEF_SPREAD * dr["habit_noise"])
+    h = norm_plus(at_rows(org, st.s0, new) + BELIEF_SPREAD * dr["habit_noise"])
     st.h[new] = h
     st.b[new] = h
     st.x[new] = h
@@ -80,6 +85,6 @@ def apply_turnover(org, st, p, dr) -> None:
     st.lam[new] = 0.0
     st.stance[new] = NEUTRAL
     st.tenure[new] = 0
-    st.turnover += len(new)
+    st.turnover += counts(org, new)
     if org.is_manager[new].any():
         st.peer_w = peer_weights(org, st.kappa)

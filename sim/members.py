@@ -1,0 +1,162 @@
+"""The members of an ensemble: several organisations stacked into one (``sim.engine.Engine``).
+
+An ensemble of R organisations is one ``Org`` whose rows are sorted by (level, member, the
+member's own row), so each level is still one contiguous block of rows and the submodels update
+all the members' level at once; ``Org.members`` (None for a single organisation) says which row
+belongs to which member. Organisation-level quantities of the state (the strategy, the pivot clock,
+the initiative, what the executives perceive...) are then arrays with one entry per member.
+
+The helpers here let one implementation of each submodel serve both: for a single organisation they
+do exactly what the submodel did on its own (Python scalars, the same numpy calls, so a single run
+is unchanged bit for bit); for an ensemble they hand each row its member's value and reduce per
+member (``np.bincount`` over the member index of the rows).
+
+Random numbers: each member draws from its own streams exactly what it would draw alone
+(``per_row``, ``per_member``, ``per_selected``), and the draws are put into the ensemble's row
+order; so a member's run equals the same run done alone (to rounding: sums over a member's rows
+are added in another order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Members:
+    orgs: tuple  # each member's own Org (its rows in its own order)
+    member: np.ndarray  # (n,) the member of each row of the ensemble
+    order: np.ndarray  # (n,) row i of the ensemble is row order[i] of the members' rows one after another
+
+    @property
+    def count(self) -> int:
+        return len(self.orgs)
+
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        return np.array([o.n for o in self.orgs])
+
+    @cached_property
+    def rows(self) -> tuple[np.ndarray, ...]:
+        """Each member's rows in the ensemble, in the member's own order."""
+        rows = np.empty(len(self.order), dtype=np.int64)
+        rows[self.order] = np.arange(len(self.order))
+        return tuple(np.split(rows, np.cumsum(self.sizes)[:-1]))
+
+    def of(self, rows) -> np.ndarray:
+        """The member of each of ``rows`` (a slice or index array)."""
+        return self.member[rows] if isinstance(rows, slice) else np.take(self.member, rows)
+
+
+# --------------------------------------------------------------------------- per member -> per row
+
+
+def member_of(org, rows):
+    """The member of each of ``rows`` (None for a single organisation): what ``sim.geometry``'s
+    ``alignment`` takes to score each row against its own member's strategy."""
+    return None if org.members is None else org.members.of(rows)
+
+
+def at_rows(org, values, rows):
+    """A per-member value (``(R,)`` or ``(R, K)``) for each of ``rows``; a single organisation's
+    value (a scalar, a (K,) vector) as it is."""
+    if org.members is None:
+        return values
+    return np.take(np.asarray(values), org.members.of(rows), axis=0)
+
+
+def rows_of(org, rows, selected):
+    """Those of ``rows`` whose member is ``selected`` (one bool per member); for a single
+    organisation, ``rows`` if ``selected`` else no rows."""
+    if org.members is None:
+        return rows if selected else slice(0, 0)
+    rows = np.arange(rows.start, rows.stop) if isinstance(rows, slice) else np.asarray(rows)
+    return rows[np.take(selected, org.members.of(rows))]
+
+
+# --------------------------------------------------------------------------- per row -> per member
+
+
+def counts(org, rows) -> int | np.ndarray:
+    """How many of ``rows`` (an index array) each member has."""
+    if org.members is None:
+        return len(rows)
+    return np.bincount(org.members.of(rows), minlength=org.members.count)
+
+
+def means(org, values: np.ndarray, rows, empty=np.nan):
+    """The mean of ``values`` (one per row of ``rows``) over each member's rows (``empty`` for a
+    member without any); a single organisation's ``values.mean()``."""
+    if org.members is None:
+        return values.mean() if len(values) else empty
+    return by_member(org, values, org.members.of(rows), empty)
+
+
+def by_member(org, values: np.ndarray, who: np.ndarray, empty=np.nan) -> np.ndarray:
+    """The mean of ``values`` over each member, ``who`` the member of each value."""
+    n = np.bincount(who, minlength=org.members.count)
+    total = np.bincount(who, values, minlength=org.members.count)
+    return np.where(n > 0, total / np.maximum(n, 1), empty)
+
+
+def shares(org, condition: np.ndarray, rows, empty=np.nan):
+    """The share of ``condition`` (one per row of ``rows``) that is true, per member."""
+    if org.members is None:
+        return np.count_nonzero(condition) / condition.size if condition.size else empty
+    return means(org, condition.astype(np.float64), rows, empty)
+
+
+# --------------------------------------------------------------------------- scalars or arrays
+
+
+def pick(selected, a, b):
+    """``a`` where ``selected`` else ``b``: per member, or one scalar choice."""
+    if np.ndim(selected) == 0:
+        return a if selected else b
+    return np.where(selected, a, b)
+
+
+def flags(selected):
+    """A Python bool for one organisation (so counts stay Python ints), else the bool array."""
+    return bool(selected) if np.ndim(selected) == 0 else selected
+
+
+def any_of(selected) -> bool:
+    return bool(np.any(selected))
+
+
+# --------------------------------------------------------------------------- random draws
+
+
+def per_row(org, rng, draw: Callable) -> np.ndarray:
+    """``draw(generator, member_org)`` (an array with one row per row of the member), from each
+    member's own stream, in the ensemble's row order."""
+    if org.members is None:
+        return draw(rng, org)
+    parts = [draw(g, o) for g, o in zip(rng, org.members.orgs)]
+    return np.take(np.concatenate(parts), org.members.order, axis=0)
+
+
+def per_member(org, rng, draw: Callable):
+    """``draw(generator, member_org)`` from each member's own stream, stacked (one per member)."""
+    if org.members is None:
+        return draw(rng, org)
+    return np.stack([np.asarray(draw(g, o)) for g, o in zip(rng, org.members.orgs)])
+
+
+def per_selected(org, rng, rows: np.ndarray, draw: Callable) -> np.ndarray:
+    """``draw(generator, count)`` (an array of ``count`` rows) for each member's share of ``rows``
+    (ascending), from its own stream, in the order of ``rows``: a member's rows come in the same
+    order as alone (the ensemble keeps each member's rows in its own order)."""
+    if org.members is None:
+        return draw(rng, len(rows))
+    who = org.members.of(rows)
+    n = np.bincount(who, minlength=org.members.count)
+    parts = np.concatenate([draw(g, int(k)) for g, k in zip(rng, n)])
+    out = np.empty_like(parts)
+    out[np.argsort(who, kind="stable")] = parts
+    return out

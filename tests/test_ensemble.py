@@ -1,0 +1,106 @@
+"""Ensembles (sim.engine, sim.members): a member of an ensemble runs exactly as it would alone.
+
+Every submodel's update is compared, member by member, with the same organisations run alone, with
+pivots (random and forced), turnover, feedback, broadcasts, reviews, interventions and an irregular
+chart among the members.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.engine import Engine, run_ensemble
+from sim.model import OrgModel
+from sim.org import Chart
+from sim.orgchart import chart_from_table, generate
+from sim.params import validate
+from sim.state import PER_DEPARTMENT, PER_MEMBER
+from sim.submodels import BOUNDED_CONFIDENCE
+
+TOL = 1e-12
+PERSON = ("b", "h", "zeta", "x", "u", "m", "m0", "f", "tau", "conf", "kappa", "c", "r", "lam", "stance",
+          "tenure", "trust_offset", "load", "o", "sight", "informed", "heard")
+BUSY = dict(executives=2, layers=2, span=[3, 4, 6], pivot_interval=5.0, p_quit=0.03, feedback=0.6,
+            dialogue=0.3, broadcast_interval=3.0, review_interval=7.0, f_burnout=0.2, a_over=0.4,
+            base_load=1.4, p_leave=0.3, k_pace=0.2, initiative_deadline=4.0, initiative_effort=0.1,
+            stubbornness=0.3, defender_share=0.3)
+INTERVENTIONS = [{"week": 4, "pivot": True},
+                 {"week": 7, "changes": {"role_clarity": 0.8, "rationale": 0.9, "initiatives": 3}}]
+
+
+def irregular(n=60, seed=3) -> Chart:
+    return chart_from_table(generate(n, seed=seed)).chart
+
+
+def lockstep(kwargs, charts, seeds, weeks, submodels=None):
+    """Run the ensemble and each member alone side by side, comparing after every submodel."""
+    p = validate(**kwargs)
+    extra = dict(interventions=INTERVENTIONS, submodels=submodels)
+    together = Engine(p, [np.random.default_rng(s) for s in seeds], charts, **extra)
+    alone = [Engine(p, [np.random.default_rng(s)], [c], **extra) for s, c in zip(seeds, charts)]
+    members = together.org.members
+    compared = set()
+    for _ in range(weeks):
+        stages = [e.stages() for e in alone]
+        for name in together.stages():
+            for j, stage in enumerate(stages):
+                assert next(stage) == name
+                same_state(together.state, alone[j].state, members.rows[j], j, f"week {together.state.week} {name}")
+            compared.add(name)
+        for stage in stages:
+            assert next(stage, None) is None
+    assert compared == {sm.name for sm in together.schedule}
+    return together, alone
+
+
+def same_state(st, one, rows, j, where):
+    for name in PERSON:
+        np.testing.assert_allclose(getattr(st, name)[rows], getattr(one, name), rtol=0, atol=TOL,
+                                   err_msg=f"{name} of member {j}, {where}")
+    for name in PER_MEMBER:
+        np.testing.assert_allclose(np.asarray(getattr(st, name))[j], getattr(one, name), rtol=0, atol=TOL,
+                                   err_msg=f"{name} of member {j}, {where}")
+    np.testing.assert_allclose(st.peer_w[rows][:, rows].toarray(), one.peer_w.toarray(), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("submodels", [None, {"peers": BOUNDED_CONFIDENCE}], ids=["degroot", "bounded"])
+def test_every_submodel_of_a_member_updates_as_alone(submodels):
+    charts = [None, irregular(), None, irregular(45, seed=8)]
+    together, alone = lockstep(BUSY, charts, seeds=[1, 2, 3, 4], weeks=14, submodels=submodels)
+    st = together.state
+    # the run exercised what it claims to
+    assert np.all(st.pivots >= 2) and np.all(st.turnover > 0) and np.any(st.failed > 0)
+    assert len(set(together.org.members.sizes)) == 3  # different structures
+    for j, one in enumerate(alone):
+        series = together.timeseries()[j]
+        expected = one.timeseries()[0]
+        assert list(series.columns) == list(expected.columns)
+        pd.testing.assert_frame_equal(series, expected, check_exact=False, rtol=0, atol=TOL)
+        for name in PER_DEPARTMENT:
+            departments = range(sum(max(o.n_depts, 1) for o in together.org.members.orgs[:j]),
+                                sum(max(o.n_depts, 1) for o in together.org.members.orgs[:j + 1]))
+            np.testing.assert_allclose(getattr(st, name)[list(departments)], getattr(one.state, name), atol=TOL)
+
+
+def test_an_ensemble_run_matches_orgmodel_runs():
+    kwargs = dict(executives=1, layers=2, span=5, pivot_interval=8.0, p_quit=0.02, feedback=0.4)
+    rngs = [np.random.default_rng(s) for s in (11, 12, 13)]
+    series = run_ensemble(rngs, 20, **kwargs)
+    for s, ts in zip((11, 12, 13), series):
+        alone = OrgModel(rng=np.random.default_rng(s), **kwargs).run(20)
+        pd.testing.assert_frame_equal(ts, alone, check_exact=False, rtol=0, atol=TOL)
+        assert ts.dtypes.equals(alone.dtypes)
+
+
+def test_a_member_is_not_its_neighbour():
+    """Different seeds give different members (the comparison above could not pass by accident
+    if every member ran the same organisation)."""
+    a, b = run_ensemble([np.random.default_rng(1), np.random.default_rng(2)], 5, executives=1, layers=1, span=4)
+    assert not np.allclose(a["alignment"], b["alignment"])
+
+
+def test_an_ensemble_needs_a_chart_per_member():
+    with pytest.raises(ValueError, match="one chart per member"):
+        Engine(validate(), [np.random.default_rng(1)] * 2, [None])
