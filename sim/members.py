@@ -47,9 +47,49 @@ class Members:
         rows[self.order] = np.arange(len(self.order))
         return tuple(np.split(rows, np.cumsum(self.sizes)[:-1]))
 
+    @cached_property
+    def blocks(self) -> list[tuple[int, int, int]]:
+        """The ensemble's rows as blocks of one member's consecutive rows (a level of a member):
+        (member, where the block starts among the member's own rows, where it stops), in order."""
+        starts, member, lengths = self.runs(slice(0, len(self.member)))
+        offsets = np.concatenate(([0], np.cumsum(self.sizes)[:-1]))
+        local = self.order[starts] - offsets[member]
+        return [(int(j), int(a), int(a + n)) for j, a, n in zip(member, local, lengths)]
+
     def of(self, rows) -> np.ndarray:
         """The member of each of ``rows`` (a slice or index array)."""
         return self.member[rows] if isinstance(rows, slice) else np.take(self.member, rows)
+
+    @cached_property
+    def _runs_of_slices(self) -> dict:
+        return {}
+
+    def runs(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``rows`` as runs of consecutive rows of one member (a level of a member is one run):
+        (where each run starts among the rows, its member, its length). Kept for slices (the
+        staff, the employees: the same every week)."""
+        key = (rows.start, rows.stop) if isinstance(rows, slice) else None
+        if key is not None and key in self._runs_of_slices:
+            return self._runs_of_slices[key]
+        who = self.of(rows)
+        starts = np.flatnonzero(np.concatenate(([len(who) > 0], who[1:] != who[:-1])))
+        out = (starts, who[starts], np.diff(np.append(starts, len(who))))
+        if key is not None:
+            self._runs_of_slices[key] = out
+        return out
+
+    def sums(self, values: np.ndarray, rows) -> np.ndarray:
+        """The sum of ``values`` (one per row of ``rows``) over each member's rows: over each run
+        (``np.add.reduceat``), then the runs of each member (a few per member)."""
+        starts, member, _ = self.runs(rows)
+        if not len(starts):
+            return np.zeros(self.count)
+        return np.bincount(member, np.add.reduceat(values, starts, dtype=np.float64), minlength=self.count)
+
+    def sizes_of(self, rows) -> np.ndarray:
+        """How many of ``rows`` each member has."""
+        _, member, lengths = self.runs(rows)
+        return np.bincount(member, lengths, minlength=self.count)
 
 
 # --------------------------------------------------------------------------- per member -> per row
@@ -93,21 +133,15 @@ def means(org, values: np.ndarray, rows, empty=np.nan):
     member without any); a single organisation's ``values.mean()``."""
     if org.members is None:
         return values.mean() if len(values) else empty
-    return by_member(org, values, org.members.of(rows), empty)
-
-
-def by_member(org, values: np.ndarray, who: np.ndarray, empty=np.nan) -> np.ndarray:
-    """The mean of ``values`` over each member, ``who`` the member of each value."""
-    n = np.bincount(who, minlength=org.members.count)
-    total = np.bincount(who, values, minlength=org.members.count)
-    return np.where(n > 0, total / np.maximum(n, 1), empty)
+    n = org.members.sizes_of(rows)
+    return np.where(n > 0, org.members.sums(values, rows) / np.maximum(n, 1), empty)
 
 
 def shares(org, condition: np.ndarray, rows, empty=np.nan):
     """The share of ``condition`` (one per row of ``rows``) that is true, per member."""
     if org.members is None:
         return np.count_nonzero(condition) / condition.size if condition.size else empty
-    return means(org, condition.astype(np.float64), rows, empty)
+    return means(org, condition, rows, empty)
 
 
 # --------------------------------------------------------------------------- scalars or arrays
@@ -138,7 +172,7 @@ def per_row(org, rng, draw: Callable) -> np.ndarray:
     if org.members is None:
         return draw(rng, org)
     parts = [draw(g, o) for g, o in zip(rng, org.members.orgs)]
-    return np.take(np.concatenate(parts), org.members.order, axis=0)
+    return np.concatenate([parts[j][a:b] for j, a, b in org.members.blocks])
 
 
 def per_member(org, rng, draw: Callable):
@@ -151,12 +185,15 @@ def per_member(org, rng, draw: Callable):
 def per_selected(org, rng, rows: np.ndarray, draw: Callable) -> np.ndarray:
     """``draw(generator, count)`` (an array of ``count`` rows) for each member's share of ``rows``
     (ascending), from its own stream, in the order of ``rows``: a member's rows come in the same
-    order as alone (the ensemble keeps each member's rows in its own order)."""
+    order as alone (the ensemble keeps each member's rows in its own order). A member with none
+    draws nothing (alone, it would draw an empty array, which leaves its stream where it was)."""
     if org.members is None:
         return draw(rng, len(rows))
     who = org.members.of(rows)
     n = np.bincount(who, minlength=org.members.count)
-    parts = np.concatenate([draw(g, int(k)) for g, k in zip(rng, n)])
+    if not n.any():
+        return draw(rng[0], 0)  # (drawing nothing leaves a stream where it was)
+    parts = np.concatenate([draw(g, int(k)) for g, k in zip(rng, n) if k])
     out = np.empty_like(parts)
     out[np.argsort(who, kind="stable")] = parts
     return out

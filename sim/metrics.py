@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .geometry import CAN_STATE, CLEAR, alignment, focus, names_top
-from .members import by_member, means, member_of, shares
+from .members import at_rows, means, member_of, shares
 from .org import Org
 from .state import State, take_rows
 from .submodels.execution import engagement
@@ -23,12 +23,10 @@ def by_level(org: Org, values: np.ndarray) -> np.ndarray:
     where a member has no such level."""
     if org.members is None:
         return np.add.reduceat(values, org.level_start[:-1], dtype=np.float64) / np.diff(org.level_start)
-    r = org.members.count
-    key = org.depth * r + org.members.member
-    n = np.bincount(key, minlength=org.levels * r)
-    total = np.bincount(key, values.astype(np.float64, copy=False), minlength=org.levels * r)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (total / n).reshape(org.levels, r)
+    starts, member, lengths = org.members.runs(slice(0, org.n))  # a run is a level of a member
+    out = np.full((org.levels, org.members.count), np.nan)
+    out[org.depth[starts], member] = np.add.reduceat(values, starts, dtype=np.float64) / lengths
+    return out
 
 
 # Columns by level (``<name>_<d>``): a member of an ensemble shallower than others has fewer.
@@ -112,8 +110,7 @@ def _execution(org: Org, e: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The mean of e x over the employees (K,), per member (R, K) for an ensemble."""
     if org.members is None:
         return e @ x / len(e)  # (the product summed by BLAS: e[:, None] * x is slow)
-    who = org.members.of(org.employees)
-    return np.stack([by_member(org, e * column, who, 0.0) for column in x.T], axis=1)
+    return np.stack([means(org, e * column, org.employees, 0.0) for column in x.T], axis=1)
 
 
 def _team_spread(org: Org, cos_emp, e):
@@ -126,14 +123,14 @@ def _team_spread(org: Org, cos_emp, e):
         total = e.var()
         between = np.average((mean_e - e.mean()) ** 2, weights=size)
         return float(mean_cos.std()), float(min(between / total, 1.0)) if total > 0 else 0.0
-    team = org.members.of(org.team_leaders)  # the member of each team
-    person = org.members.of(org.employees)
-    spread = mean_cos - np.take(by_member(org, mean_cos, team), team)
-    sd = np.sqrt(by_member(org, spread * spread, team))
-    deviation = e - np.take(by_member(org, e, person), person)
-    total = by_member(org, deviation * deviation, person)
-    between_e = mean_e - np.take(by_member(org, e, person), team)
-    between = by_member(org, size * between_e * between_e, team) / by_member(org, size.astype(float), team)
+    teams, emp = org.team_leaders, org.employees  # (each member's teams: rows of their leaders)
+    spread = mean_cos - at_rows(org, means(org, mean_cos, teams), teams)
+    sd = np.sqrt(means(org, spread * spread, teams))
+    e_mean = means(org, e, emp)
+    deviation = e - at_rows(org, e_mean, emp)
+    total = means(org, deviation * deviation, emp)
+    between_e = mean_e - at_rows(org, e_mean, teams)
+    between = org.members.sums(size * between_e * between_e, teams) / org.members.sums(size, teams)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sd, np.where(total > 0, np.minimum(between / total, 1.0), 0.0)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..members import any_of, at_rows, flags, per_member, per_selected, pick, rows_of
-from ..state import (exec_strategies, norm_plus, norm_plus_nonzero, random_direction,
-                     set_executives, unit)
+from ..state import exec_strategies, norm_plus, norm_plus_nonzero, set_executives, unit
 
 
 def draw_pivots(org, st, p, rng) -> dict:
-    return {
-        "pivot_u": per_member(org, rng, lambda g, o: g.random()),
-        "z": per_member(org, rng, lambda g, o: random_direction(g, 1, p.n_goals)[0]),
-        "z_exec": per_selected(org, rng, np.arange(org.level_start[1]),
-                               lambda g, n: random_direction(g, n, p.n_goals)),
-    }
+    k = p.n_goals
+    pivot_u = per_member(org, rng, lambda g, o: g.random())
+    z = per_member(org, rng, lambda g, o: g.standard_normal((1, k))[0])
+    z_exec = per_selected(org, rng, np.arange(org.level_start[1]), lambda g, n: g.standard_normal((n, k)))
+    # random directions (``random_direction``), made from every member's normals at once
+    return {"pivot_u": pivot_u, "z": norm_plus(np.abs(np.reshape(z, (-1, k)))).reshape(z.shape),
+            "z_exec": norm_plus(np.abs(z_exec))}
 
 
 def pivot_due(st, p, pivot_u):
