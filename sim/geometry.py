@@ -12,6 +12,7 @@ How vague a mix is, is its own output: ``focus``.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,31 +30,47 @@ def centred(s: np.ndarray) -> np.ndarray:
     return c / n if n > 0 else c
 
 
-def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False, member: np.ndarray | None = None) -> np.ndarray:
+class RowStrategies(NamedTuple):
+    """A strategy for each row of a (n, K) array (an ensemble's rows: each its own member's):
+    ``columns[j]`` is goal j of each row's centred strategy, ``top`` each strategy's top goal."""
+
+    columns: tuple
+    top: np.ndarray
+
+    def rows(self, rows) -> "RowStrategies":
+        return RowStrategies(tuple(c[rows] for c in self.columns), self.top[rows])
+
+
+def row_strategies(s: np.ndarray, member: np.ndarray) -> RowStrategies:
+    """``RowStrategies`` from one strategy per member (R, K) and the member of each row."""
+    c = s - s.mean(axis=1, keepdims=True)
+    length = np.sqrt(squared_norms(c))
+    c /= np.where(length > 0, length, 1.0)[:, None]
+    return RowStrategies(tuple(np.take(column, member) for column in c.T), np.take(np.argmax(s, axis=1), member))
+
+
+def alignment(b: np.ndarray, s, unit: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``b`` (n, K) (or a single mix (K,)) with the strategy ``s``.
 
     ``b @ centred(s)`` needs no centring of b (centred(s) sums to 0); the length of b's centred part
     is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0. ``unit``: every row is of
     unit length or zero (beliefs, messages, work after ``norm+``), so ``|b|^2`` is 1 (a zero row has
-    a dot product of 0 and scores 0 either way), and is not computed. ``member``: for an ensemble
-    (``sim.members``), the member of each row of ``b``, and ``s`` one strategy per member (R, K).
+    a dot product of 0 and scores 0 either way), and is not computed. ``s`` may be
+    ``RowStrategies``: a strategy per row (an ensemble's, ``sim.members.strategies``).
     """
     k = b.shape[-1]
     if b.ndim == 1:
         return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
-    return _correlation(_dot(b, s, member), _spread(b, b @ np.ones(k), unit), 1.0)
+    return _correlation(_dot(b, s), _spread(b, b @ np.ones(k), unit), 1.0)
 
 
-def _dot(b: np.ndarray, s: np.ndarray, member) -> np.ndarray:
-    """Each row of ``b`` dotted with the centred strategy of its member (a goal at a time)."""
-    if member is None:
+def _dot(b: np.ndarray, s) -> np.ndarray:
+    """Each row of ``b`` dotted with the centred strategy (its own row's, a goal at a time)."""
+    if not isinstance(s, RowStrategies):
         return b @ centred(s)
-    c = s - s.mean(axis=1, keepdims=True)
-    length = np.sqrt(squared_norms(c))
-    c /= np.where(length > 0, length, 1.0)[:, None]
-    out = np.multiply(b[:, 0], np.take(c[:, 0], member))
+    out = np.multiply(b[:, 0], s.columns[0])
     for j in range(1, b.shape[1]):
-        out += np.multiply(b[:, j], np.take(c[:, j], member))
+        out += np.multiply(b[:, j], s.columns[j])
     return out
 
 
@@ -142,15 +159,15 @@ def focus(b: np.ndarray) -> np.ndarray:
     return out
 
 
-def names_top(b: np.ndarray, s: np.ndarray, member: np.ndarray | None = None) -> np.ndarray:
+def names_top(b: np.ndarray, s) -> np.ndarray:
     """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K): the
-    first of its largest weights, as ``argmax`` picks, compared a goal at a time. ``member``: as for
-    ``alignment`` (each row against its own member's strategy)."""
+    first of its largest weights, as ``argmax`` picks, compared a goal at a time. ``s`` as for
+    ``alignment``."""
     if b.ndim == 1:
         return names_top(b[None], s)[0]
     out = np.ones(len(b), dtype=bool)
-    if member is not None:  # each row's top goal is its member's
-        top = np.take(np.argmax(s, axis=1), member)
+    if isinstance(s, RowStrategies):  # each row's own top goal
+        top = s.top
         weight = np.take_along_axis(b, top[:, None], axis=1)[:, 0]
         for j, column in enumerate(b.T):
             out &= np.where(j < top, weight > column, np.where(j > top, weight >= column, True))

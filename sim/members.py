@@ -25,6 +25,8 @@ from typing import Callable
 
 import numpy as np
 
+from .geometry import row_strategies
+
 
 @dataclass(frozen=True, eq=False)
 class Members:
@@ -64,6 +66,10 @@ class Members:
     def _runs_of_slices(self) -> dict:
         return {}
 
+    @cached_property
+    def _strategies(self) -> dict:
+        return {}
+
     def runs(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``rows`` as runs of consecutive rows of one member (a level of a member is one run):
         (where each run starts among the rows, its member, its length). Kept for slices (the
@@ -95,10 +101,17 @@ class Members:
 # --------------------------------------------------------------------------- per member -> per row
 
 
-def member_of(org, rows):
-    """The member of each of ``rows`` (None for a single organisation): what ``sim.geometry``'s
-    ``alignment`` takes to score each row against its own member's strategy."""
-    return None if org.members is None else org.members.of(rows)
+def strategies(org, st, rows=slice(None)):
+    """The strategy each of ``rows`` is measured against (``sim.geometry.alignment``): the
+    organisation's, or, for an ensemble, each row's member's (``RowStrategies``, kept while the
+    members' strategies stay the same: they change only at pivots)."""
+    if org.members is None:
+        return st.s
+    key = st.s.tobytes()
+    kept = org.members._strategies
+    if kept.get("key") != key:
+        kept.update(key=key, rows=row_strategies(st.s, org.members.member))
+    return kept["rows"].rows(rows)
 
 
 def at_rows(org, values, rows):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .geometry import CAN_STATE, CLEAR, alignment, focus, names_top
-from .members import at_rows, means, member_of, shares
+from .members import at_rows, means, shares, strategies
 from .org import Org
 from .state import State, take_rows
 from .submodels.execution import engagement
@@ -41,7 +41,8 @@ def measure(org: Org, st: State, p) -> dict:
     k = st.s.shape[-1]
     # Slices where the rows are contiguous (views, no copies): measuring must stay cheap beside the step.
     people, managers, emp = org.staff, org.managers, org.employees
-    who = member_of(org, slice(0, org.n))
+    one = org.members is None
+    s = strategies(org, st)
 
     def mean(values, rows, empty=np.nan):
         return means(org, values, rows, empty)
@@ -49,13 +50,13 @@ def measure(org: Org, st: State, p) -> dict:
     def share(condition, rows, empty=np.nan):
         return shares(org, condition, rows, empty)
 
-    a = alignment(st.b, st.s, unit=True, member=who)
+    a = alignment(st.b, s, unit=True)
     x = take_rows(st.x, emp)
     act = take_rows(st.sight, emp)  # set with x by the execution submodel
     e = engagement(st, emp)
     a_people, m_people, f_people = a[people], st.m[people], st.f[people]
     a_emp, o_managers = take_rows(a, emp), take_rows(st.o, managers)
-    row = {"week": st.week if who is None else np.full(org.members.count, st.week)}
+    row = {"week": st.week if one else np.full(org.members.count, st.week)}
     row["alignment"] = mean(a_people, people)
     row["alignment_managers"] = mean(take_rows(a, managers), managers, 0.0)
     row["alignment_employees"] = mean(a_emp, emp)
@@ -74,8 +75,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["overload"] = mean(o_managers, managers, 0.0)
     row["overloaded"] = share(o_managers > 0, managers, 0.0)
     burnt_out = f_people >= p.f_burnout
-    row["burnout"] = (int(np.count_nonzero(burnt_out)) if who is None
-                      else np.bincount(who[people][burnt_out], minlength=org.members.count))
+    row["burnout"] = int(np.count_nonzero(burnt_out)) if one else org.members.sums(burnt_out, people).astype(np.int64)
     row["turnover"] = st.turnover
     row["trust"] = mean(st.tau[people], people)
     row["engagement"] = mean(e, emp)
@@ -83,16 +83,18 @@ def measure(org: Org, st: State, p) -> dict:
     execution = _execution(org, e, x)
     for g in range(k):
         row[f"execution_{g}"] = execution[..., g]
-    total = np.maximum(execution.sum(axis=-1), 1e-12)
-    row["bsc_balance"] = 1 - 0.5 * np.abs(execution / total[..., None] - st.s / st.s.sum(axis=-1)[..., None]).sum(axis=-1) \
-        if who is not None else 1 - 0.5 * np.abs(execution / max(execution.sum(), 1e-12) - st.s / st.s.sum()).sum()
+    if one:
+        row["bsc_balance"] = 1 - 0.5 * np.abs(execution / max(execution.sum(), 1e-12) - st.s / st.s.sum()).sum()
+    else:  # (a row per member)
+        total = np.maximum(execution.sum(axis=1), 1e-12)[:, None]
+        row["bsc_balance"] = 1 - 0.5 * np.abs(execution / total - st.s / st.s.sum(axis=1)[:, None]).sum(axis=1)
     row["initiatives_launched"] = st.launched
     row["initiatives_succeeded"] = st.succeeded
     row["initiatives_failed"] = st.failed
     row["initiative_progress"] = st.progress
     row["concurrent_initiatives"] = st.initiatives_now
     row["pivots"] = st.pivots
-    focused, top = focus(st.b), names_top(st.b, st.s, member=who)
+    focused, top = focus(st.b), names_top(st.b, s)
     row["focus"] = mean(focused[people], people)
     row["names_top"] = share(top[people], people)
     for name, values in (("alignment", a), ("can_state", a >= CAN_STATE), ("focus", focused),
@@ -101,7 +103,7 @@ def measure(org: Org, st: State, p) -> dict:
                          ("commitment", st.m)):
         for d, v in enumerate(by_level(org, values)):
             row[f"{name}_{d}"] = v
-    if who is not None:  # (copies: the state's per-member arrays change in place)
+    if not one:  # (copies: the state's per-member arrays change in place)
         return {key: np.array(v) for key, v in row.items()}
     return {key: float(v) if not isinstance(v, int) else v for key, v in row.items()}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..members import any_of, at_rows, flags, means, member_of
+from ..members import any_of, at_rows, flags, means, strategies
 from ..state import bound, per_person, take_rows, take_runs, unit
 from .leadership import launch_initiative, lose_heart
 
@@ -34,7 +34,7 @@ def apply(org, st, p, dr) -> None:
     if not org.n_employees:
         return
     sight = st.sight  # how well each person's work aims at the strategy (the outputs read it too)
-    sight[staff] = alignment(x, st.s, unit=True, member=member_of(org, staff))
+    sight[staff] = alignment(x, strategies(org, st, staff), unit=True)
     on_target = np.maximum(bound(0.0, org.n_employees), take_rows(sight, emp) - p.theta) / (1 - p.theta)
     effort = engagement(st, emp) * take_rows(st.m, emp)  # engaged and committed people push it on
     pushed = effort * on_target

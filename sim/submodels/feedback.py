@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..members import means, member_of, per_row, pick
+from ..members import means, per_row, pick, strategies
 from ..state import norm_plus, put_rows, take_rows, uniform_rows
 
 
@@ -35,7 +35,7 @@ def perceive(org, st, p, heard: np.ndarray) -> None:
     executives take the share of messages delivered for the share understood."""
     target = st.delivered
     if len(heard):
-        team = team_mean(org, alignment(st.b, st.s, unit=True, member=member_of(org, slice(0, org.n))))[heard]
+        team = team_mean(org, alignment(st.b, strategies(org, st), unit=True))[heard]
         heard_says = 1 - p.candour * st.tau[heard] * (1 - team)
         said = means(org, heard_says, heard)  # (a member without reports: NaN, and what was delivered)
         target = float(said) if np.ndim(said) == 0 else np.where(np.isnan(said), st.delivered, said)

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..members import member_of, per_row
+from ..members import per_row, strategies
 from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
 
 
@@ -77,7 +77,7 @@ def content(org, st, p, rows) -> np.ndarray:
     1 for everyone when content has no weight (``w_c = 0``: the content-free Bass form of A4)."""
     if not p.w_c:
         return np.ones(len(take_rows(st.u, rows)))
-    sense = alignment(take_rows(st.b, rows), st.s, unit=True, member=member_of(org, rows))
+    sense = alignment(take_rows(st.b, rows), strategies(org, st, rows), unit=True)
     np.maximum(sense, bound(0.0, len(sense)), out=sense)
     sense *= take_rows(st.u, rows)
     sense *= p.w_c
