@@ -194,7 +194,12 @@ def uniform_rows(rng: np.random.Generator, n: int, rows) -> np.ndarray:
 
 def around(rng: np.random.Generator, mean: float, spread: float, n: int) -> np.ndarray:
     """A trait with individual spread, clipped to [0, 1]."""
-    return np.clip(mean + spread * rng.standard_normal(n), 0.0, 1.0)
+    return spread_around(mean, spread, rng.standard_normal(n))
+
+
+def spread_around(mean: float, spread: float, z: np.ndarray) -> np.ndarray:
+    """``around`` from the standard normal numbers ``z``."""
+    return np.clip(mean + spread * z, 0.0, 1.0)
 
 
 @dataclass

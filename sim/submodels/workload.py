@@ -6,7 +6,7 @@ import numpy as np
 
 from ..members import at_rows, counts, per_row, per_selected
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
-                     START_COMMITMENT, BELIEF_SPREAD, around, bound, norm_plus, peer_weights, take_rows)
+                     START_COMMITMENT, BELIEF_SPREAD, bound, norm_plus, peer_weights, spread_around, take_rows)
 
 
 def compute_load(org, st, p) -> None:
@@ -48,16 +48,20 @@ def draw_turnover(org, st, p, rng) -> dict:
     leavers = staff.start + np.flatnonzero(leave_u[staff] < chance)
     k = p.n_goals
 
-    def newcomers(draw):  # for each leaver, from its organisation's stream
-        return per_selected(org, rng, leavers, draw)
+    def newcomers(g, n):
+        # Each newcomer's habit noise (k), frame (k), credibility, capability and role clarity,
+        # drawn as alone: the numbers one after another, in one call (a newcomer a row).
+        z = g.standard_normal(n * (2 * k + 3))
+        return np.hstack([z[:n * k].reshape(n, k), z[n * k:2 * n * k].reshape(n, k), z[2 * n * k:].reshape(3, n).T])
 
+    z = per_selected(org, rng, leavers, newcomers)  # for each leaver, from its organisation's stream
     return {
         "leavers": leavers,
-        "habit_noise": newcomers(lambda g, n: g.standard_normal((n, k))),
-        "zeta": newcomers(lambda g, n: g.standard_normal((n, k))),
-        "kappa": newcomers(lambda g, n: around(g, 0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, n)),
-        "c": newcomers(lambda g, n: around(g, p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, n)),
-        "r": newcomers(lambda g, n: around(g, p.role_clarity, p.trait_spread, n)),
+        "habit_noise": z[:, :k],
+        "zeta": z[:, k:2 * k],
+        "kappa": spread_around(0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, z[:, 2 * k]),
+        "c": spread_around(p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, z[:, 2 * k + 1]),
+        "r": spread_around(p.role_clarity, p.trait_spread, z[:, 2 * k + 2]),
     }
 
 
