@@ -61,7 +61,20 @@ def alignment(b: np.ndarray, s, unit: bool = False) -> np.ndarray:
     k = b.shape[-1]
     if b.ndim == 1:
         return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
-    return _correlation(_dot(b, s), _spread(b, b @ np.ones(k), unit), 1.0)
+    return _correlation(_dot(b, s), _spread(b, row_sums(b, isinstance(s, RowStrategies)), unit), 1.0)
+
+
+def row_sums(b: np.ndarray, rowwise: bool = False) -> np.ndarray:
+    """The sum of each row of ``b`` (n, K): by BLAS (``b @ ones``), or, ``rowwise``, a column at a
+    time, so that each row's sum is the same whatever the other rows: BLAS rounds a row of a
+    column-major array differently with the array's length, and a member of an ensemble
+    (``sim.members``) must come out the same whatever other members share it."""
+    if not rowwise:
+        return b @ np.ones(b.shape[1])
+    out = b[:, 0].copy()
+    for j in range(1, b.shape[1]):
+        out += b[:, j]
+    return out
 
 
 def _dot(b: np.ndarray, s) -> np.ndarray:
@@ -74,12 +87,12 @@ def _dot(b: np.ndarray, s) -> np.ndarray:
     return out
 
 
-def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
+def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False, rowwise: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``a`` with the same row of ``b`` (both (n, K)): how far a
-    message agrees with what its receiver already believes (``unit`` as for ``alignment``)."""
+    message agrees with what its receiver already believes (``unit`` as for ``alignment``,
+    ``rowwise`` as for ``row_sums``)."""
     k = a.shape[1]
-    ones = np.ones(k)
-    sa, sb = a @ ones, b @ ones
+    sa, sb = row_sums(a, rowwise), row_sums(b, rowwise)
     dot = np.multiply(a[:, 0], b[:, 0])
     term = np.empty_like(dot)
     for j in range(1, k):
@@ -131,15 +144,15 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     return out
 
 
-def focus(b: np.ndarray) -> np.ndarray:
+def focus(b: np.ndarray, rowwise: bool = False) -> np.ndarray:
     """How concentrated a mix is: 1 - H(b / sum b) / log K (1 = one goal only, 0 = all equal; an
     all-zero mix 0). A goal at a time (the state is column-major); the logarithms in single
     precision (an output only, accurate to about 1e-7; in double precision they took a tenth of a
-    step at 100,000 people)."""
+    step at 100,000 people). ``rowwise`` as for ``row_sums``."""
     if b.ndim == 1:
         return focus(b[None])[0]
     k = b.shape[1]
-    total = b @ np.ones(k)
+    total = row_sums(b, rowwise)
     empty = not (len(total) and np.minimum.reduce(total) > 0)  # any all-zero mix (a NaN counts as one)
     share = np.divide(1.0, np.where(total > 0, total, 1.0) if empty else total)
     h = np.zeros(len(b))

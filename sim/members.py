@@ -33,6 +33,7 @@ class Members:
     orgs: tuple  # each member's own Org (its rows in its own order)
     member: np.ndarray  # (n,) the member of each row of the ensemble
     order: np.ndarray  # (n,) row i of the ensemble is row order[i] of the members' rows one after another
+    depth: np.ndarray  # (n,) the level of each row
 
     @property
     def count(self) -> int:
@@ -71,14 +72,16 @@ class Members:
         return {}
 
     def runs(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``rows`` as runs of consecutive rows of one member (a level of a member is one run):
-        (where each run starts among the rows, its member, its length). Kept for slices (the
-        staff, the employees: the same every week)."""
+        """``rows`` as runs of consecutive rows of one member in one level: (where each run starts
+        among the rows, its member, its length). A member's runs are the same whatever others
+        share the ensemble (so are its sums: ``sums``). Kept for slices (the staff, the
+        employees: the same every week)."""
         key = (rows.start, rows.stop) if isinstance(rows, slice) else None
         if key is not None and key in self._runs_of_slices:
             return self._runs_of_slices[key]
         who = self.of(rows)
-        starts = np.flatnonzero(np.concatenate(([len(who) > 0], who[1:] != who[:-1])))
+        level = self.depth[rows] if key is not None else np.take(self.depth, rows)
+        starts = np.flatnonzero(np.concatenate(([len(who) > 0], (who[1:] != who[:-1]) | (level[1:] != level[:-1]))))
         out = (starts, who[starts], np.diff(np.append(starts, len(who))))
         if key is not None:
             self._runs_of_slices[key] = out

@@ -23,7 +23,7 @@ def by_level(org: Org, values: np.ndarray) -> np.ndarray:
     where a member has no such level."""
     if org.members is None:
         return np.add.reduceat(values, org.level_start[:-1], dtype=np.float64) / np.diff(org.level_start)
-    starts, member, lengths = org.members.runs(slice(0, org.n))  # a run is a level of a member
+    starts, member, lengths = org.members.runs(slice(0, org.n))  # (a run is a level of a member)
     out = np.full((org.levels, org.members.count), np.nan)
     out[org.depth[starts], member] = np.add.reduceat(values, starts, dtype=np.float64) / lengths
     return out
@@ -94,7 +94,7 @@ def measure(org: Org, st: State, p) -> dict:
     row["initiative_progress"] = st.progress
     row["concurrent_initiatives"] = st.initiatives_now
     row["pivots"] = st.pivots
-    focused, top = focus(st.b), names_top(st.b, s)
+    focused, top = focus(st.b, rowwise=not one), names_top(st.b, s)
     row["focus"] = mean(focused[people], people)
     row["names_top"] = share(top[people], people)
     for name, values in (("alignment", a), ("can_state", a >= CAN_STATE), ("focus", focused),

@@ -276,7 +276,7 @@ def stack_orgs(orgs) -> Org:
     return Org(boss, depth, np.concatenate([o.role for o in orgs])[order], dept_c[order],
                np.concatenate([o.n_reports for o in orgs])[order],
                np.searchsorted(depth, np.arange(depth.max() + 2)), peers,
-               Members(tuple(orgs), member, order))
+               Members(tuple(orgs), member, order, depth))
 
 
 def _peer_graph(depth, role, dept, level_start, k, cross, rng) -> sp.csr_matrix:

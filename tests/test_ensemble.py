@@ -104,3 +104,30 @@ def test_a_member_is_not_its_neighbour():
 def test_an_ensemble_needs_a_chart_per_member():
     with pytest.raises(ValueError, match="one chart per member"):
         Engine(validate(), [np.random.default_rng(1)] * 2, [None])
+
+
+def test_one_member_stacked_runs_as_alone():
+    """An ensemble of one (what the runners use for a leftover replication) keeps its levels apart
+    (its rows are one member from top to bottom)."""
+    kwargs = dict(executives=1, layers=2, span=4, pivot_interval=6.0, p_quit=0.02)
+    alone = run_ensemble([3], 30, stacked=False, **kwargs)[0]
+    stacked = run_ensemble([3], 30, stacked=True, **kwargs)[0]
+    pd.testing.assert_frame_equal(stacked, alone, check_exact=False, rtol=0, atol=TOL)
+
+
+def test_replications_in_ensembles_match_replications_alone():
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("baseline", {"executives": 1, "layers": 2, "span": 5, "horizon": 12, "pivot_interval": 4.0})
+    one = run(scenario, reps=5, seed=7, batch=1)
+    for batch in (2, None):
+        together = run(scenario, reps=5, seed=7, batch=batch)
+        pd.testing.assert_frame_equal(together.timeseries, one.timeseries, check_exact=False, rtol=0, atol=TOL)
+    # a replication's results do not depend on which others share its ensemble
+    pd.testing.assert_frame_equal(run(scenario, reps=5, seed=7, batch=2).summary,
+                                  run(scenario, reps=5, seed=7, batch=3).summary, check_exact=True)
+    # and batch 1 is OrgModel's run, bit for bit
+    alone = OrgModel(np.random.default_rng(np.random.SeedSequence(7).spawn(5)[3]), **scenario.model_kwargs()).run(12)
+    expected = one.timeseries[one.timeseries["rep"] == 3].drop(columns="rep").reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone, expected, check_exact=True)

@@ -99,7 +99,7 @@ def receive(org, st, p, senders: Groups, receivers: slice, msg, carries, fixed: 
     surprise = None
     if p.conf_surprise:
         # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
-        surprise = np.subtract(1.0, agreement(msg, b, unit=True), out=gap)
+        surprise = np.subtract(1.0, agreement(msg, b, unit=True, rowwise=org.members is not None), out=gap)
         np.maximum(surprise, bound(0.0, len(surprise)), out=surprise)
         surprise *= heard
         surprise /= 2
