@@ -179,11 +179,11 @@ def names_top(b: np.ndarray, s) -> np.ndarray:
     if b.ndim == 1:
         return names_top(b[None], s)[0]
     out = np.ones(len(b), dtype=bool)
-    if isinstance(s, RowStrategies):  # each row's own top goal
+    if isinstance(s, RowStrategies):  # each row's own top goal: ties count for the first of them
         top = s.top
-        weight = np.take_along_axis(b, top[:, None], axis=1)[:, 0]
+        weight = np.choose(top, b.T)
         for j, column in enumerate(b.T):
-            out &= np.where(j < top, weight > column, np.where(j > top, weight >= column, True))
+            out &= (weight > column) | ((weight == column) & (top <= j))
         return out
     top = int(np.argmax(s))
     weight = b[:, top]

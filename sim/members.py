@@ -12,7 +12,7 @@ is unchanged bit for bit); for an ensemble they hand each row its member's value
 member (``np.bincount`` over the member index of the rows).
 
 Random numbers: each member draws from its own streams exactly what it would draw alone
-(``per_row``, ``per_member``, ``per_selected``), and the draws are put into the ensemble's row
+(``uniform_per_row``, ``normal_per_row``, ``per_member``, ``per_selected``), and the draws are put into the ensemble's row
 order; so a member's run equals the same run done alone (to rounding: sums over a member's rows
 are added in another order).
 """
@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from .geometry import row_strategies
+from .state import uniform_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,15 +51,6 @@ class Members:
         rows[self.order] = np.arange(len(self.order))
         return tuple(np.split(rows, np.cumsum(self.sizes)[:-1]))
 
-    @cached_property
-    def blocks(self) -> list[tuple[int, int, int]]:
-        """The ensemble's rows as blocks of one member's consecutive rows (a level of a member):
-        (member, where the block starts among the member's own rows, where it stops), in order."""
-        starts, member, lengths = self.runs(slice(0, len(self.member)))
-        offsets = np.concatenate(([0], np.cumsum(self.sizes)[:-1]))
-        local = self.order[starts] - offsets[member]
-        return [(int(j), int(a), int(a + n)) for j, a, n in zip(member, local, lengths)]
-
     def of(self, rows) -> np.ndarray:
         """The member of each of ``rows`` (a slice or index array)."""
         return self.member[rows] if isinstance(rows, slice) else np.take(self.member, rows)
@@ -68,23 +60,33 @@ class Members:
         return {}
 
     @cached_property
+    def _kept_rows(self) -> set:
+        """Index arrays of the organisation whose runs are kept (``keep_runs``)."""
+        return set()
+
+    def keep_runs(self, *rows) -> None:
+        """Keep the runs of these index arrays (rows the outputs reduce over every week)."""
+        self._kept_rows.update(id(r) for r in rows if not isinstance(r, slice))
+
+    @cached_property
     def _strategies(self) -> dict:
         return {}
 
     def runs(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``rows`` as runs of consecutive rows of one member in one level: (where each run starts
         among the rows, its member, its length). A member's runs are the same whatever others
-        share the ensemble (so are its sums: ``sums``). Kept for slices (the staff, the
-        employees: the same every week)."""
-        key = (rows.start, rows.stop) if isinstance(rows, slice) else None
-        if key is not None and key in self._runs_of_slices:
-            return self._runs_of_slices[key]
+        share the ensemble (so are its sums: ``sums``). Kept for slices and for the index arrays
+        named by ``keep_runs`` (the same every week)."""
+        key = (rows.start, rows.stop) if isinstance(rows, slice) else id(rows)
+        kept = self._runs_of_slices.get(key)
+        if kept is not None and (isinstance(rows, slice) or kept[0] is rows):
+            return kept[1]
         who = self.of(rows)
-        level = self.depth[rows] if key is not None else np.take(self.depth, rows)
+        level = self.depth[rows] if isinstance(rows, slice) else np.take(self.depth, rows)
         starts = np.flatnonzero(np.concatenate(([len(who) > 0], (who[1:] != who[:-1]) | (level[1:] != level[:-1]))))
         out = (starts, who[starts], np.diff(np.append(starts, len(who))))
-        if key is not None:
-            self._runs_of_slices[key] = out
+        if isinstance(rows, slice) or id(rows) in self._kept_rows:
+            self._runs_of_slices[key] = (rows, out)
         return out
 
     def sums(self, values: np.ndarray, rows) -> np.ndarray:
@@ -110,10 +112,9 @@ def strategies(org, st, rows=slice(None)):
     members' strategies stay the same: they change only at pivots)."""
     if org.members is None:
         return st.s
-    key = st.s.tobytes()
     kept = org.members._strategies
-    if kept.get("key") != key:
-        kept.update(key=key, rows=row_strategies(st.s, org.members.member))
+    if "s" not in kept or not np.array_equal(kept["s"], st.s):
+        kept.update(s=st.s.copy(), rows=row_strategies(st.s, org.members.member))
     return kept["rows"].rows(rows)
 
 
@@ -182,13 +183,32 @@ def any_of(selected) -> bool:
 # --------------------------------------------------------------------------- random draws
 
 
-def per_row(org, rng, draw: Callable) -> np.ndarray:
-    """``draw(generator, member_org)`` (an array with one row per row of the member), from each
-    member's own stream, in the ensemble's row order."""
+def _filled(org, rng, fill: Callable, tail: tuple = ()) -> np.ndarray:
+    """Each member's numbers drawn by ``fill(generator, out)`` straight into its own rows of one
+    array (the members one after another), then put in the ensemble's row order."""
+    out = np.empty((len(org.members.order), *tail))
+    start = 0
+    for g, n in zip(rng, org.members.sizes.tolist()):
+        fill(g, out[start:start + n])
+        start += n
+    return np.take(out, org.members.order, axis=0)
+
+
+def uniform_per_row(org, rng, read: Callable | None = None) -> np.ndarray:
+    """``rng.random(n)`` from each member's stream, in the ensemble's row order. ``read(org)``: the
+    rows that will be read; a single organisation draws only those where they are a slice
+    (``sim.state.uniform_rows``: the same numbers, and the stream left where it would be), the
+    members of an ensemble, small, draw all theirs (faster than skipping)."""
     if org.members is None:
-        return draw(rng, org)
-    parts = [draw(g, o) for g, o in zip(rng, org.members.orgs)]
-    return np.concatenate([parts[j][a:b] for j, a, b in org.members.blocks])
+        return rng.random(org.n) if read is None else uniform_rows(rng, org.n, read(org))
+    return _filled(org, rng, lambda g, out: g.random(out=out))
+
+
+def normal_per_row(org, rng, k: int) -> np.ndarray:
+    """``rng.standard_normal((n, k))`` from each member's stream, in the ensemble's row order."""
+    if org.members is None:
+        return rng.standard_normal((org.n, k))
+    return _filled(org, rng, lambda g, out: g.standard_normal(out=out), (k,))
 
 
 def per_member(org, rng, draw: Callable):

@@ -273,10 +273,12 @@ def stack_orgs(orgs) -> Org:
     peers = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     peers.sort_indices()
     member = np.repeat(np.arange(len(orgs)), sizes)[order]
-    return Org(boss, depth, np.concatenate([o.role for o in orgs])[order], dept_c[order],
-               np.concatenate([o.n_reports for o in orgs])[order],
-               np.searchsorted(depth, np.arange(depth.max() + 2)), peers,
-               Members(tuple(orgs), member, order, depth))
+    org = Org(boss, depth, np.concatenate([o.role for o in orgs])[order], dept_c[order],
+              np.concatenate([o.n_reports for o in orgs])[order],
+              np.searchsorted(depth, np.arange(depth.max() + 2)), peers,
+              Members(tuple(orgs), member, order, depth))
+    org.members.keep_runs(org.managers, org.employees, org.team_leaders, org.leaders)  # (reduced every week)
+    return org
 
 
 def _peer_graph(depth, role, dept, level_start, k, cross, rng) -> sp.csr_matrix:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry import agreement
-from ..members import at_rows, per_row, shares
+from ..members import at_rows, normal_per_row, shares, uniform_per_row
 from .peers import content
 from ..org import Groups
 from ..state import bound, norm_plus_nonzero, take_runs, unit
@@ -23,9 +23,9 @@ from ..state import bound, norm_plus_nonzero, take_runs, unit
 
 def draw(org, st, p, rng) -> dict:
     return {
-        "xi": per_row(org, rng, lambda g, o: g.standard_normal((o.n, p.n_goals))),  # this week's noise, per receiver
-        "deliver_u": per_row(org, rng, lambda g, o: g.random(o.n)),
-        "why_u": per_row(org, rng, lambda g, o: g.random(o.n)),
+        "xi": normal_per_row(org, rng, p.n_goals),  # this week's noise, per receiver
+        "deliver_u": uniform_per_row(org, rng),
+        "why_u": uniform_per_row(org, rng),
     }
 
 

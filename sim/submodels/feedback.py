@@ -12,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..members import means, per_row, pick, strategies
-from ..state import norm_plus, put_rows, take_rows, uniform_rows
+from ..members import means, pick, strategies, uniform_per_row
+from ..state import norm_plus, put_rows, take_rows
+from .peers import managers
 
 
 def draw(org, st, p, rng) -> dict:
     # (only managers are heard)
-    return {"heard_u": per_row(org, rng, lambda g, o: uniform_rows(g, o.n, o.managers))}
+    return {"heard_u": uniform_per_row(org, rng, managers)}
 
 
 def team_mean(org, values: np.ndarray) -> np.ndarray:

@@ -11,8 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..members import per_row, strategies
-from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
+from ..members import strategies, uniform_per_row
+from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, unit
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -67,8 +67,11 @@ def apply_bounded_confidence(org, st, p, dr) -> None:
 
 def draw_adoption(org, st, p, rng) -> dict:
     # (only managers adopt or relapse)
-    return {"adopt_u": per_row(org, rng, lambda g, o: uniform_rows(g, o.n, o.managers)),
-            "relapse_u": per_row(org, rng, lambda g, o: uniform_rows(g, o.n, o.managers))}
+    return {"adopt_u": uniform_per_row(org, rng, managers), "relapse_u": uniform_per_row(org, rng, managers)}
+
+
+def managers(org):
+    return org.managers
 
 
 def content(org, st, p, rows) -> np.ndarray:

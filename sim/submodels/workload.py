@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..members import at_rows, counts, per_row, per_selected
+from ..members import at_rows, counts, per_selected, uniform_per_row
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
                      START_COMMITMENT, BELIEF_SPREAD, bound, norm_plus, peer_weights, spread_around, take_rows)
 
@@ -41,7 +41,7 @@ def apply_fatigue(org, st, p, dr) -> None:
 
 
 def draw_turnover(org, st, p, rng) -> dict:
-    leave_u = per_row(org, rng, lambda g, o: g.random(o.n))
+    leave_u = uniform_per_row(org, rng)
     staff = org.staff
     # The burnt out leave with p_leave a week; anyone may leave for ordinary reasons with p_quit.
     chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p.p_quit - p.p_leave * p.p_quit, p.p_quit)
