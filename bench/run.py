@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 # (executives, layers, span) giving about 1,000 / 10,000 / 100,000 / 1,000,000 people.
 SIZES = {"1k": dict(executives=2, layers=3, span=[4, 4, 4, 7]),
          "10k": dict(executives=4, layers=3, span=[5, 5, 5, 19]),
+         "34k": dict(executives=18, layers=3, span=[4, 4, 4, 28]),  # as many people as 32 of "1k"
          "100k": dict(executives=10, layers=4, span=[5, 5, 5, 5, 15]),
          "1M": dict(executives=10, layers=5, span=[5, 5, 5, 5, 5, 32])}
 WEEKS = 104
@@ -142,11 +144,12 @@ def ratios(res: dict) -> list[tuple[str, float, str]]:
     for name, r in res.items():
         if name.startswith("Ensemble 1k") and alone:
             out.append((f"{name} / OrgModel 1k alone", r["rate_cpu"] / alone["rate_cpu"], ">= 4.3x (4 M/s)"))
-    for name, r in res.items():
-        single = res.get("OrgModel 100k")
-        if name.startswith("Ensemble") and single:
-            out.append((f"{name}: memory per person / OrgModel 100k's", _per_person(r) / _per_person(single),
-                        "<= 1.5x"))
+    for name, r in res.items():  # against one organisation of about as many people as the ensemble
+        singles = [s for k, s in res.items() if k.startswith("OrgModel")]
+        if name.startswith("Ensemble") and singles:
+            single = min(singles, key=lambda s: abs(math.log(s["agents"] / r["agents"])))
+            out.append((f"{name}: memory per person / one org of {single['agents']:,}", _per_person(r)
+                        / _per_person(single), "<= 1.5x"))
     virus = res.get("VirusOnNetwork 10k (layout=None)")
     for size in ("10k", "100k"):
         if virus and f"OrgModel {size}" in res:

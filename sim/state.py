@@ -406,7 +406,7 @@ SHARED = ("week", "next_broadcast", "next_review", "force_pivot")
 def stack_states(org: Org, states: list[State]) -> State:
     """The members' starting states as one (``org`` from ``sim.org.stack_orgs``): people's rows in
     the ensemble's order, departments one member's after another, organisation-level quantities
-    as arrays with one entry per member."""
+    as arrays with one entry per member. The members' per-person arrays are used up (set to None)."""
     order = org.members.order
     fields = {}
     for name in State.__dataclass_fields__:
@@ -420,6 +420,8 @@ def stack_states(org: Org, states: list[State]) -> State:
         elif isinstance(first, np.ndarray):
             rows = np.take(np.concatenate([getattr(s, name) for s in states]), order, axis=0)
             fields[name] = per_person(rows) if rows.ndim == 2 else rows
+            for s in states:  # the members' copies go as soon as they are stacked: peak memory
+                setattr(s, name, None)
     st = State(**fields)
     st.peer_w = peer_weights(org, st.kappa)
     return st
