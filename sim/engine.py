@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .members import at_rows
 from .metrics import LEVEL_METRICS, measure
 from .org import Chart, build_org, regular_bosses, stack_orgs
 from .params import STRUCTURAL, ParameterError, validate
@@ -33,9 +34,37 @@ class Intervention:
     pivot: bool = False
 
 
+# Parameters whose values may differ between the members of one ensemble (every use of them in
+# the submodels takes one value per member); members that differ in any other parameter run in
+# separate ensembles.
+VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit")
+
+
+def combine(params: Sequence) -> Any:
+    """One set of parameters for an ensemble's members (validated ``Params``, one per member): each
+    value shared by all, or, for a parameter of ``VARYING`` whose values differ, an array with one
+    value per member."""
+    first, dumps = params[0], [q.model_dump() for q in params]
+    update = {}
+    for name, value in dumps[0].items():
+        values = [d[name] for d in dumps]
+        if any(v != value for v in values):
+            if name not in VARYING:
+                raise ValueError(f"the members of an ensemble differ in {name}: they may differ only in "
+                                 f"{', '.join(VARYING)}")
+            update[name] = np.array(values, dtype=float)
+    return first.model_copy(update=update) if update else first
+
+
+def can_share(a: dict, b: dict) -> bool:
+    """Whether runs with parameter values ``a`` and ``b`` (dicts by name) can share an ensemble."""
+    return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in VARYING)
+
+
 class Engine:
     """``Engine(p, rngs, charts=None, ...)``: ``len(rngs)`` organisations with the validated
-    parameters ``p``, member ``i`` seeded by the generator ``rngs[i]`` and built on ``charts[i]``
+    parameters ``p`` (one ``Params`` for all, or a list with one per member, differing only in
+    ``VARYING``), member ``i`` seeded by the generator ``rngs[i]`` and built on ``charts[i]``
     (a ``sim.org.Chart``, or None for the regular tree of the parameters). ``strategy``,
     ``kpi_bias``, ``interventions`` and ``submodels`` as for ``OrgModel``.
 
@@ -51,13 +80,16 @@ class Engine:
     def __init__(self, p, rngs: Sequence[np.random.Generator], charts: Sequence[Chart | None] | None = None,
                  *, strategy=None, kpi_bias=None, interventions=(), submodels: dict[str, Submodel] | None = None,
                  stacked: bool | None = None):
-        self.p = p
-        self.interventions = check_interventions(p, interventions)
-        self.schedule = schedule(submodels or {})
+        self.member_params = list(p) if isinstance(p, (list, tuple)) else [p] * len(rngs)
         charts = list(charts) if charts is not None else [None] * len(rngs)
-        if len(charts) != len(rngs) or not rngs:
-            raise ValueError(f"an ensemble needs one chart per member: {len(rngs)} seeds, {len(charts)} charts")
-        built = [_member(p, rng, chart, strategy, kpi_bias) for rng, chart in zip(rngs, charts)]
+        if not rngs or len(charts) != len(rngs) or len(self.member_params) != len(rngs):
+            raise ValueError(f"an ensemble needs one chart and one set of parameters per member: {len(rngs)} "
+                             f"seeds, {len(charts)} charts, {len(self.member_params)} sets of parameters")
+        self.p = p = combine(self.member_params)
+        for q in {id(q): q for q in self.member_params}.values():
+            self.interventions = check_interventions(q, interventions)
+        self.schedule = schedule(submodels or {})
+        built = [_member(q, rng, chart, strategy, kpi_bias) for q, rng, chart in zip(self.member_params, rngs, charts)]
         self.trace_rngs = [b[1] for b in built]
         if len(built) == 1 and not stacked:
             (streams, _, self.org, self.state), = built
@@ -77,18 +109,19 @@ class Engine:
 
     def set_params(self, **changes) -> None:
         """Change parameters from the next step on, for every member (see ``OrgModel.set_params``)."""
-        structural = STRUCTURAL & {k for k, v in changes.items() if v != getattr(self.p, k, v)}
+        structural = STRUCTURAL & {k for k, v in changes.items() if k not in VARYING and v != getattr(self.p, k, v)}
         if structural:
             raise ParameterError(f"{', '.join(sorted(structural))} cannot change in a running model: "
                                  "the structure of the organisation is fixed (build a new model)")
         old, st = self.p, self.state
-        self.p = validate(**{**old.model_dump(), **changes})
+        self.member_params = [validate(**{**q.model_dump(), **changes}) for q in self.member_params]
+        self.p = combine(self.member_params)
         managers = self.org.n_reports > 0
         for name, attr in (("role_clarity", "r"), ("capability", "c")):
-            shift = getattr(self.p, name) - getattr(old, name)
-            if shift:
+            shift = np.subtract(getattr(self.p, name), getattr(old, name))
+            if np.any(shift):  # (one shift per member where the members' values differ)
                 values = getattr(st, attr)
-                values[managers] = np.clip(values[managers] + shift, 0, 1)
+                values[managers] = np.clip(values[managers] + at_rows(self.org, shift, np.flatnonzero(managers)), 0, 1)
         one = self.org.members is None
         if self.p.initiatives != old.initiatives:
             st.initiatives_now = self.p.initiatives if one else np.full(self.size, self.p.initiatives)
@@ -203,9 +236,11 @@ def run_ensemble(rngs: Sequence[np.random.Generator], weeks: int, charts=None, s
     ``org_chart`` shared by all unless ``charts`` gives one per member) as one ensemble for
     ``weeks`` weeks; each member's time series, as ``OrgModel(rngs[i], ...).run(weeks)`` gives it
     (to rounding; ``rngs``: seeds or generators, as OrgModel's ``rng``). ``stacked``: as for
-    ``Engine`` (False with one member: exactly ``OrgModel``'s run)."""
+    ``Engine`` (False with one member: exactly ``OrgModel``'s run). ``varying``: a dict of
+    parameter values per member, on top of ``kwargs`` (only parameters of ``VARYING`` may differ)."""
     chart = kwargs.pop("org_chart", None)
     engine_kw = {k: kwargs.pop(k) for k in ("strategy", "kpi_bias", "interventions", "submodels") if k in kwargs}
-    p = validate(**kwargs)
+    varying = kwargs.pop("varying", None)
+    p = validate(**kwargs) if varying is None else [validate(**{**kwargs, **v}) for v in varying]
     charts = charts if charts is not None else [chart] * len(rngs)
     return Engine(p, [model_rng(r) for r in rngs], charts, stacked=stacked, **engine_kw).run(weeks)

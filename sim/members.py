@@ -120,8 +120,8 @@ def strategies(org, st, rows=slice(None)):
 
 def at_rows(org, values, rows):
     """A per-member value (``(R,)`` or ``(R, K)``) for each of ``rows``; a single organisation's
-    value (a scalar, a (K,) vector) as it is."""
-    if org.members is None:
+    value (a scalar, a (K,) vector), or a scalar shared by all members, as it is."""
+    if org.members is None or np.ndim(values) == 0:
         return values
     return np.take(np.asarray(values), org.members.of(rows), axis=0)
 

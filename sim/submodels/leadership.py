@@ -20,14 +20,23 @@ def draw_pivots(org, st, p, rng) -> dict:
 
 def pivot_due(st, p, pivot_u):
     """Whether the strategy pivots this week (per member of an ensemble: ``pivot_u`` is then one
-    number per member, and so is the answer)."""
+    number per member, and so is the answer; so may ``pivot_interval`` be)."""
+    if np.ndim(pivot_u):
+        interval = p.pivot_interval
+        if st.force_pivot:
+            return np.ones(len(pivot_u), dtype=bool)
+        never = (np.asarray(interval) <= 0) | (st.week == 0)
+        if p.pivot_schedule == "fixed":
+            due = st.week % np.maximum(1, np.round(interval)) == 0
+        else:
+            due = pivot_u < 1.0 / np.where(never, 1.0, interval)
+        return ~never & due
     if st.force_pivot:
-        return np.ones(np.shape(pivot_u), dtype=bool) if np.ndim(pivot_u) else True
+        return True
     if p.pivot_interval <= 0 or st.week == 0:
-        return np.zeros(np.shape(pivot_u), dtype=bool) if np.ndim(pivot_u) else False
+        return False
     if p.pivot_schedule == "fixed":
-        due = st.week % max(1, round(p.pivot_interval)) == 0
-        return np.full(np.shape(pivot_u), due) if np.ndim(pivot_u) else due
+        return st.week % max(1, round(p.pivot_interval)) == 0
     return pivot_u < 1.0 / p.pivot_interval
 
 

@@ -44,7 +44,8 @@ def draw_turnover(org, st, p, rng) -> dict:
     leave_u = uniform_per_row(org, rng)
     staff = org.staff
     # The burnt out leave with p_leave a week; anyone may leave for ordinary reasons with p_quit.
-    chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p.p_quit - p.p_leave * p.p_quit, p.p_quit)
+    p_quit = at_rows(org, p.p_quit, staff)  # (one per member, where the members' values differ)
+    chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p_quit - p.p_leave * p_quit, p_quit)
     leavers = staff.start + np.flatnonzero(leave_u[staff] < chance)
     k = p.n_goals
 
@@ -60,8 +61,8 @@ def draw_turnover(org, st, p, rng) -> dict:
         "habit_noise": z[:, :k],
         "zeta": z[:, k:2 * k],
         "kappa": spread_around(0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, z[:, 2 * k]),
-        "c": spread_around(p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, z[:, 2 * k + 1]),
-        "r": spread_around(p.role_clarity, p.trait_spread, z[:, 2 * k + 2]),
+        "c": spread_around(at_rows(org, p.capability, leavers) * NEWCOMER_TRAIT_SHARE, p.trait_spread, z[:, 2 * k + 1]),
+        "r": spread_around(at_rows(org, p.role_clarity, leavers), p.trait_spread, z[:, 2 * k + 2]),
     }
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import summarise
-from ..engine import batch_size, run_ensemble
+from ..engine import VARYING, batch_size, run_ensemble
 from .design import points
 from .executors import check_executor, make_executor
 from .spec import SweepSpec, load_spec, outputs
@@ -33,14 +33,17 @@ MAX_BATCH = 16  # runs sent to a worker at once
 def run_batch(batch) -> list[tuple[dict, pd.DataFrame | None]]:
     """Run a batch of runs (in a worker): ``(entropy, kwargs, horizon, series, runs[, stacked])``
     where ``series`` is ``(every, columns)`` or None and ``runs`` are ``(run, point, rep, values)``.
-    ``stacked``: the runs are replications of one point, advanced together as one ensemble
-    (``sim.engine``); else (the default) each runs alone, as ``OrgModel`` runs it."""
+    ``stacked``: the runs are advanced together as one ensemble (``sim.engine``: their points may
+    differ only in ``VARYING`` parameters); else (the default) each runs alone, as ``OrgModel``
+    runs it."""
     entropy, kwargs, horizon, series, runs = batch[:5]
     stacked = len(batch) > 5 and batch[5]
     if not stacked:
         return [_run(entropy, {**kwargs, **values}, horizon, series, [(run, point, rep, values)], False)[0]
                 for run, point, rep, values in runs]
-    return _run(entropy, {**kwargs, **runs[0][3]}, horizon, series, runs, True)
+    shared = {k: v for k, v in runs[0][3].items() if k not in VARYING}
+    varying = [{k: v for k, v in values.items() if k in VARYING} for _, _, _, values in runs]
+    return _run(entropy, {**kwargs, **shared, "varying": varying}, horizon, series, runs, True)
 
 
 def _run(entropy, kwargs, horizon, series, runs, stacked):
@@ -77,8 +80,9 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     or a local cluster of ``workers`` processes). The table is the same whatever the executor,
     the workers, the order, or how often the sweep was interrupted and resumed. ``table_columns``:
     return only these columns of the table (and ``run``): a large sweep need not be read whole.
-    ``batch``: replications of a point advanced together as one ensemble (``sim.engine``; default:
-    as many as make about ``BATCH_PEOPLE`` people); 1 runs each alone, as ``OrgModel`` does. A run's
+    ``batch``: runs advanced together as one ensemble (``sim.engine``: replications, and points that
+    differ only in ``VARYING`` parameters; default: as many as make about ``BATCH_PEOPLE`` people);
+    1 runs each alone, as ``OrgModel`` does. A run's
     results are the same for any batch above 1 (and agree with ``batch=1`` to about 1e-15), so a
     sweep resumed with the same ``batch`` setting (1, or above 1) gives the same table.
     """
@@ -108,18 +112,19 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     return table
 
 
-def _batches(todo: list[int], reps: int, workers: int, members: int) -> list[list[int]]:
+def _batches(todo: list[int], values: list[dict], reps: int, workers: int, members: int) -> list[list[int]]:
     """The runs to do, in batches for the workers: with ``members`` 1, up to ``MAX_BATCH`` runs run
-    one by one; else each batch is replications of one point (an ensemble of up to ``members``,
-    fewer where that keeps every worker busy)."""
+    one by one; else each batch is an ensemble of up to ``members`` runs (fewer where that keeps
+    every worker busy) whose points differ only in ``VARYING`` parameters."""
     if members == 1:
         size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * workers))))
         return [todo[i:i + size] for i in range(0, len(todo), size)]
     size = max(1, min(members, math.ceil(len(todo) / (2 * workers))))
-    by_point: dict[int, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for r in todo:
-        by_point.setdefault(r // reps, []).append(r)
-    return [runs[i:i + size] for runs in by_point.values() for i in range(0, len(runs), size)]
+        point = values[r // reps]
+        groups.setdefault(tuple(sorted((k, repr(v)) for k, v in point.items() if k not in VARYING)), []).append(r)
+    return [runs[i:i + size] for runs in groups.values() for i in range(0, len(runs), size)]
 
 
 def _execute(spec, store, values, todo, done, total, columns, executor, workers, scheduler,
@@ -130,7 +135,7 @@ def _execute(spec, store, values, todo, done, total, columns, executor, workers,
     with make_executor(executor, workers, scheduler) as ex:
         batches = ((spec.entropy, kwargs, spec.horizon, series,
                     [(r, r // reps, r % reps, values[r // reps]) for r in runs], members > 1)
-                   for runs in _batches(todo, reps, ex.workers, members))
+                   for runs in _batches(todo, values, reps, ex.workers, members))
         records, frames, last = [], [], time.monotonic()
         try:
             for results in ex.map_unordered(run_batch, batches):
