@@ -1,6 +1,7 @@
 """`make bench`: agent-steps per second of OrgModel beside its peers, in the same run.
 
-OrgModel at about 1,000, 10,000, 100,000 and 1,000,000 people (104 weeks), each measured in a
+OrgModel at about 1,000, 10,000, 34,000, 100,000 and 1,000,000 people (104 weeks), and ensembles
+(sim.engine) of 8, 32 and 64 organisations of 1,000 people and of 8 of 10,000, each measured in a
 fresh process so that its peak memory is its own; peers: the naive per-agent Mesa implementation
 of our own step (bench/naive.py, at 1,000 and 10,000 people) and Mesa's bundled VirusOnNetwork at
 10,000 nodes. Rates are given by wall time and by CPU time (process time): on a machine shared
