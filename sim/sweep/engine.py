@@ -119,7 +119,7 @@ def _batches(todo: list[int], values: list[dict], reps: int, workers: int, membe
     if members == 1:
         size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * workers))))
         return [todo[i:i + size] for i in range(0, len(todo), size)]
-    size = max(1, min(members, math.ceil(len(todo) / (2 * workers))))
+    size = max(1, min(members, math.ceil(len(todo) / (4 * workers))))
     groups: dict[tuple, list[int]] = {}
     for r in todo:
         point = values[r // reps]
