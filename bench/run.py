@@ -170,7 +170,7 @@ def plot(res: dict, path: Path) -> None:
     rows = sorted((r for name, r in res.items() if name.startswith("OrgModel")), key=lambda r: r["agents"])
     n = np.array([r["agents"] for r in rows], dtype=float)
     per_week = np.array([r["cpu"] / r["steps"] for r in rows])
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(7, 5.2))
     ax.loglog(n, per_week, "o-", label="OrgModel alone: CPU seconds per week")
     slope = per_week[-1] / n[-1]
     ax.loglog(n, slope * n, "--", color="grey", label="linear in people (through the largest)")
@@ -189,7 +189,7 @@ def plot(res: dict, path: Path) -> None:
     ax.set_xlabel("people (agents)")
     ax.set_ylabel("seconds per week")
     ax.set_title("Cost of a simulated week against organisation size")  # (per organisation)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
