@@ -9,12 +9,13 @@ the initiative, what the executives perceive...) are then arrays with one entry 
 The helpers here let one implementation of each submodel serve both: for a single organisation they
 do exactly what the submodel did on its own (Python scalars, the same numpy calls, so a single run
 is unchanged bit for bit); for an ensemble they hand each row its member's value and reduce per
-member (``np.bincount`` over the member index of the rows).
+member (``Members.sums``: over each member's runs of rows in a level, then over its runs, so that
+a member's sums do not depend on which others share the ensemble).
 
 Random numbers: each member draws from its own streams exactly what it would draw alone
-(``uniform_per_row``, ``normal_per_row``, ``per_member``, ``per_selected``), and the draws are put into the ensemble's row
-order; so a member's run equals the same run done alone (to rounding: sums over a member's rows
-are added in another order).
+(``uniform_per_row``, ``normal_per_row``, ``per_member``, ``per_selected``), and the draws are put
+into the ensemble's row order; so a member's run equals the same run done alone (to rounding: sums
+over a member's rows are added in another order).
 """
 
 from __future__ import annotations
