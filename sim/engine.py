@@ -2,10 +2,10 @@
 advanced together as one array program (``sim.members``).
 
 An ensemble's members share the parameters (but those of ``VARYING``, which may differ) and the
-interventions; each has its own seed and may have its own org chart. Every member draws from exactly the random streams it would use alone,
-so its time series equals the same run done alone (to rounding, about 1e-15). A small organisation's
-week is mostly the fixed cost of a few hundred numpy calls; an ensemble of R pays that cost once
-for all R (see docs/PERFORMANCE.md).
+interventions; each has its own seed and may have its own org chart. Every member draws from
+exactly the random streams it would use alone, so its time series equals the same run done alone
+(to rounding, about 1e-15). A small organisation's week is mostly the fixed cost of a few hundred
+numpy calls; an ensemble of R pays that cost once for all R (see docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
