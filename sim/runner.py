@@ -127,7 +127,9 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     for count in ("turnover", "burnout_mean", "burnout_final"):
         summary.insert(summary.columns.get_loc(count) + 1, f"{count}_per_100",
                        100 * summary[count] / scenario.people)
-    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start, draws=draws)
+    # (recorded: runs repeat bit for bit with the same kind of batch, 1 or more; see ``run``)
+    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start, draws=draws,
+                   meta={"batch": most})
 
 
 def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 1,
