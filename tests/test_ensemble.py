@@ -71,11 +71,14 @@ DIFFERENT = [{"pivot_interval": 5.0}, {"pivot_interval": 3.0, "role_clarity": 0.
              {"pivot_interval": 0.0, "capability": 0.9}, {"pivot_interval": 4.0, "role_clarity": 0.9}]
 
 
-@pytest.mark.parametrize("submodels, varying", [(None, None), ({"peers": BOUNDED_CONFIDENCE}, None),
-                                                (None, DIFFERENT)], ids=["degroot", "bounded", "varying"])
-def test_every_submodel_of_a_member_updates_as_alone(submodels, varying):
+@pytest.mark.parametrize("submodels, varying, schedule", [
+    (None, None, "poisson"), ({"peers": BOUNDED_CONFIDENCE}, None, "poisson"), (None, DIFFERENT, "poisson"),
+    (None, None, "fixed"), (None, DIFFERENT, "fixed")],
+    ids=["degroot", "bounded", "varying", "fixed", "varying-fixed"])
+def test_every_submodel_of_a_member_updates_as_alone(submodels, varying, schedule):
     charts = [None, irregular(), None, irregular(45, seed=8)]
-    together, alone = lockstep(BUSY, charts, seeds=[1, 2, 3, 4], weeks=14, submodels=submodels, varying=varying)
+    together, alone = lockstep({**BUSY, "pivot_schedule": schedule}, charts, seeds=[1, 2, 3, 4], weeks=14,
+                               submodels=submodels, varying=varying)
     st = together.state
     # the run exercised what it claims to
     assert np.sum(st.pivots >= 2) >= 3 and np.all(st.turnover > 0) and np.any(st.failed > 0)

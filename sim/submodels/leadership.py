@@ -30,7 +30,7 @@ def pivot_due(st, p, pivot_u):
             due = st.week % np.maximum(1, np.round(interval)) == 0
         else:
             due = pivot_u < 1.0 / np.where(never, 1.0, interval)
-        return ~never & due
+        return np.broadcast_to(~never & due, np.shape(pivot_u)).copy()  # (one per member, always)
     if st.force_pivot:
         return True
     if p.pivot_interval <= 0 or st.week == 0:
