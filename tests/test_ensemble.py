@@ -146,3 +146,25 @@ def test_replications_in_ensembles_match_replications_alone():
     alone = OrgModel(np.random.default_rng(np.random.SeedSequence(7).spawn(5)[3]), **scenario.model_kwargs()).run(12)
     expected = one.timeseries[one.timeseries["rep"] == 3].drop(columns="rep").reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, expected, check_exact=True)
+
+
+def test_a_sweep_in_ensembles_gives_the_table_of_runs_alone(tmp_path):
+    from sim.sweep import spec_from_dict, sweep
+    from sim.sweep.engine import _batches
+
+    spec = spec_from_dict({"name": "ens", "base": "baseline", "set": {"executives": 1, "layers": 2, "span": 4},
+                           "horizon": 10, "replications": 3,
+                           "parameters": {"pivot_interval": [0.0, 3.0], "role_clarity": [0.2, 0.8],
+                                          "feedback": [0.1, 0.6]}})
+    together = sweep(spec, tmp_path / "together", workers=1).sort_values("run").reset_index(drop=True)
+    alone = sweep(spec, tmp_path / "alone", workers=1, batch=1).sort_values("run").reset_index(drop=True)
+    numbers = [c for c in together.columns if pd.api.types.is_float_dtype(together[c])]
+    pd.testing.assert_frame_equal(together[numbers], alone[numbers], check_exact=False, rtol=0, atol=TOL)
+    assert (together["status"] == "ok").all()
+    # points that differ only in VARYING parameters share ensembles; feedback splits them
+    values = [{"pivot_interval": a, "role_clarity": b, "feedback": c}
+              for a in (0.0, 3.0) for b in (0.2, 0.8) for c in (0.1, 0.6)]
+    batches = _batches(list(range(24)), values, 3, workers=1, members=40)  # (6 a batch: 4 for the worker)
+    assert sorted(r for b in batches for r in b) == list(range(24)) and all(len(b) == 6 for b in batches)
+    assert all(len({values[r // 3]["feedback"] for r in b}) == 1 for b in batches)
+    assert all(len({r // 3 for r in b}) > 1 for b in batches)  # several points in each
