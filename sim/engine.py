@@ -37,7 +37,8 @@ class Intervention:
 # Parameters whose values may differ between the members of one ensemble (every use of them in
 # the submodels takes one value per member); members that differ in any other parameter run in
 # separate ensembles.
-VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit")
+VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit", "translation_noise", "rationale",
+           "leadership_consistency", "base_load")
 
 
 def combine(params: Sequence) -> Any:
@@ -123,10 +124,11 @@ class Engine:
                 values = getattr(st, attr)
                 values[managers] = np.clip(values[managers] + at_rows(self.org, shift, np.flatnonzero(managers)), 0, 1)
         one = self.org.members is None
-        if self.p.initiatives != old.initiatives:
-            st.initiatives_now = self.p.initiatives if one else np.full(self.size, self.p.initiatives)
-        if self.p.rationale != old.rationale:
-            st.rationale_now = self.p.rationale if one else np.full(self.size, self.p.rationale)
+        for name, now in (("initiatives", "initiatives_now"), ("rationale", "rationale_now")):
+            changed = np.not_equal(getattr(self.p, name), getattr(old, name))  # (per member, if they differ)
+            if np.any(changed):
+                setattr(st, now, getattr(self.p, name) if one else np.where(changed, getattr(self.p, name),
+                                                                            getattr(st, now)))
 
     def step(self) -> None:
         for _ in self.stages():

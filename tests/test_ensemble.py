@@ -66,9 +66,11 @@ def same_state(st, one, rows, j, where):
     np.testing.assert_allclose(st.peer_w[rows][:, rows].toarray(), one.peer_w.toarray(), rtol=0, atol=TOL)
 
 
-# Members that differ in parameters (all of VARYING: pivot timing, role clarity, capability, quits)
-DIFFERENT = [{"pivot_interval": 5.0}, {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05},
-             {"pivot_interval": 0.0, "capability": 0.9}, {"pivot_interval": 4.0, "role_clarity": 0.9}]
+# Members that differ in parameters (every one of VARYING)
+DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9},
+             {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6},
+             {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8},
+             {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9}]
 
 
 @pytest.mark.parametrize("submodels, varying, schedule", [
@@ -114,6 +116,12 @@ def test_a_member_is_not_its_neighbour():
 def test_an_ensemble_needs_a_chart_per_member():
     with pytest.raises(ValueError, match="one chart and one set of parameters per member"):
         Engine(validate(), [np.random.default_rng(1)] * 2, [None])
+
+
+def test_every_varying_parameter_is_exercised():
+    from sim.engine import VARYING
+
+    assert set(VARYING) == {name for member in DIFFERENT for name in member}
 
 
 def test_members_may_differ_only_in_the_varying_parameters():

@@ -36,10 +36,10 @@ def sender_noise(org, st, p, senders: np.ndarray | Groups) -> np.ndarray:
     rows = senders.key if isinstance(senders, Groups) else senders
     d = int(org.depth[rows[0]])  # the senders are the level above the receivers
     if d == 0:
-        return np.full(len(rows), p.translation_noise * (1 - p.strategy_clarity))
+        return np.full(len(rows), at_rows(org, p.translation_noise * (1 - p.strategy_clarity), rows))
     level = org.level(d)  # once per sender, then handed to each of its reports
     sigma = np.empty(level.stop)  # (by row: the rows above the level are never read)
-    sigma[level] = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
+    sigma[level] = at_rows(org, p.translation_noise, level) * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
     return take_runs(sigma, senders) if isinstance(senders, Groups) else np.take(sigma, senders)
 
 

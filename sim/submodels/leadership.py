@@ -107,7 +107,7 @@ def apply_broadcast(org, st, p, dr) -> None:
     st.next_broadcast = st.week + p.broadcast_interval
     people = org.staff
     u, f = st.u[people], st.f[people]
-    msg = np.multiply(st.zeta[people], (p.c_b * p.translation_noise * (1 - u))[:, None])
+    msg = np.multiply(st.zeta[people], (p.c_b * at_rows(org, p.translation_noise, people) * (1 - u))[:, None])
     msg += at_rows(org, st.s, people)
     carries = norm_plus_nonzero(msg)  # a reading clipped to nothing says nothing
     w = (p.eta_b * st.tau[people] * (1 - f) * p.nu**at_rows(org, st.n_repeat, people) * carries)[:, None]

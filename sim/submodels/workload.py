@@ -16,7 +16,7 @@ def compute_load(org, st, p) -> None:
     leaders = org.leaders
     span = org.reports.sizes  # each leader's reports, in the order of the leaders' rows
     team = span / p.span_capacity
-    load = (p.base_load + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
+    load = (at_rows(org, p.base_load, leaders) + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
             + at_rows(org, st.initiatives_now, leaders) * p.initiative_load
             + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
@@ -83,7 +83,7 @@ def apply_turnover(org, st, p, dr) -> None:
     st.m[new] = st.m0[new] = START_COMMITMENT
     st.f[new] = 0.0
     st.conf[new] = NEWCOMER_CONFIDENCE
-    st.tau[new] = np.clip(p.leadership_consistency + st.trust_offset[new], 0, 1)
+    st.tau[new] = np.clip(at_rows(org, p.leadership_consistency, new) + st.trust_offset[new], 0, 1)
     st.kappa[new] = dr["kappa"]
     st.c[new] = dr["c"]
     st.r[new] = dr["r"]
