@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import parallel
 from .metrics import BETTER, summarise
-from .engine import batch_size, run_ensemble
+from .engine import VARYING, batch_size, run_ensemble
 from .scenario import Scenario
 from .stats import (beats, km_median, mean_interval, percentile_interval, prediction_interval,
                     resample_weights, wilson)
@@ -80,7 +80,8 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     ``batch``: replications advanced together as one ensemble (``sim.engine``; default: as many as
     make about ``BATCH_PEOPLE`` people, shared out over the ``jobs``); 1 runs each alone as
     ``OrgModel`` does. Results are the same for any ``jobs`` and any batch above 1 (and agree
-    with ``batch=1`` to about 1e-15); replications drawn from a posterior run one at a time.
+    with ``batch=1`` to about 1e-15); replications drawn from a posterior share ensembles where
+    the calibrated parameters are all of ``sim.engine.VARYING``, else run one at a time.
     """
     reps = scenario.replications if reps is None else int(reps)
     if reps < 1:
@@ -92,8 +93,12 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     draws = None if posterior is None else posterior_draws(posterior, scenario, seed, reps)
     jobs = max(1, min(int(jobs), reps))
     most = batch_size(scenario.people, batch)
-    size = 1 if draws is not None else min(most, math.ceil(reps / jobs))
-    tasks = [(kwargs if draws is None else {**kwargs, **draws.iloc[i].to_dict()}, scenario.horizon,
+    # Replications drawn from a posterior differ in the calibrated parameters: they share
+    # ensembles where those may differ between members (sim.engine.VARYING), else run one by one.
+    shared = draws is None or set(draws.columns) <= set(VARYING)
+    size = min(most, math.ceil(reps / jobs)) if shared else 1
+    tasks = [({**kwargs, **({} if draws is None else {"varying": draws.iloc[i:i + size].to_dict("records")})}
+              if shared else {**kwargs, **draws.iloc[i].to_dict()}, scenario.horizon,
               children[i:i + size], list(range(i, min(i + size, reps))), most > 1)
              for i in range(0, reps, size)]
     start = time.perf_counter()

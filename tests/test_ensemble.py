@@ -176,3 +176,26 @@ def test_a_sweep_in_ensembles_gives_the_table_of_runs_alone(tmp_path):
     assert sorted(r for b in batches for r in b) == list(range(24)) and all(len(b) == 6 for b in batches)
     assert all(len({values[r // 3]["feedback"] for r in b}) == 1 for b in batches)
     assert all(len({r // 3 for r in b}) > 1 for b in batches)  # several points in each
+
+
+def test_replications_drawn_from_a_posterior_share_ensembles(monkeypatch):
+    import sim.runner
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    sizes = []
+
+    def counted(rngs, *args, **kwargs):
+        sizes.append(len(rngs))
+        return run_ensemble(rngs, *args, **kwargs)
+
+    monkeypatch.setattr(sim.runner, "run_ensemble", counted)
+
+    scenario = load_scenario("baseline", {"executives": 1, "layers": 2, "span": 4, "horizon": 10})
+    posterior = pd.DataFrame({"translation_noise": [0.2, 0.9, 1.5], "base_load": [0.1, 0.5, 0.9],
+                              "weight": [0.3, 0.3, 0.4]})
+    alone = run(scenario, reps=6, seed=3, batch=1, posterior=posterior)
+    together = run(scenario, reps=6, seed=3, posterior=posterior)
+    assert sizes == [1] * 6 + [6]  # one at a time, then the six together
+    assert together.draws.equals(alone.draws) and together.draws["translation_noise"].nunique() > 1
+    pd.testing.assert_frame_equal(together.timeseries, alone.timeseries, check_exact=False, rtol=0, atol=TOL)
