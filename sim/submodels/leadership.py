@@ -48,15 +48,21 @@ def launch_initiative(st, which=True) -> None:
 
 
 def fail_initiative(org, st, p, which=True) -> None:
-    """The current initiative failed (its deadline passed, or a pivot abandoned it): everyone below
-    the top loses a share of their commitment and trust (the results loop, MODEL.md 10.3), ``k_fail``
-    for one that ran to its deadline, less for one abandoned sooner (in proportion to the weeks
-    people worked on it), and a new initiative starts. ``which``: the members where it failed."""
-    st.failed += which
+    """The current initiative ran to its deadline unfinished: it failed in everyone's sight, and
+    everyone below the top loses ``k_fail`` of their commitment and trust (the results loop,
+    MODEL.md 10.3, Repenning 2002); a new initiative starts. ``which``: the members where it
+    failed (an ensemble's)."""
     if p.k_fail:
-        people = rows_of(org, org.staff, which)
-        loss = p.k_fail * np.minimum(1.0, (st.week - st.initiative_start) / p.initiative_deadline)
-        lose_heart(st, people, at_rows(org, loss, people))
+        lose_heart(st, rows_of(org, org.staff, which), p.k_fail)
+    abandon_initiative(st, which)
+
+
+def abandon_initiative(st, which=True) -> None:
+    """The current initiative ends unfinished (counted as failed) and a new one starts. A pivot that
+    abandons one costs commitment and trust through the pivot's own shocks (``m_pivot_loss``,
+    ``tau_pivot_loss``), not ``k_fail`` as well: the work was dropped, not seen to fail.
+    ``which``: the members where it ends (an ensemble's)."""
+    st.failed += which
     launch_initiative(st, which)
 
 
@@ -79,7 +85,7 @@ def apply_pivots(org, st, p, dr) -> None:
     st.force_pivot = False
     mu = p.pivot_magnitude
     unfinished = 1.0 - np.minimum(st.progress / p.initiative_effort, 1.0)
-    fail_initiative(org, st, p, due)  # the pivot abandons the current initiative
+    abandon_initiative(st, due)
     st.pivots += due
     st.n_repeat = pick(due, 0, st.n_repeat)
     st.initiatives_now = pick(due, p.initiatives, st.initiatives_now)
