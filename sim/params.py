@@ -101,7 +101,7 @@ PARAMS: tuple[Param, ...] = (
     Param("leadership_consistency", 0.6, 0.0, 1.0, "share", "How far leaders' actions match their words: the level trust drifts to.",
           "inconsistent leadership, say-do gap", _L),
     # --- cascade and communication (4.2, 4.3)
-    Param("translation_noise", 0.45, 0.0, 3.0, "sd", "Noise a sender adds when translating the strategy for a report.",
+    Param("translation_noise", 0.35, 0.0, 3.0, "sd", "Noise a sender adds when translating the strategy for a report.",
           "translation layer; if the middle is unclear the whole org is", _C, "sigma0"),
     Param("translation_persistence", 0.85, 0.0, 1.0, "share", "Share of translation noise that is the receiver's own lasting frame.",
           "translation layer", _C, "rho"),
@@ -285,7 +285,7 @@ SOURCES: dict[str, str] = {
     'u_pivot_loss': "prototype: coefficient (MODEL.md 9), 0.28",
     'leadership_alignment': "assumption: a fairly united top team (0.9); no source",
     'leadership_consistency': "assumption: middling say-do consistency (0.6), the level trust drifts to; no source",
-    'translation_noise': "calibrated: 0.6 (the prototype's sigma0) -> 0.45 against E1 (middle managers' 'can state') and E2 on the calibration root (docs/TRACE.md)",
+    'translation_noise': "calibrated: 0.6 (the prototype's sigma0) -> 0.45 -> 0.35 against E1 (middle managers' 'can state') and E2 on the calibration root (docs/TRACE.md step 27)",
     'translation_persistence': "prototype: coefficient (MODEL.md 9), rho = 0.85",
     'capability': "assumption: mid-scale managerial capability (0.5); no source",
     'rationale': "prototype: coefficient (MODEL.md 9), 0.3",

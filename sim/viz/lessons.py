@@ -43,7 +43,7 @@ LESSONS = (
             "noise 0). Play to week 104 and press Freeze this run as A. Then set translation noise (under More parameters) to "
             "0.3, press Reset and play to week 104 again; then try 0.9. At each setting, send a new "
             "message in the telephone game and follow it hop by hop. Then depth: translation noise "
-            "back to 0.45, executives 2 (under More parameters) and span 4; freeze a run with 2 "
+            "back to 0.35, executives 2 (under More parameters) and span 4; freeze a run with 2 "
             "layers and compare it with 4 layers."),
         notice=(
             "The alignment by level chart and the alignment (employees) readout: the front line falls "
@@ -58,7 +58,7 @@ LESSONS = (
             "strategy, and what would you change first: fewer layers, or clearer translation at "
             "each one?"),
         changes=({"translation_noise": 0.3}, {"translation_noise": 0.9},
-                 {"translation_noise": 0.45, "executives": 2, "span": 4}, {"layers": 4}),
+                 {"translation_noise": 0.35, "executives": 2, "span": 4}, {"layers": 4}),
         evidence=(
             ("S13", "front-line belief alignment, noise 0 -> 0.3", "difference", "0.12"),
             ("S13", "front-line belief alignment, noise 0.3 -> 0.9", "difference", "0.24"),
