@@ -78,11 +78,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="change a parameter (or horizon): --set role_clarity=0.8 feedback=0.5")
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
+    _add_batch(p)
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
     p.add_argument("--posterior", metavar="DIR",
                    help="a calibration folder (cascade calibrate): each replication draws the calibrated "
                         "parameters from its posterior (intervals then carry parameter uncertainty too)")
     _add_export(p)
+
+
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    from .engine import BATCH_PEOPLE
+
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="replications advanced together as one ensemble (default: as many as make about "
+                        f"{BATCH_PEOPLE:,} people; 1: each alone); results agree to about 1e-15 either way")
 
 
 def _posterior(args):
@@ -229,7 +238,7 @@ def _cmd_run(args) -> int:
     posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
     results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar(),
-                  posterior=posterior)
+                  posterior=posterior, batch=args.batch)
     results.meta["command"] = " ".join([PROG, *args.argv])
     if posterior is not None:
         results.meta["posterior"] = args.posterior
@@ -275,7 +284,7 @@ def _cmd_compare(args) -> int:
     posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
-                         progress=ProgressBar(), posterior=posterior)
+                         progress=ProgressBar(), posterior=posterior, batch=args.batch)
     comparison.meta["command"] = " ".join([PROG, *args.argv])
     if posterior is not None:
         comparison.meta["posterior"] = args.posterior
@@ -540,6 +549,7 @@ def _add_sweep(sub) -> None:
                    help="a Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster")
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
+    _add_batch(p)
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
     p.set_defaults(func=_cmd_sweep)
 
@@ -562,7 +572,7 @@ def _cmd_sweep(args) -> int:
         start = time.perf_counter()
         try:
             table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar,
-                          table_columns=["status", "error"])  # what the summary needs, not the whole table
+                          table_columns=["status", "error"], batch=args.batch)  # what the summary needs, not the whole table
         except (KeyboardInterrupt, _Terminated) as exc:
             saved = len(load_runs(directory)) if (directory / "sweep.json").is_file() else 0
             print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: "
