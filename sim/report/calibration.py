@@ -131,7 +131,8 @@ def calibration_report(cal, figures: dict[str, Path], draws: int = 40) -> str:
         f"<td class='n'>{_num(r['low'])} – {_num(r['high'])}</td><td class='n'>{r['ratio']:.0%}</td>"
         f"<td>{html.escape(r['identifiability'])}</td></tr>" for name, r in summary.iterrows())
     checks = "".join(
-        f"<tr><td>{html.escape(r['item'])}</td><td>{html.escape(r['level'])}</td>"
+        f"<tr><td>{html.escape(r['item'] + (f' (answer {a})' if (a := r.get('answer', '>=4')) not in ('>=4', '') else ''))}"
+        f"</td><td>{html.escape(r['level'] + (f' · {d}' if (d := r.get('department', '')) else ''))}</td>"
         f"<td class='n'>{_num(r['observed'])}</td><td class='n'>{_num(r['median'])}</td>"
         f"<td class='n'>{_num(r['low'])} – {_num(r['high'])}</td><td class='n'>{_num(r['default'])}</td>"
         f"<td>{'yes' if r['inside'] else '<b>no</b>'}</td></tr>" for _, r in pred.iterrows())
