@@ -241,3 +241,26 @@ def test_departments_match_the_scenario_by_name(tmp_path):
     top = write(tmp_path, DEPT_HEADER + "executives,Sales,yes\n" * 5, "top.csv")
     with pytest.raises(sv.SurveyError, match="level executives, department 'Sales': the org has nobody there"):
         sv.check_departments(sv.read_survey(top, by_department=True), model.org, names, "the org")
+
+
+def test_the_published_figures_survey_states_each_figure_to_the_nearest_person():
+    """scenarios/surveys/published_figures.*: the survey scripts/defaults_calibration.py reports on."""
+    import importlib.util
+    from pathlib import Path
+
+    from sim.calibrate.inference import prepare
+    from sim.validation import CALIBRATION_ROOT, ORG
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("defaults_calibration", root / "scripts" / "defaults_calibration.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    scenario, survey, priors = prepare(root / script.SCENARIO, root / script.SURVEY, list(script.PARAMETERS))
+    assert list(survey.observed()) == list(script.STATISTICS)
+    published = {"can_name_priorities|1": 0.13, "can_name_priorities|2": 0.08, "can_name_priorities|employees": 0.02,
+                 "clear_on_strategy|managers": 0.84, "support_change|employees": 0.74}
+    model = OrgModel(np.random.default_rng(0), **scenario.model_kwargs())
+    for c in survey.cells:
+        assert c.n == len(sv.group_rows(model.org, c.group))  # a census of the level
+        assert abs(c.share - published[c.key]) <= 0.5 / c.n, c  # the figure, to the nearest person
+    assert scenario.seed == CALIBRATION_ROOT and scenario.structure == ORG and scenario.horizon >= 52
