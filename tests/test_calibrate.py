@@ -186,6 +186,8 @@ def test_a_survey_by_department_with_likert_levels_calibrates(tmp_path):
     check = cal.predictive(draws=3)
     assert list(check["department"].unique()) == names and set(check["answer"]) == {">=2", ">=3", ">=4", ">=5"}
     assert check["observed"].to_list() == pytest.approx(list(survey.observed().values()))
+    page = (cal.save(tmp_path / "out", draws=3) / "report.html").read_text(encoding="utf-8")
+    assert "understand_why (answer &gt;=2)" in page and "employees · Sales" in page
 
 
 def cascade_module(args, cwd, root):
