@@ -214,6 +214,8 @@ def test_by_department_too_few_or_missing_departments_are_clear_errors(tmp_path)
             in str(exc.value)) and "merge the department with another" in str(exc.value)
     with pytest.raises(sv.SurveyError, match="row 3, column department: empty, but the statistics are by department"):
         sv.read_survey(write(tmp_path, DEPT_HEADER + "employees,Sales,yes\nemployees,,yes\n"), by_department=True)
+    with pytest.raises(sv.SurveyError, match="row 2, column department: 'A|>=2' is not allowed"):
+        sv.read_survey(write(tmp_path, DEPT_HEADER + "employees,A|>=2,yes\n" * 5), by_department=True)
     with pytest.raises(sv.SurveyError, match="no department column"):
         sv.read_survey(write(tmp_path, "level,understand_why\n" + "employees,yes\n" * 5), by_department=True)
 

@@ -369,6 +369,9 @@ def read_survey(path: str | Path, likert: bool = True, by_department: bool = Fal
             elif by_department:
                 raise SurveyError(f"{name}: row {row}, column department: empty, but the statistics are by "
                                   f"department: give every respondent's department, or pool the departments")
+            if by_department and "|" in department:  # '|' separates the parts of a statistic's key
+                raise SurveyError(f"{name}: row {row}, column department: {quote(department)} is not allowed: "
+                                  f"a department name without '|'")
             group = department if by_department else ""
             respondents += count
             rows_of.setdefault((level, group), []).append(row)
