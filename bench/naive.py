@@ -414,14 +414,16 @@ class NaiveOrgModel(mesa.Model):
         self.initiative_start = self.week
 
     def _fail_initiative(self) -> None:
-        """The initiative failed (deadline) or was abandoned (pivot): everyone below the top loses
-        heart, and a new initiative starts."""
-        self.failed += 1
+        """The initiative ran to its deadline unfinished: everyone below the top loses k_fail of their
+        commitment and trust, and a new initiative starts."""
         if self.p.k_fail:
-            # k_fail for an initiative that ran to its deadline, less for one abandoned sooner
-            loss = self.p.k_fail * min(1.0, (self.week - self.initiative_start) / self.p.initiative_deadline)
             for person in self.staff:
-                person.lose_heart(loss)
+                person.lose_heart(self.p.k_fail)
+        self._abandon_initiative()
+
+    def _abandon_initiative(self) -> None:
+        """The initiative ends unfinished (a pivot dropped it, or it failed); a new one starts."""
+        self.failed += 1
         self._launch_initiative()
 
     def _pivot_due(self, pivot_u: float) -> bool:
@@ -442,7 +444,7 @@ class NaiveOrgModel(mesa.Model):
             return
         self.force_pivot = False
         unfinished = 1.0 - min(self.progress / p.initiative_effort, 1.0)
-        self._fail_initiative()  # the pivot abandons the current initiative
+        self._abandon_initiative()  # the pivot drops the current initiative (its losses: the pivot shocks)
         self.pivots += 1
         self.n_repeat = 0
         self.initiatives_now = p.initiatives

@@ -403,8 +403,12 @@ def _stances(org: Org, p, kappa, rng) -> np.ndarray:
         order = order[np.argsort(-_betweenness(org, rng)[order], kind="stable")]
     champions = order[:n_champ]
     stance[champions] = CHAMPION
-    rest = rng.permutation(order[n_champ:])  # defenders are drawn from the others at random
-    stance[rest[:n_def]] = DEFENDER
+    # Defenders are drawn from the others at random, in an order that does not depend on how many
+    # champions there are: a run with more champions keeps the same defenders (but for any who
+    # became champions), so runs compared across champion shares share their people.
+    others = rng.permutation(managers)
+    others = others[stance[others] != CHAMPION]
+    stance[others[:n_def]] = DEFENDER
     return stance
 
 

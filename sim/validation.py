@@ -40,7 +40,7 @@ ORG = dict(executives=1, layers=2, span=8)  # 585 people, Gallup's typical span
 DEEP = dict(executives=2, span=4)  # S1 varies the layers: a narrow span keeps 4 layers small
 WEEKS = 104
 SECOND_YEAR = slice(53, None)
-PILOT, MIN_REPS, MAX_REPS = 8, 12, 48
+PILOT, MIN_REPS, MAX_REPS = 8, 12, 512
 FIGURE_REPS = 96  # seeds for the survey figures: their intervals must fit inside bands
 CHANCE = chance_rate(DEFAULTS["n_goals"], CAN_STATE)  # a random mix's chance of 'can state' (1.2%)
 CONTROL_SHARE = 0.2  # a negative control's remaining effect counts as gone below this share of the effect
@@ -495,13 +495,14 @@ def tipping_statistics(outcomes: np.ndarray) -> tuple[tuple, tuple]:
     """Two shares of organisations (outcomes: rows champion shares, columns replications), each
     (share, low, high) with Wilson's 95% interval:
 
-    - organisations that *tip*: their outcome moves by at least ``TIP_RISE`` between the champion
-      shares, and at least half of that move happens in one step of the champion share (a narrow
-      tipping region; a smooth response spreads it over all six steps);
+    - organisations that *tip*: their outcome rises by at least ``TIP_RISE`` from the lowest to the
+      highest champion share, and at least half of that rise happens in one step up of the champion
+      share (a narrow tipping region; a smooth response spreads it over all six steps; an outcome
+      that falls with more champions, or jumps up and back, is no tipping point);
     - at the default champion share, the fewer of the runs whose change died (support below
       ``DIE``) and of those that sustained it (above ``SUSTAIN``): both outcomes occur (bimodal)."""
     y = np.asarray(outcomes, dtype=float).T  # organisations x champion shares
-    rise = y.max(axis=1) - y.min(axis=1)
+    rise = y[:, -1] - y[:, 0]
     tips = (rise >= TIP_RISE) & (np.diff(y, axis=1).max(axis=1) >= rise / 2)
     at_default = y[:, CHAMPIONS.index(DEFAULTS["champion_share"])]
     both = min(int(np.sum(at_default < DIE)), int(np.sum(at_default > SUSTAIN)))
@@ -515,8 +516,8 @@ def s14(lab, reps: int = 48):
     ctip, cboth = tipping_statistics(tipping(lab, {**base, **NO_RESULTS_LOOP}, reps))
     control = "no results loop (k_win = k_fail = k_pace = 0)"
     return Pattern("S14", "Implementation tipping point: success responds to champions nonlinearly", [
-        Statistic(f"share of organisations that tip (outcome moves >= {TIP_RISE:g} between champion shares "
-                  f"{CHAMPIONS[0]:g} and {CHAMPIONS[-1]:g}, half of it in one step of {CHAMPIONS[1]:g})",
+        Statistic(f"share of organisations that tip (outcome rises >= {TIP_RISE:g} from champion share "
+                  f"{CHAMPIONS[0]:g} to {CHAMPIONS[-1]:g}, half of it in one step of {CHAMPIONS[1]:g})",
                   *tip, tip[1] > 0.1, "95% lower bound > 0.1", ctip[0], ctip[1] > 0.1, control, reps),
         Statistic(f"at the default champion share {DEFAULTS['champion_share']:g}: the fewer of the runs whose "
                   f"change died (support < {DIE:g}) and that sustained it (> {SUSTAIN:g})",
@@ -524,8 +525,9 @@ def s14(lab, reps: int = 48):
     ], mean_curves(lab, {f"champions {c:g}": dict(base, champion_share=c) for c in (0.1, 0.3, 0.5)}),
         "support", "Outcome: share of people supporting the change over the last 13 weeks, no pivots. "
         "Tipping is counted per organisation (seed): tipping points differ between organisations, so "
-        "a mean over them rises smoothly even where each one jumps. At the defaults the pace loss is "
-        "off (k_pace 0; docs/TRACE.md step 24).")
+        "a mean over them rises smoothly even where each one jumps. The tipping comes from the loss "
+        "when an initiative misses its deadline (k_fail); the pace loss is off (k_pace 0; docs/TRACE.md "
+        "steps 24-25).")
 
 
 def s10(lab):

@@ -34,13 +34,19 @@ def launch_initiative(st) -> None:
 
 
 def fail_initiative(org, st, p) -> None:
-    """The current initiative failed (its deadline passed, or a pivot abandoned it): everyone below
-    the top loses a share of their commitment and trust (the results loop, MODEL.md 10.3), ``k_fail``
-    for one that ran to its deadline, less for one abandoned sooner (in proportion to the weeks
-    people worked on it), and a new initiative starts."""
-    st.failed += 1
+    """The current initiative ran to its deadline unfinished: it failed in everyone's sight, and
+    everyone below the top loses ``k_fail`` of their commitment and trust (the results loop,
+    MODEL.md 10.3, Repenning 2002); a new initiative starts."""
     if p.k_fail:
-        lose_heart(st, org.staff, p.k_fail * min(1.0, (st.week - st.initiative_start) / p.initiative_deadline))
+        lose_heart(st, org.staff, p.k_fail)
+    abandon_initiative(st)
+
+
+def abandon_initiative(st) -> None:
+    """The current initiative ends unfinished (counted as failed) and a new one starts. A pivot that
+    abandons one costs commitment and trust through the pivot's own shocks (``m_pivot_loss``,
+    ``tau_pivot_loss``), not ``k_fail`` as well: the work was dropped, not seen to fail."""
+    st.failed += 1
     launch_initiative(st)
 
 
@@ -60,7 +66,7 @@ def apply_pivots(org, st, p, dr) -> None:
     st.force_pivot = False
     mu = p.pivot_magnitude
     unfinished = 1.0 - min(st.progress / p.initiative_effort, 1.0)
-    fail_initiative(org, st, p)  # the pivot abandons the current initiative
+    abandon_initiative(st)
     st.pivots += 1
     st.n_repeat = 0
     st.initiatives_now = p.initiatives
