@@ -220,7 +220,11 @@ def write(folder: Path, wall: float | None) -> str:
         f"Epsilon (the distance in survey sampling errors a simulation had to come within) went from "
         f"{pops['epsilon'].iloc[0]:.3g} to {pops['epsilon'].iloc[-1]:.3g} over {len(pops)} populations; with "
         f"{len(STATISTICS)} statistics a model matching each within one sampling error would be at about "
-        f"{len(STATISTICS) ** 0.5:.2g}. " + (
+        f"{len(STATISTICS) ** 0.5:.2g}" + (
+            f", so the calibration ended at its budget of populations, not at the survey's precision: more "
+            f"populations could narrow the posterior further, each dearer than the last (the acceptance rate "
+            f"was {pops['acceptance_rate'].iloc[-1]:.0%} in the last). " if pops["epsilon"].iloc[-1] > 1.05 * len(STATISTICS) ** 0.5
+            else ". ") + (
             f"Outside the predictive interval: {', '.join(f'`{k}`' for k in missed)}." if missed else
             "Every statistic lies inside its predictive interval."),
         "",
