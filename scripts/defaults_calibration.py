@@ -57,7 +57,7 @@ STATISTICS = {
                                  "employees answering 'I support this change' at the default two pivots a year: 379 of 512"),
     "annual_turnover": ("E6", "10-20% of people leave a year at spans 8-12", "survey_facts: 15% left in the last year"),
     "initiatives_launched": ("E4", "(the count of initiatives E4's rate is of)",
-                             "survey_facts: 3 launched in the last year (what the defaults launch: 3.3 a year)"),
+                             "survey_facts: 3 launched in the last year (what the Model v2 defaults launch: 3.3 a year)"),
     "initiatives_failed": ("E4", "50-90% of initiatives fail", "survey_facts: 2 of the 3 failed (67%)"),
 }
 
@@ -162,7 +162,7 @@ def write(folder: Path, wall: float | None) -> str:
         "The organisation is the validation organisation (`sim.validation.ORG`: 1 executive, 2 middle-management "
         "layers, span 8, 585 people), at the defaults, surveyed at week 78: VALIDATION.md checks the figures "
         "on averages over the second year, a survey is a snapshot, and the model's shares still drift during "
-        "that year (support is higher at week 104 than on average over weeks 53-104), so the middle of the "
+        "that year (at the Model v2 defaults support was higher at week 104 than on average over weeks 53-104), so the middle of the "
         "year stands for its average. Its survey (`scenarios/surveys/published_figures.csv`) answers each "
         "item with the published share, and its facts (`scenarios/surveys/published_figures.yaml`) are the "
         "figures about the organisation:",
@@ -177,9 +177,9 @@ def write(folder: Path, wall: float | None) -> str:
         "everyone in a level would. So each share is stated for the whole level (a census; the shares are the "
         "published ones to the nearest person). With the sources' counts the sampling errors would be far "
         "smaller than how much one organisation's shares vary from run to run at the same parameter values "
-        "(Sull's 7,600 managers: a sampling sd of 0.004, where the managers' share clear varies between "
-        "organisations at the defaults by an sd of 0.3, some organisations' confidence collapsing after a "
-        "pivot), and the largest surveys would outweigh everything else in the distance.",
+        "(Sull's 7,600 managers: a sampling sd of 0.004, where the managers' share clear varied between "
+        "organisations at the Model v2 defaults by an sd of 0.3, some organisations' confidence collapsing after "
+        "a pivot), and the largest surveys would outweigh everything else in the distance.",
         "",
         "**What one organisation's survey cannot express**:",
         "",
