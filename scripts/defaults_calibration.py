@@ -155,7 +155,9 @@ def write(folder: Path, wall: float | None) -> str:
         f"{info['simulations']:,} simulations, {timing} on 2 worker processes of a machine shared with other "
         f"jobs (cascade-sim {info['cascade-sim']}). The script runs the command, then writes this page from its "
         "folder (`summary.csv`, `predictive.csv`, `calibration.json`); `--from FOLDER` rewrites the page from a "
-        "finished folder. Rerun it whenever the defaults change.",
+        "finished folder. Rerun it whenever the defaults change: with the same defaults it gives the same posterior, "
+        "summary and predictive check bit for bit (SURVEYS.md, Determinism; only the count of simulations started "
+        "depends on timing), and with others it says what they do.",
         "",
         "## The survey of a typical organisation",
         "",
