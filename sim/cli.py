@@ -748,6 +748,12 @@ def _add_calibrate(sub) -> None:
                    help="the parameters to calibrate (default: translation_noise, rationale, "
                         "leadership_consistency, p_quit, base_load)")
     p.add_argument("--items", metavar="A,B,...", help="use only these survey items (default: all it has)")
+    p.add_argument("--likert", choices=("levels", "agree"), default="levels",
+                   help="Likert answers: the shares answering at least 2, 3, 4 and 5 (levels, the default), "
+                        "or only the share agreeing, 4-5 (agree)")
+    p.add_argument("--by-department", action="store_true",
+                   help="statistics by level and department, matched to the scenario's departments by name "
+                        "(default: by level, pooled over departments)")
     p.add_argument("--populations", type=_positive, default=8, metavar="N",
                    help="at most N ABC-SMC populations (default: 8; fewer if the survey's precision is reached)")
     p.add_argument("--population-size", type=_at_least(2, "at least 2"), default=200, metavar="N",
@@ -782,7 +788,7 @@ def _cmd_calibrate(args) -> int:
         check_executor(args.executor, args.workers, args.scheduler)
         scenario = load_scenario(args.scenario, _sets(args.sets))
         _warn(scenario)
-        survey = read_survey(args.survey)
+        survey = read_survey(args.survey, likert=args.likert == "levels", by_department=args.by_department)
         items = _names(args.items)
         if items:
             survey = survey.only(items)
