@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 
 LOCK := requirements.lock
 
-.PHONY: install lock run test bench validation notebooks clean
+.PHONY: install lock run test bench validation defaults-calibration notebooks clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make install: needs Python 3.12 or newer (none found on PATH or in pyenv)"; exit 1; }
@@ -46,6 +46,11 @@ bench: install
 validation: install
 	$(VENV)/bin/cascade validate-model
 	$(PY) -m pytest -q -m validation tests/test_calibrate.py  # calibration recovery at full budget
+
+# Calibrate the defaults to the published figures E1-E6, read as one organisation's survey, and
+# write docs/DEFAULTS_CALIBRATION.md (about 10-15 minutes on 2 cores; rerun when the defaults change).
+defaults-calibration: install
+	$(PY) scripts/defaults_calibration.py --workers 2
 
 # Execute the teaching notebooks and store them with their outputs (the tests fail when the stored
 # outputs are stale: run this, then commit the notebooks).

@@ -1,6 +1,7 @@
 """`make bench`: agent-steps per second of OrgModel beside its peers, in the same run.
 
-OrgModel at about 1,000, 10,000, 100,000 and 1,000,000 people (104 weeks), each measured in a
+OrgModel at about 1,000, 10,000, 34,000, 100,000 and 1,000,000 people (104 weeks), and ensembles
+(sim.engine) of 8, 32 and 64 organisations of 1,000 people and of 8 of 10,000, each measured in a
 fresh process so that its peak memory is its own; peers: the naive per-agent Mesa implementation
 of our own step (bench/naive.py, at 1,000 and 10,000 people) and Mesa's bundled VirusOnNetwork at
 10,000 nodes. Rates are given by wall time and by CPU time (process time): on a machine shared
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -29,16 +31,20 @@ sys.path.insert(0, str(ROOT))
 # (executives, layers, span) giving about 1,000 / 10,000 / 100,000 / 1,000,000 people.
 SIZES = {"1k": dict(executives=2, layers=3, span=[4, 4, 4, 7]),
          "10k": dict(executives=4, layers=3, span=[5, 5, 5, 19]),
+         "34k": dict(executives=18, layers=3, span=[4, 4, 4, 28]),  # as many people as 32 of "1k"
          "100k": dict(executives=10, layers=4, span=[5, 5, 5, 5, 15]),
          "1M": dict(executives=10, layers=5, span=[5, 5, 5, 5, 5, 32])}
 WEEKS = 104
 # name: (what, size, steps); each is one process.
+# Ensembles (sim.engine): R organisations of one size advanced together; "x R" in the name.
+ENSEMBLES = {"1k": (8, 32, 64), "10k": (8,)}
 CASES = {**{f"OrgModel {label}": ("orgmodel", label, WEEKS) for label in SIZES},
+         **{f"Ensemble {label} x {r}": ("ensemble", (label, r), WEEKS) for label, rs in ENSEMBLES.items() for r in rs},
          "naive per-agent Mesa 1k": ("naive", "1k", 10),
          "naive per-agent Mesa 10k": ("naive", "10k", 3),
          "VirusOnNetwork 10k (layout=None)": ("virus", 10_000, 20)}
 MIN_CPU, MAX_RUNS = 1.0, 5  # see measure_case
-QUICK = ("OrgModel 1k", "OrgModel 10k", "naive per-agent Mesa 1k", "VirusOnNetwork 10k (layout=None)")
+QUICK = ("OrgModel 1k", "OrgModel 10k", "Ensemble 1k x 32", "naive per-agent Mesa 1k", "VirusOnNetwork 10k (layout=None)")
 
 
 def virus_on_network(num_nodes: int):
@@ -62,6 +68,13 @@ def measure_case(what: str, size, steps: int) -> dict:
         from sim import OrgModel
 
         build = lambda: OrgModel(rng=1, **SIZES[size])  # noqa: E731
+        count = lambda m: m.org.n  # noqa: E731
+    elif what == "ensemble":
+        from sim.engine import Engine, model_rng
+        from sim.params import validate
+
+        label, r = size
+        build = lambda: Engine(validate(**SIZES[label]), [model_rng(seed) for seed in range(1, r + 1)])  # noqa: E731
         count = lambda m: m.org.n  # noqa: E731
     elif what == "naive":
         from bench.naive import NaiveOrgModel
@@ -108,8 +121,13 @@ def run_case(name: str) -> dict:
     return {"name": name, **json.loads(out.stdout.strip().splitlines()[-1])}
 
 
+def _per_person(r: dict) -> float:
+    """Bytes of peak memory per person (above the process's memory before building)."""
+    return (r["peak_mib"] - r["base_mib"]) * 2**20 / r["agents"]
+
+
 def show(r: dict) -> None:
-    mem = (r["peak_mib"] - r["base_mib"]) * 2**20 / r["agents"]
+    mem = _per_person(r)
     print(f"{r['name']:<34} {r['agents']:>9,}  build {r['construct']:6.2f} s (+agents {r['construct_agents']:5.2f} s)"
           f"  {r['steps']:>3} steps (best of {r['runs']}) {r['wall']:7.2f} s  {r['rate_wall'] / 1e6:7.3f} M/s wall"
           f"  {r['rate_cpu'] / 1e6:7.3f} M/s cpu  peak {r['peak_mib']:6.0f} MiB ({mem:5.0f} B/person)",
@@ -123,6 +141,16 @@ def ratios(res: dict) -> list[tuple[str, float, str]]:
         a, b = res.get(f"OrgModel {size}"), res.get(f"naive per-agent Mesa {size}")
         if a and b:
             out.append((f"OrgModel {size} / naive per-agent {size}", a["rate_cpu"] / b["rate_cpu"], ">= 30x"))
+    alone = res.get("OrgModel 1k")
+    for name, r in res.items():
+        if name.startswith("Ensemble 1k") and alone:
+            out.append((f"{name} / OrgModel 1k alone", r["rate_cpu"] / alone["rate_cpu"], ">= 4.3x (4 M/s)"))
+    for name, r in res.items():  # against one organisation of about as many people as the ensemble
+        singles = [s for k, s in res.items() if k.startswith("OrgModel")]
+        if name.startswith("Ensemble") and singles:
+            single = min(singles, key=lambda s: abs(math.log(s["agents"] / r["agents"])))
+            out.append((f"{name}: memory per person / one org of {single['agents']:,}", _per_person(r)
+                        / _per_person(single), "<= 1.5x"))
     virus = res.get("VirusOnNetwork 10k (layout=None)")
     for size in ("10k", "100k"):
         if virus and f"OrgModel {size}" in res:
@@ -142,10 +170,17 @@ def plot(res: dict, path: Path) -> None:
     rows = sorted((r for name, r in res.items() if name.startswith("OrgModel")), key=lambda r: r["agents"])
     n = np.array([r["agents"] for r in rows], dtype=float)
     per_week = np.array([r["cpu"] / r["steps"] for r in rows])
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(n, per_week, "o-", label="OrgModel: CPU seconds per week")
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    ax.loglog(n, per_week, "o-", label="OrgModel alone: CPU seconds per week")
     slope = per_week[-1] / n[-1]
     ax.loglog(n, slope * n, "--", color="grey", label="linear in people (through the largest)")
+    for r_members, marker in ((8, "v"), (32, "D"), (64, "P")):
+        members = [res[f"Ensemble {label} x {r_members}"] for label in ENSEMBLES
+                   if f"Ensemble {label} x {r_members}" in res]
+        if members:  # the cost of a week of one organisation: the ensemble's week shared among its members
+            ax.loglog([r["agents"] / r_members for r in members],
+                      [r["cpu"] / r["steps"] / r_members for r in members], marker,
+                      label=f"in an ensemble of {r_members}: CPU seconds per organisation-week")
     for name, marker in (("naive per-agent Mesa", "s"), ("VirusOnNetwork", "^")):
         peers = sorted((r for k, r in res.items() if k.startswith(name)), key=lambda r: r["agents"])
         if peers:
@@ -153,8 +188,8 @@ def plot(res: dict, path: Path) -> None:
                       label=f"{name}: CPU seconds per step")
     ax.set_xlabel("people (agents)")
     ax.set_ylabel("seconds per week")
-    ax.set_title("Cost of a simulated week against organisation size")
-    ax.legend(fontsize=8)
+    ax.set_title("Cost of a simulated week against organisation size")  # (per organisation)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -1,13 +1,14 @@
-"""Sweep throughput: runs per minute with 1 and 2 worker processes (and their ratio), and the time
-of 1,000 runs of a 1,000-person organisation (executives 1, layers 2, span 10: 1,111 people) over
-104 weeks on every core.
+"""Sweep throughput: runs per minute with 1 and 2 worker processes (and their ratio), each with
+replications advanced in ensembles (the default batch) beside a batch-size-1 baseline (each run
+alone, as before ensembles), and the time of 1,000 runs of a 1,000-person organisation (executives
+1, layers 2, span 10: 1,111 people) over 104 weeks on every core.
 
     .venv/bin/python bench/sweep_throughput.py [--runs N] [--big N]
 
-Results go to a temporary folder and are deleted. Both worker counts run the same sweep (a grid of
+Results go to a temporary folder and are deleted. Every case runs the same sweep (a grid of
 pivot_interval x role_clarity with replications), timed from the first result to the last (pool
-start-up excluded; the 1,000-run time includes it), so the ratio holds on a busy machine better than
-either figure alone.
+start-up excluded; the 1,000-run time includes it), so the ratios hold on a busy machine better than
+any figure alone.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ def spec(name: str, runs: int):
                                           "role_clarity": {"low": 0.1, "high": 0.9, "steps": 5}}})
 
 
-def timed(spec_, out: Path, workers: int) -> tuple[int, float, float]:
+def timed(spec_, out: Path, workers: int, batch: int | None = None) -> tuple[int, float, float]:
     """(runs, seconds in all, runs per minute once the workers are up: first result to last)."""
     marks: list[tuple[int, float]] = []
     start = time.perf_counter()
-    table = sweep(spec_, out, workers=workers, progress=lambda done, total: marks.append((done, time.perf_counter())))
+    table = sweep(spec_, out, workers=workers, batch=batch,
+                  progress=lambda done, total: marks.append((done, time.perf_counter())))
     (n0, t0), (n1, t1) = marks[1], marks[-1]
     return len(table), time.perf_counter() - start, (n1 - n0) / (t1 - t0) * 60
 
@@ -45,21 +47,26 @@ def timed(spec_, out: Path, workers: int) -> tuple[int, float, float]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per worker count (default 200)")
-    ap.add_argument("--big", type=int, default=1000, help="runs of the timed sweep (default 1000)")
+    ap.add_argument("--big", type=int, default=1000, help="runs of the timed sweep (default 1000; 0: none)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         s = spec("throughput", args.runs)
         rates = {}
         for workers in (1, 2):
-            n, seconds, rates[workers] = timed(s, out / f"w{workers}", workers)
-            print(f"sweep throughput, {workers} worker process{'es' if workers > 1 else ''}: "
-                  f"{rates[workers]:7.1f} runs/min ({n} runs of {s.scenario.people:,} people x 104 weeks, {seconds:.1f} s)")
-        print(f"sweep speed-up, 2 workers vs 1: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
-        big = spec("thousand", args.big)
-        n, seconds, _ = timed(big, out / "big", os.cpu_count() or 1)
-        print(f"sweep of {n} runs ({big.scenario.people:,} people x 104 weeks, {os.cpu_count()} workers): "
-              f"{seconds:.1f} s (target <= 120 s)")
+            for batch, label in ((1, "one run at a time"), (None, "ensembles")):
+                n, seconds, rates[workers, batch] = timed(s, out / f"w{workers}b{batch}", workers, batch)
+                print(f"sweep throughput, {workers} worker process{'es' if workers > 1 else ''}, {label}: "
+                      f"{rates[workers, batch]:7.1f} runs/min ({n} runs of {s.scenario.people:,} people x 104 weeks, "
+                      f"{seconds:.1f} s)", flush=True)
+            print(f"sweep ensembles vs one run at a time, {workers} worker{'s' if workers > 1 else ''}: "
+                  f"{rates[workers, None] / rates[workers, 1]:.2f}x (target >= 3x)", flush=True)
+        print(f"sweep speed-up, 2 workers vs 1 (ensembles): {rates[2, None] / rates[1, None]:.2f}x (target >= 1.8x)")
+        if args.big:
+            big = spec("thousand", args.big)
+            n, seconds, _ = timed(big, out / "big", os.cpu_count() or 1)
+            print(f"sweep of {n} runs ({big.scenario.people:,} people x 104 weeks, {os.cpu_count()} workers, "
+                  f"ensembles): {seconds:.1f} s (target <= 120 s)")
     return 0
 
 

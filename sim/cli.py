@@ -78,11 +78,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="change a parameter (or horizon): --set role_clarity=0.8 feedback=0.5")
     p.add_argument("--jobs", type=_positive, metavar="J", default=os.cpu_count() or 1,
                    help="parallel processes (default: all cores); results do not depend on it")
+    _add_batch(p)
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
     p.add_argument("--posterior", metavar="DIR",
                    help="a calibration folder (cascade calibrate): each replication draws the calibrated "
                         "parameters from its posterior (intervals then carry parameter uncertainty too)")
     _add_export(p)
+
+
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    from .engine import BATCH_PEOPLE
+
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="replications advanced together as one ensemble (default: as many as make about "
+                        f"{BATCH_PEOPLE:,} people; 1: each alone); results agree to about 1e-15 either way")
 
 
 def _posterior(args):
@@ -229,7 +238,7 @@ def _cmd_run(args) -> int:
     posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name)))
     results = run(scenario, reps=args.reps, jobs=args.jobs, seed=args.seed, progress=ProgressBar(),
-                  posterior=posterior)
+                  posterior=posterior, batch=args.batch)
     results.meta["command"] = " ".join([PROG, *args.argv])
     if posterior is not None:
         results.meta["posterior"] = args.posterior
@@ -275,7 +284,7 @@ def _cmd_compare(args) -> int:
     posterior = _posterior(args)
     directory = _new_dir(_writable_dir("--out", _writable_dir("--out", args.out) / f"compare-{names}"))
     comparison = compare(alternatives, reps=args.reps, jobs=args.jobs, seed=args.seed,
-                         progress=ProgressBar(), posterior=posterior)
+                         progress=ProgressBar(), posterior=posterior, batch=args.batch)
     comparison.meta["command"] = " ".join([PROG, *args.argv])
     if posterior is not None:
         comparison.meta["posterior"] = args.posterior
@@ -540,6 +549,7 @@ def _add_sweep(sub) -> None:
                    help="a Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster")
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
+    _add_batch(p)
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
     p.set_defaults(func=_cmd_sweep)
 
@@ -562,7 +572,7 @@ def _cmd_sweep(args) -> int:
         start = time.perf_counter()
         try:
             table = sweep(spec, args.out, args.executor, args.workers, args.scheduler, progress=bar,
-                          table_columns=["status", "error"])  # what the summary needs, not the whole table
+                          table_columns=["status", "error"], batch=args.batch)  # what the summary needs, not the whole table
         except (KeyboardInterrupt, _Terminated) as exc:
             saved = len(load_runs(directory)) if (directory / "sweep.json").is_file() else 0
             print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: "
@@ -738,6 +748,12 @@ def _add_calibrate(sub) -> None:
                    help="the parameters to calibrate (default: translation_noise, rationale, "
                         "leadership_consistency, p_quit, base_load)")
     p.add_argument("--items", metavar="A,B,...", help="use only these survey items (default: all it has)")
+    p.add_argument("--likert", choices=("levels", "agree"), default="levels",
+                   help="Likert answers: the shares answering at least 2, 3, 4 and 5 (levels, the default), "
+                        "or only the share agreeing, 4-5 (agree)")
+    p.add_argument("--by-department", action="store_true",
+                   help="statistics by level and department, matched to the scenario's departments by name "
+                        "(default: by level, pooled over departments)")
     p.add_argument("--populations", type=_positive, default=8, metavar="N",
                    help="at most N ABC-SMC populations (default: 8; fewer if the survey's precision is reached)")
     p.add_argument("--population-size", type=_at_least(2, "at least 2"), default=200, metavar="N",
@@ -772,7 +788,7 @@ def _cmd_calibrate(args) -> int:
         check_executor(args.executor, args.workers, args.scheduler)
         scenario = load_scenario(args.scenario, _sets(args.sets))
         _warn(scenario)
-        survey = read_survey(args.survey)
+        survey = read_survey(args.survey, likert=args.likert == "levels", by_department=args.by_department)
         items = _names(args.items)
         if items:
             survey = survey.only(items)

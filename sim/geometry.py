@@ -12,6 +12,7 @@ How vague a mix is, is its own output: ``focus``.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,26 +30,69 @@ def centred(s: np.ndarray) -> np.ndarray:
     return c / n if n > 0 else c
 
 
-def alignment(b: np.ndarray, s: np.ndarray, unit: bool = False) -> np.ndarray:
+class RowStrategies(NamedTuple):
+    """A strategy for each row of a (n, K) array (an ensemble's rows: each its own member's):
+    ``columns[j]`` is goal j of each row's centred strategy, ``top`` each strategy's top goal."""
+
+    columns: tuple
+    top: np.ndarray
+
+    def rows(self, rows) -> "RowStrategies":
+        return RowStrategies(tuple(c[rows] for c in self.columns), self.top[rows])
+
+
+def row_strategies(s: np.ndarray, member: np.ndarray) -> RowStrategies:
+    """``RowStrategies`` from one strategy per member (R, K) and the member of each row."""
+    c = s - s.mean(axis=1, keepdims=True)
+    length = np.sqrt(squared_norms(c))
+    c /= np.where(length > 0, length, 1.0)[:, None]
+    return RowStrategies(tuple(np.take(column, member) for column in c.T), np.take(np.argmax(s, axis=1), member))
+
+
+def alignment(b: np.ndarray, s, unit: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``b`` (n, K) (or a single mix (K,)) with the strategy ``s``.
 
     ``b @ centred(s)`` needs no centring of b (centred(s) sums to 0); the length of b's centred part
     is ``|b|^2 - (sum b)^2 / K``. A mix with no spread (vague) scores 0. ``unit``: every row is of
     unit length or zero (beliefs, messages, work after ``norm+``), so ``|b|^2`` is 1 (a zero row has
-    a dot product of 0 and scores 0 either way), and is not computed.
+    a dot product of 0 and scores 0 either way), and is not computed. ``s`` may be
+    ``RowStrategies``: a strategy per row (an ensemble's, ``sim.members.strategies``).
     """
     k = b.shape[-1]
     if b.ndim == 1:
         return _correlation(b @ centred(s), _length2(b, unit) - (b @ np.ones(k)) ** 2 / k, 1.0)
-    return _correlation(b @ centred(s), _spread(b, b @ np.ones(k), unit), 1.0)
+    return _correlation(_dot(b, s), _spread(b, row_sums(b, isinstance(s, RowStrategies)), unit), 1.0)
 
 
-def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False) -> np.ndarray:
+def row_sums(b: np.ndarray, rowwise: bool = False) -> np.ndarray:
+    """The sum of each row of ``b`` (n, K): by BLAS (``b @ ones``), or, ``rowwise``, a column at a
+    time, so that each row's sum is the same whatever the other rows: BLAS rounds a row of a
+    column-major array differently with the array's length, and a member of an ensemble
+    (``sim.members``) must come out the same whatever other members share it."""
+    if not rowwise:
+        return b @ np.ones(b.shape[1])
+    out = b[:, 0].copy()
+    for j in range(1, b.shape[1]):
+        out += b[:, j]
+    return out
+
+
+def _dot(b: np.ndarray, s) -> np.ndarray:
+    """Each row of ``b`` dotted with the centred strategy (its own row's, a goal at a time)."""
+    if not isinstance(s, RowStrategies):
+        return b @ centred(s)
+    out = np.multiply(b[:, 0], s.columns[0])
+    for j in range(1, b.shape[1]):
+        out += np.multiply(b[:, j], s.columns[j])
+    return out
+
+
+def agreement(a: np.ndarray, b: np.ndarray, unit: bool = False, rowwise: bool = False) -> np.ndarray:
     """Centred cosine of each row of ``a`` with the same row of ``b`` (both (n, K)): how far a
-    message agrees with what its receiver already believes (``unit`` as for ``alignment``)."""
+    message agrees with what its receiver already believes (``unit`` as for ``alignment``,
+    ``rowwise`` as for ``row_sums``)."""
     k = a.shape[1]
-    ones = np.ones(k)
-    sa, sb = a @ ones, b @ ones
+    sa, sb = row_sums(a, rowwise), row_sums(b, rowwise)
     dot = np.multiply(a[:, 0], b[:, 0])
     term = np.empty_like(dot)
     for j in range(1, k):
@@ -100,15 +144,15 @@ def _correlation(dot, spread, power: float) -> np.ndarray:
     return out
 
 
-def focus(b: np.ndarray) -> np.ndarray:
+def focus(b: np.ndarray, rowwise: bool = False) -> np.ndarray:
     """How concentrated a mix is: 1 - H(b / sum b) / log K (1 = one goal only, 0 = all equal; an
     all-zero mix 0). A goal at a time (the state is column-major); the logarithms in single
     precision (an output only, accurate to about 1e-7; in double precision they took a tenth of a
-    step at 100,000 people)."""
+    step at 100,000 people). ``rowwise`` as for ``row_sums``."""
     if b.ndim == 1:
         return focus(b[None])[0]
     k = b.shape[1]
-    total = b @ np.ones(k)
+    total = row_sums(b, rowwise)
     empty = not (len(total) and np.minimum.reduce(total) > 0)  # any all-zero mix (a NaN counts as one)
     share = np.divide(1.0, np.where(total > 0, total, 1.0) if empty else total)
     h = np.zeros(len(b))
@@ -128,14 +172,21 @@ def focus(b: np.ndarray) -> np.ndarray:
     return out
 
 
-def names_top(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+def names_top(b: np.ndarray, s) -> np.ndarray:
     """Whether the mix's top priority is the strategy's top goal (E2's construct; chance 1/K): the
-    first of its largest weights, as ``argmax`` picks, compared a goal at a time."""
+    first of its largest weights, as ``argmax`` picks, compared a goal at a time. ``s`` as for
+    ``alignment``."""
     if b.ndim == 1:
         return names_top(b[None], s)[0]
+    out = np.ones(len(b), dtype=bool)
+    if isinstance(s, RowStrategies):  # each row's own top goal: ties count for the first of them
+        top = s.top
+        weight = np.choose(top, b.T)
+        for j, column in enumerate(b.T):
+            out &= (weight > column) | ((weight == column) & (top <= j))
+        return out
     top = int(np.argmax(s))
     weight = b[:, top]
-    out = np.ones(len(b), dtype=bool)
     for j, column in enumerate(b.T):
         if j != top:
             out &= weight > column if j < top else weight >= column

@@ -67,6 +67,7 @@ class Org:
     n_reports: np.ndarray  # (n,) direct reports
     level_start: np.ndarray  # (levels + 1,) rows of level d are level_start[d]:level_start[d+1]
     peers: sp.csr_matrix  # (n, n) symmetric 0/1 adjacency among managers of one level
+    members: object = None  # an ensemble's ``sim.members.Members``; None for one organisation
 
     @property
     def n(self) -> int:
@@ -245,6 +246,39 @@ def build_org(boss: np.ndarray, peer_degree: int, cross_silo_ties: float,
 
     peers = _peer_graph(depth, role, dept, level_start, peer_degree, cross_silo_ties, rng)
     return Org(boss, depth, role, dept, n_reports, level_start, peers)
+
+
+def stack_orgs(orgs) -> Org:
+    """R organisations as one (an ensemble, ``sim.members``): rows sorted by (level, member, the
+    member's own row), so each level is contiguous and each member keeps its rows' order; each
+    member's departments and peer ties are its own."""
+    from .members import Members
+
+    sizes = [o.n for o in orgs]
+    offsets = np.cumsum([0] + sizes)[:-1]
+    depth_c = np.concatenate([o.depth for o in orgs])
+    order = np.argsort(depth_c, kind="stable")  # row i of the ensemble is row order[i] of the members'
+    where = np.empty_like(order)
+    where[order] = np.arange(len(order))  # and back
+    boss_c = np.concatenate([np.where(o.boss >= 0, o.boss + off, -1) for o, off in zip(orgs, offsets)])
+    dept_offsets = np.cumsum([0] + [max(o.n_depts, 1) for o in orgs])[:-1]
+    dept_c = np.concatenate([np.where(o.dept >= 0, o.dept + off, -1) for o, off in zip(orgs, dept_offsets)])
+    boss = boss_c[order]
+    boss = np.where(boss >= 0, where[np.maximum(boss, 0)], -1)
+    depth = depth_c[order]
+    ties = [o.peers.tocoo() for o in orgs]
+    rows = np.concatenate([where[t.row + off] for t, off in zip(ties, offsets)])
+    cols = np.concatenate([where[t.col + off] for t, off in zip(ties, offsets)])
+    n = len(order)
+    peers = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    peers.sort_indices()
+    member = np.repeat(np.arange(len(orgs)), sizes)[order]
+    org = Org(boss, depth, np.concatenate([o.role for o in orgs])[order], dept_c[order],
+              np.concatenate([o.n_reports for o in orgs])[order],
+              np.searchsorted(depth, np.arange(depth.max() + 2)), peers,
+              Members(tuple(orgs), member, order, depth))
+    org.members.keep_runs(org.managers, org.employees, org.team_leaders, org.leaders)  # (reduced every week)
+    return org
 
 
 def _peer_graph(depth, role, dept, level_start, k, cross, rng) -> sp.csr_matrix:

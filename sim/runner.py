@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import parallel
 from .metrics import BETTER, summarise
-from .model import OrgModel
+from .engine import VARYING, batch_size, run_ensemble
 from .scenario import Scenario
 from .stats import (beats, km_median, mean_interval, percentile_interval, prediction_interval,
                     resample_weights, wilson)
@@ -35,13 +35,17 @@ SEEDING = "numpy.random.default_rng(numpy.random.SeedSequence(seed).spawn(replic
 # --------------------------------------------------------------------------- running
 
 
-def _replicate(task) -> tuple[int, pd.DataFrame, dict]:
-    kwargs, horizon, seed_seq, rep = task
-    model = OrgModel(np.random.default_rng(seed_seq), **kwargs)
-    ts = model.run(horizon)
-    summary = summarise(ts)
-    ts.insert(0, "rep", rep)
-    return rep, ts, summary
+def _replicate(task) -> list[tuple[int, pd.DataFrame, dict]]:
+    """Replications of one set of parameters, as one ensemble (``sim.engine``; ``stacked``
+    False: one replication, run exactly as ``OrgModel`` runs it)."""
+    kwargs, horizon, seed_seqs, reps, stacked = task
+    out = []
+    series = run_ensemble([np.random.default_rng(s) for s in seed_seqs], horizon, stacked=stacked, **kwargs)
+    for rep, ts in zip(reps, series):
+        summary = summarise(ts)
+        ts.insert(0, "rep", rep)
+        out.append((rep, ts, summary))
+    return out
 
 
 def fresh_seed() -> int:
@@ -65,13 +69,19 @@ def posterior_draws(posterior: pd.DataFrame, scenario: Scenario, seed: int, reps
 
 
 def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | None = None,
-        progress: Progress | None = None, posterior: pd.DataFrame | None = None) -> "Results":
+        progress: Progress | None = None, posterior: pd.DataFrame | None = None,
+        batch: int | None = None) -> "Results":
     """Run ``reps`` replications (default: the scenario's) of ``scenario`` in ``jobs`` processes.
 
     ``seed`` defaults to the scenario's seed, or a fresh one (recorded in the results).
     ``posterior``: a calibration's posterior (``sim.calibrate``); each replication then runs with
     parameters drawn from it (``posterior_draws``), so the intervals carry what the survey left
     unknown as well as the randomness of the organisation.
+    ``batch``: replications advanced together as one ensemble (``sim.engine``; default: as many as
+    make about ``BATCH_PEOPLE`` people, shared out over the ``jobs``); 1 runs each alone as
+    ``OrgModel`` does. Results are the same for any ``jobs`` and any batch above 1 (and agree
+    with ``batch=1`` to about 1e-15); replications drawn from a posterior share ensembles where
+    the calibrated parameters are all of ``sim.engine.VARYING``, else run one at a time.
     """
     reps = scenario.replications if reps is None else int(reps)
     if reps < 1:
@@ -81,25 +91,33 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     kwargs = scenario.model_kwargs()
     children = np.random.SeedSequence(seed).spawn(reps)
     draws = None if posterior is None else posterior_draws(posterior, scenario, seed, reps)
-    tasks = [(kwargs if draws is None else {**kwargs, **draws.iloc[i].to_dict()}, scenario.horizon, children[i], i)
-             for i in range(reps)]
+    jobs = max(1, min(int(jobs), reps))
+    most = batch_size(scenario.people, batch)
+    # Replications drawn from a posterior differ in the calibrated parameters: they share
+    # ensembles where those may differ between members (sim.engine.VARYING), else run one by one.
+    shared = draws is None or set(draws.columns) <= set(VARYING)
+    size = min(most, math.ceil(reps / jobs)) if shared else 1
+    tasks = [({**kwargs, **({} if draws is None else {"varying": draws.iloc[i:i + size].to_dict("records")})}
+              if shared else {**kwargs, **draws.iloc[i].to_dict()}, scenario.horizon,
+              children[i:i + size], list(range(i, min(i + size, reps))), most > 1)
+             for i in range(0, reps, size)]
     start = time.perf_counter()
     out: dict[int, tuple[pd.DataFrame, dict]] = {}
-    jobs = max(1, min(int(jobs), reps))
     if progress:
         progress(0, reps)
     if jobs == 1:
         for task in tasks:
-            rep, ts, summary = _replicate(task)
-            out[rep] = ts, summary
+            for rep, ts, summary in _replicate(task):
+                out[rep] = ts, summary
             if progress:
                 progress(len(out), reps)
     else:
         pool = parallel.context(["sim.runner"]).Pool(jobs, initializer=parallel.worker_init,
                                                      initargs=(os.getpid(),))
         try:
-            for rep, ts, summary in pool.imap_unordered(_replicate, tasks):
-                out[rep] = ts, summary
+            for done in pool.imap_unordered(_replicate, tasks):
+                for rep, ts, summary in done:
+                    out[rep] = ts, summary
                 if progress:
                     progress(len(out), reps)
             pool.close()
@@ -114,12 +132,14 @@ def run(scenario: Scenario, reps: int | None = None, jobs: int = 1, seed: int | 
     for count in ("turnover", "burnout_mean", "burnout_final"):
         summary.insert(summary.columns.get_loc(count) + 1, f"{count}_per_100",
                        100 * summary[count] / scenario.people)
-    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start, draws=draws)
+    # (recorded: runs repeat bit for bit with the same kind of batch, 1 or more; see ``run``)
+    return Results(scenario, seed, reps, timeseries, summary, time.perf_counter() - start, draws=draws,
+                   meta={"batch": most})
 
 
 def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 1,
             seed: int | None = None, progress: Progress | None = None,
-            posterior: pd.DataFrame | None = None) -> "Comparison":
+            posterior: pd.DataFrame | None = None, batch: int | None = None) -> "Comparison":
     """Run every alternative on the same seeds (common random numbers); the first is the reference.
     With ``posterior``, replication ``i`` of every alternative draws the same parameter values."""
     if len(scenarios) < 2:
@@ -131,7 +151,7 @@ def compare(scenarios: Sequence[Scenario], reps: int | None = None, jobs: int = 
     results = []
     for k, sc in enumerate(scenarios):
         inner = (lambda done, _n, k=k: progress(k * reps + done, total)) if progress else None
-        results.append(run(sc, reps=reps, jobs=jobs, seed=seed, progress=inner, posterior=posterior))
+        results.append(run(sc, reps=reps, jobs=jobs, seed=seed, progress=inner, posterior=posterior, batch=batch))
     return Comparison(results)
 
 

@@ -192,6 +192,15 @@ class Scenario(pydantic.BaseModel):
         p = self.params
         return p.executives * (p.span[0] if isinstance(p.span, list) else p.span)
 
+    def department_names(self) -> list[str]:
+        """The name of each of the model's departments, by number: the org chart's, or the listed
+        departments' in turn (as the model cycles their KPI biases); empty if nothing names them."""
+        chart = self.chart()
+        if chart is not None:
+            return list(chart.department_names)
+        names = [d.name for d in self.departments]
+        return [names[d % len(names)] for d in range(self.n_departments)] if names else []
+
     def strategy(self) -> np.ndarray | None:
         """The goals' weights (the new strategy), or None to let the model draw one."""
         return np.array([g.weight for g in self.goals], dtype=float) if self.goals else None

@@ -194,7 +194,12 @@ def uniform_rows(rng: np.random.Generator, n: int, rows) -> np.ndarray:
 
 def around(rng: np.random.Generator, mean: float, spread: float, n: int) -> np.ndarray:
     """A trait with individual spread, clipped to [0, 1]."""
-    return np.clip(mean + spread * rng.standard_normal(n), 0.0, 1.0)
+    return spread_around(mean, spread, rng.standard_normal(n))
+
+
+def spread_around(mean: float, spread: float, z: np.ndarray) -> np.ndarray:
+    """``around`` from the standard normal numbers ``z``."""
+    return np.clip(mean + spread * z, 0.0, 1.0)
 
 
 @dataclass
@@ -380,13 +385,46 @@ def init_state(org: Org, p, rng: np.random.Generator, strategy_rng: np.random.Ge
     return st
 
 
-def set_executives(org: Org, st: State, strategies: np.ndarray) -> None:
-    """Executives hold their version of the strategy, its why and full commitment."""
-    execs = org.level(0)
+def set_executives(org: Org, st: State, strategies: np.ndarray, execs=None) -> None:
+    """Executives (``execs``: their rows, all of them by default) hold their version of the
+    strategy, its why and full commitment."""
+    execs = org.level(0) if execs is None else execs
     st.b[execs] = strategies
     st.u[execs] = 1.0
     st.m[execs] = 1.0
     st.conf[execs] = 1.0
+
+
+# The organisation-level quantities of the state that an ensemble holds per member (the week and the
+# broadcast and review clocks follow the week and the shared parameters: one for all).
+PER_MEMBER = ("s", "s0", "initiatives_now", "rationale_now", "progress", "initiative_start", "launched",
+              "succeeded", "failed", "pivots", "n_repeat", "turnover", "perceived", "delivered")
+PER_DEPARTMENT = ("kpi_bias", "kpi_pull")
+SHARED = ("week", "next_broadcast", "next_review", "force_pivot")
+
+
+def stack_states(org: Org, states: list[State]) -> State:
+    """The members' starting states as one (``org`` from ``sim.org.stack_orgs``): people's rows in
+    the ensemble's order, departments one member's after another, organisation-level quantities
+    as arrays with one entry per member. The members' per-person arrays are used up (set to None)."""
+    order = org.members.order
+    fields = {}
+    for name in State.__dataclass_fields__:
+        first = getattr(states[0], name)
+        if name in PER_MEMBER:
+            fields[name] = np.array([getattr(s, name) for s in states])
+        elif name in PER_DEPARTMENT:
+            fields[name] = np.concatenate([getattr(s, name) for s in states])
+        elif name in SHARED:
+            fields[name] = first
+        elif isinstance(first, np.ndarray):
+            rows = np.take(np.concatenate([getattr(s, name) for s in states]), order, axis=0)
+            fields[name] = per_person(rows) if rows.ndim == 2 else rows
+            for s in states:  # the members' copies go as soon as they are stacked: peak memory
+                setattr(s, name, None)
+    st = State(**fields)
+    st.peer_w = peer_weights(org, st.kappa)
+    return st
 
 
 def _stances(org: Org, p, kappa, rng) -> np.ndarray:

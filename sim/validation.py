@@ -812,6 +812,10 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
         note = f" ({f.note})" if f.note else ""
         lines.append(f"| {f.key} | {f.title}{note} | {f.source} | {vals} | {bands} | "
                      f"{'holds' if f.holds else 'FAILS'} |")
+    lines += ["", "The same figures read as the survey of one typical organisation, and the defaults checked "
+              "against the posterior that `cascade calibrate` finds from them (which defaults lie inside "
+              "its 90% intervals, which the figures cannot constrain): "
+              "[DEFAULTS_CALIBRATION.md](DEFAULTS_CALIBRATION.md) (`make defaults-calibration`)."]
     lines += ["", "## Robustness", "",
               "Which behavioural parameters can break which pattern, and the share of the parameter space "
               "where each holds: a Morris screening in [ROBUSTNESS.md](ROBUSTNESS.md) (`cascade robustness`). "

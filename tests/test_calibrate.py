@@ -147,8 +147,17 @@ def test_cli_bad_input_exits_2_with_one_line(client):
     root = Path(__file__).resolve().parents[1]
     bad = client / "bad.csv"
     bad.write_text("level,count,understand_why\nemployees,5,9\n", encoding="utf-8")
+    (client / "likert.csv").write_text("level,department,understand_why,trust_leadership\n"
+                                       + "employees,Sales,4,5\n" * 5 + "employees,Sales,2,0\n", encoding="utf-8")
+    (client / "few.csv").write_text("level,department,understand_why\n" + "employees,Sales,4\n" * 5
+                                    + "employees,Finance,2\n" * 2, encoding="utf-8")
     for args, message in [
-        (["client.yaml", "--survey", "bad.csv"], "row 2, column understand_why: '9' is not allowed"),
+        (["client.yaml", "--survey", "bad.csv"], "row 2, column understand_why: '9' is not allowed (outside the Likert scale)"),
+        (["client.yaml", "--survey", "likert.csv"], "row 7, column trust_leadership: '0' is not allowed (outside the Likert scale)"),
+        (["client.yaml", "--survey", "few.csv", "--by-department"],
+         "department 'Finance', level employees, column understand_why: 2 answers (rows 7, 8) are too few"),
+        (["client.yaml", "--survey", "survey.csv", "--by-department"],
+         "department '0' is not one of the departments of the organisation of client"),
         (["client.yaml", "--survey", "nothing.csv"], "nothing.csv: no such file"),
         (["client.yaml", "--survey", "survey.csv", "--parameters", "rationale,clarity"], "'clarity' is not a parameter"),
         (["client.yaml", "--survey", "survey.csv", "--items", "trust"], "no answers to trust"),
@@ -160,6 +169,25 @@ def test_cli_bad_input_exits_2_with_one_line(client):
         assert message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
         errors = [line for line in done.stderr.splitlines() if not line.startswith("cascade: note:")]
         assert len(errors) == 1 and errors[0].startswith("cascade"), done.stderr
+
+
+def test_a_survey_by_department_with_likert_levels_calibrates(tmp_path):
+    """A survey by department, in Likert answers, runs through the calibration and its check."""
+    sc = small_scenario()
+    names = sc.department_names()
+    model = OrgModel(np.random.default_rng(np.random.SeedSequence(SURVEY_ROOT).spawn(3)[2]), **sc.model_kwargs())
+    model.run(sc.horizon)
+    path = tmp_path / "depts.csv"
+    sample_survey(model, {"employees": 64}, 1, likert=True, names=names)[
+        ["level", "department", "understand_why"]].to_csv(path, index=False)
+    survey = read_survey(path, by_department=True)
+    assert len(survey.cells) == 4 * len(names)  # four Likert shares in each of the four departments
+    cal = calibrate(sc, survey, ["rationale"], populations=1, population_size=8, workers=1, seed=5)
+    check = cal.predictive(draws=3)
+    assert list(check["department"].unique()) == names and set(check["answer"]) == {">=2", ">=3", ">=4", ">=5"}
+    assert check["observed"].to_list() == pytest.approx(list(survey.observed().values()))
+    page = (cal.save(tmp_path / "out", draws=3) / "report.html").read_text(encoding="utf-8")
+    assert "understand_why (answer &gt;=2)" in page and "employees · Sales" in page
 
 
 def cascade_module(args, cwd, root):

@@ -9,7 +9,7 @@ import pytest
 from conftest import params
 
 import sim
-import sim.model
+import sim.engine
 from sim import Employee, Executive, Intervention, MiddleManager, OrgModel, ParameterError
 from sim.org import EMPLOYEE, EXECUTIVE, MANAGER
 from sim.submodels import BOUNDED_CONFIDENCE, Submodel
@@ -99,7 +99,7 @@ def test_invalid_parameters_raise_before_anything_runs(monkeypatch, bad, words):
     def boom(*args, **kwargs):
         raise RuntimeError("the organisation was built before validation")
 
-    monkeypatch.setattr(sim.model, "build_org", boom)
+    monkeypatch.setattr(sim.engine, "build_org", boom)  # (the engine under OrgModel builds it)
     with pytest.raises(ParameterError) as err:
         OrgModel(rng=1, **{**params(), **bad})
     message = str(err.value)

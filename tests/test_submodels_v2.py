@@ -60,7 +60,7 @@ def test_adoption_hazard_and_relapse_follow_content():
 def test_content_weight_zero_is_the_bass_form():
     org, st, p = four(w_c=0.0)
     st.u[:] = 0.0
-    close(peers.content(st, p, slice(0, 7)), np.ones(7))
+    close(peers.content(org, st, p, slice(0, 7)), np.ones(7))
 
 
 def test_cascade_weight_grows_with_commitment_and_commitment_passes_with_content():

@@ -42,7 +42,8 @@ import pandas as pd
 from ..model import OrgModel
 from ..params import BY_NAME, ParameterError
 from ..scenario import Scenario, load_scenario
-from .survey import Survey, answer, calibratable, calibratable_param, check_levels, read_survey
+from .survey import (AGREE_CUT, Survey, answer, calibratable, calibratable_param, check_departments, check_levels,
+                     read_survey)
 
 DEFAULT_PARAMETERS = ("translation_noise", "rationale", "leadership_consistency", "p_quit", "base_load")
 STORE = "abc.db"
@@ -67,6 +68,7 @@ class Simulator:
         self.kwargs = scenario.model_kwargs()
         self.horizon = scenario.horizon
         self.survey = survey
+        self.names = scenario.department_names() if survey.by_department else []
 
     def __call__(self, parameters) -> dict:
         # The job's own stream (seeded per job by _job): the organisation this particle is run on.
@@ -79,7 +81,7 @@ class Simulator:
         except ParameterError:
             return {INVALID: 1.0}
         model.run(self.horizon)
-        return answer(model, self.survey)
+        return answer(model, self.survey, self.names)
 
 
 class Distance:
@@ -204,7 +206,11 @@ def prepare(scenario, survey, parameters=None) -> tuple[Scenario, Survey, dict]:
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     survey = survey if isinstance(survey, Survey) else read_survey(survey)
     survey = survey.with_facts({**survey.facts, **scenario.survey_facts})
-    check_levels(survey, _deepest(scenario), f"the organisation of {scenario.name}")
+    what = f"the organisation of {scenario.name}"
+    check_levels(survey, _deepest(scenario), what)
+    if survey.by_department:
+        org = OrgModel(np.random.default_rng(0), **scenario.model_kwargs()).org  # the structure is fixed
+        check_departments(survey, org, scenario.department_names(), what)
     if survey.facts and scenario.horizon < 52:
         raise CalibrationError(f"{scenario.name}: survey_facts ({', '.join(survey.facts)}) are over the last "
                                f"52 weeks, but the horizon (the survey's week) is {scenario.horizon}")
@@ -454,11 +460,15 @@ class Calibration:
         scales = self.survey.scales(int(self.base.people))
         tail = (1 - LEVEL) / 2
         rows = []
+        ordinal = any(c.cut != AGREE_CUT for c in self.survey.cells)
         for key, obs in self.survey.observed().items():
-            item, _, group = key.partition("|")
+            c = cells.get(key)
             low, med, high = np.quantile(cal[key], [tail, 0.5, 1 - tail])
-            rows.append({"statistic": key, "item": item, "level": group or "organisation",
-                         "respondents": cells[key].n if key in cells else np.nan, "observed": obs,
+            where = {"item": c.item if c else key, "level": c.group if c else "organisation",
+                     **({"department": c.department if c else ""} if self.survey.by_department else {}),
+                     **({"answer": f">={c.cut}" if c else ""} if ordinal else {})}
+            rows.append({"statistic": key, **where,
+                         "respondents": c.n if c else np.nan, "observed": obs,
                          "observed_sd": scales[key], "median": med, "low": low, "high": high,
                          "inside": bool(low <= obs <= high), "default": float(np.median(dft[key]))})
         table = pd.DataFrame(rows)

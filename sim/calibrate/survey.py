@@ -4,13 +4,17 @@ The survey is a CSV file (docs/SURVEYS.md): one row per respondent, or per group
 who gave the same answers with a ``count``; a ``level`` (a number, 0 = executives, or a name:
 ``executives``, ``managers``, ``employees``, ``layer 1`` ...); an optional ``department``; and one
 column per item of ``ITEMS``, each holding a Likert answer 1-5, yes/no, or nothing (not asked or not
-answered). What the survey says is, per item and level, the share who agree (4 or 5, or yes), with
-the binomial sampling error of that share from the number who answered.
+answered). What the survey says is, per item and level (and per department, if asked for), the
+share who agree (4 or 5, or yes), and for Likert answers the share answering at least 2, 3 and 5
+as well (the full ordinal answer), each with the binomial sampling error of that share from the
+number who answered.
 
-Each item measures one per-person value of the model's state (its latent value) and a person
-agrees when that value passes the item's threshold: the simulated organisation answers the survey
-as everyone in it would (the model's share over the whole level), and the survey's share is a
-sample of that. The organisation's facts (``survey_facts`` in the scenario: annual turnover,
+Each item measures one per-person value of the model's state (its latent value), and a person's
+Likert answer is set by ordered thresholds on that value (``Item.likert``: the answer is at least
+``k`` when the value passes the k-th threshold; agreeing is answering at least 4): the simulated
+organisation answers the survey as everyone in it would (the model's share over the whole level,
+or over the level's people in a department of that name), and the survey's share is a sample of
+that. The organisation's facts (``survey_facts`` in the scenario: annual turnover,
 initiatives launched and failed in the last year) are compared the same way, each with its own
 sampling error. Every error is a ``SurveyError`` whose one line names the file, row and column.
 """
@@ -21,13 +25,13 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..geometry import CAN_STATE, alignment
+from ..geometry import CAN_STATE, CLEAR, alignment
 from ..inputs import clean, quote
 from ..params import BY_NAME, suggest
 
@@ -38,39 +42,68 @@ MIN_RESPONDENTS = 5  # answers an item needs in a level for its share to mean an
 WEEKS_PER_YEAR = 52
 
 
+AGREE_CUT = 4  # a Likert answer of at least 4 (agree, strongly agree) is agreement
+CUTS = (2, 3, 4, 5)  # the Likert answers "at least k" a survey's shares are of
+
+
 @dataclass(frozen=True)
 class Item:
-    """A survey item: what the model's state says about it, and when a person agrees."""
+    """A survey item: what the model's state says about it, and the ordered thresholds on that
+    value that set a person's Likert answer."""
 
     name: str
     statement: str
     latent: str  # the per-person value it measures (a State field, or "alignment")
     output: str  # the model output (time series column, by level) it corresponds to
-    threshold: float
-    below: bool = False  # agree when the latent value is *below* the threshold
+    likert: tuple[float, float, float, float]  # the value at which the answer is at least 2, 3, 4, 5
+    below: bool = False  # the answer rises as the latent value falls (thresholds decreasing)
+
+    @property
+    def threshold(self) -> float:
+        """The agreement threshold (an answer of at least 4)."""
+        return self.cut(AGREE_CUT)
+
+    def cut(self, k: int) -> float:
+        return self.likert[CUTS.index(k)]
+
+    def at_least(self, values: np.ndarray, k: int) -> np.ndarray:
+        """Who answers at least ``k`` (2-5) on the Likert scale."""
+        t = self.cut(k)
+        return values < t if self.below else values >= t
 
     def agrees(self, values: np.ndarray) -> np.ndarray:
-        return values < self.threshold if self.below else values >= self.threshold
+        return self.at_least(values, AGREE_CUT)
+
+    def answers(self, values: np.ndarray) -> np.ndarray:
+        """Each person's Likert answer, 1-5."""
+        return 1 + sum(self.at_least(values, k).astype(np.int64) for k in CUTS)
 
     @property
     def rule(self) -> str:
+        """When a person agrees."""
         return f"{self.latent} {'<' if self.below else '>='} {self.threshold:g}"
 
 
+# The [0, 1] scales: 0.5 (the neutral point, the model's own support threshold) is agreement; a
+# strong answer either way is beyond 0.8 or 0.2. Alignment: 'can state' (E1) is agreement, the
+# 'clear' of the clarity gap a neutral answer, a 60-degree miss or worse strong disagreement.
+SCALE = (0.2, 0.35, 0.5, 0.8)
 ITEMS: dict[str, Item] = {i.name: i for i in (
     Item("can_name_priorities", "I can name our top strategic priorities", "alignment", "can_state_<d>",
-         CAN_STATE),
-    Item("clear_on_strategy", "I am clear about what our strategy is", "conf", "confidence_<d>", 0.5),
-    Item("understand_why", "I understand why we are changing", "u", "understanding_<d>", 0.5),
-    Item("support_change", "I support this change", "m", "commitment_<d> (support)", 0.5),
-    Item("trust_leadership", "I trust leadership to do what it says", "tau", "trust", 0.5),
-    Item("workload_manageable", "My workload is manageable", "f", "fatigue_<d>", 0.5, below=True),
+         (0.5, CLEAR, CAN_STATE, 0.995)),
+    Item("clear_on_strategy", "I am clear about what our strategy is", "conf", "confidence_<d>", SCALE),
+    Item("understand_why", "I understand why we are changing", "u", "understanding_<d>", SCALE),
+    Item("support_change", "I support this change", "m", "commitment_<d> (support)", SCALE),
+    Item("trust_leadership", "I trust leadership to do what it says", "tau", "trust", SCALE),
+    Item("workload_manageable", "My workload is manageable", "f", "fatigue_<d>", (0.8, 0.65, 0.5, 0.2),
+         below=True),
 )}
 
 LEVEL_NAMES = ("executives", "managers", "employees")
 _LEVEL_ALIASES = {"executive": "executives", "exec": "executives", "execs": "executives",
                   "manager": "managers", "middle": "managers", "middle_managers": "managers",
                   "middle_management": "managers", "employee": "employees", "staff": "employees"}
+LIKERT = {"1", "2", "3", "4", "5"}
 AGREE = {"4", "5", "yes", "y", "true", "agree"}
 DISAGREE = {"1", "2", "3", "no", "n", "false", "disagree"}
 BLANK = {"", "na", "n/a", "-"}
@@ -157,17 +190,21 @@ def check_priors(priors) -> dict:
 
 @dataclass(frozen=True)
 class Cell:
-    """One statistic of the survey: the share agreeing with ``item`` in ``group`` (a level name or
-    number), from ``n`` answers of which ``agree`` agreed."""
+    """One statistic of the survey: the share answering at least ``cut`` (4: agreeing) to ``item``
+    in ``group`` (a level name or number) and, if by department, ``department``, from ``n`` answers
+    of which ``agree`` did."""
 
     item: str
     group: str
     n: int
     agree: int
+    department: str = ""
+    cut: int = AGREE_CUT
 
     @property
     def key(self) -> str:
-        return f"{self.item}|{self.group}"
+        key = f"{self.item}|{self.group}" + (f"|{self.department}" if self.department else "")
+        return key if self.cut == AGREE_CUT else f"{key}|>={self.cut}"
 
     @property
     def share(self) -> float:
@@ -183,16 +220,18 @@ class Cell:
 
 @dataclass(frozen=True)
 class Survey:
-    """A checked survey: its cells (item x level group) and, if given, the organisation's facts."""
+    """A checked survey: its cells (item x level group [x department] x Likert cut) and, if given,
+    the organisation's facts."""
 
     cells: tuple[Cell, ...]
     source: str = ""
     respondents: int = 0
     departments: tuple[str, ...] = ()
     facts: dict = field(default_factory=dict)
+    by_department: bool = False
 
     def with_facts(self, facts: dict) -> "Survey":
-        return Survey(self.cells, self.source, self.respondents, self.departments, dict(facts))
+        return replace(self, facts=dict(facts))
 
     @property
     def items(self) -> list[str]:
@@ -204,8 +243,7 @@ class Survey:
         if unknown:
             raise SurveyError(f"{self.source}: no answers to {', '.join(unknown)}; the survey asks "
                               f"{', '.join(self.items)}")
-        return Survey(tuple(c for c in self.cells if c.item in items), self.source, self.respondents,
-                      self.departments, self.facts)
+        return replace(self, cells=tuple(c for c in self.cells if c.item in items))
 
     def observed(self) -> dict[str, float]:
         """Every statistic of the survey by key (the cells' shares, then the facts)."""
@@ -225,9 +263,14 @@ class Survey:
         return out
 
     def table(self) -> pd.DataFrame:
-        """The survey's statistics: item, level, respondents, share agreeing and its sd."""
-        return pd.DataFrame([{"item": c.item, "level": c.group, "respondents": c.n, "agree": c.agree,
-                              "share": c.share, "sd": c.sd} for c in self.cells])
+        """The survey's statistics: item, level, department (if by department), the Likert answer
+        the share is of (``answer``, if Likert levels are used: >=4 is agreeing), respondents, the
+        share and its sd."""
+        ordinal = any(c.cut != AGREE_CUT for c in self.cells)
+        return pd.DataFrame([{"item": c.item, "level": c.group,
+                              **({"department": c.department} if self.by_department else {}),
+                              **({"answer": f">={c.cut}"} if ordinal else {}), "respondents": c.n,
+                              "agree": c.agree, "share": c.share, "sd": c.sd} for c in self.cells])
 
 
 def _header(name: str) -> str:
@@ -248,8 +291,13 @@ def _level(text: str) -> str | None:
     return None
 
 
-def read_survey(path: str | Path) -> Survey:
-    """Read and check a survey CSV (docs/SURVEYS.md); raise ``SurveyError`` naming row and column."""
+def read_survey(path: str | Path, likert: bool = True, by_department: bool = False) -> Survey:
+    """Read and check a survey CSV (docs/SURVEYS.md); raise ``SurveyError`` naming row and column.
+
+    ``likert``: use the full Likert answer (the shares answering at least 2, 3, 4 and 5) where an
+    item has enough Likert answers in a level; False keeps agreement only (4-5 or yes).
+    ``by_department``: a statistic per level and department (every respondent needs a department,
+    and every department enough answers), instead of per level pooled over departments."""
     path = Path(path)
     name = clean(path.name, 80)
     if not path.is_file():
@@ -286,8 +334,12 @@ def read_survey(path: str | Path) -> Survey:
         items = [c for c in columns if c in ITEMS]
         if not items:
             raise SurveyError(f"{name}: no item columns: expected at least one of {', '.join(ITEMS)}")
-        counts: dict[tuple[str, str], list[int]] = {}  # (item, level) -> [answers, agree]
-        rows_of: dict[str, list[int]] = {}
+        if by_department and "department" not in columns:
+            raise SurveyError(f"{name}: no department column: statistics by department need each "
+                              f"respondent's department")
+        # (item, level, department) -> [answers, agreeing, Likert answers, at least 2, 3, 4, 5]
+        counts: dict[tuple[str, str, str], list[int]] = {}
+        rows_of: dict[tuple[str, str], list[int]] = {}
         departments: dict[str, None] = {}
         respondents = 0
         for i, cells in enumerate(reader):
@@ -311,36 +363,66 @@ def read_survey(path: str | Path) -> Survey:
                     raise SurveyError(f"{name}: row {row}, column count: {quote(text_count)} is not allowed: "
                                       f"expected a whole number of respondents in [1, {MAX_COUNT:,}]")
                 count = int(text_count)
-            if values.get("department"):
-                departments[clean(values["department"], 200)] = None
+            department = clean(values.get("department", ""), 200)
+            if department:
+                departments[department] = None
+            elif by_department:
+                raise SurveyError(f"{name}: row {row}, column department: empty, but the statistics are by "
+                                  f"department: give every respondent's department, or pool the departments")
+            if by_department and "|" in department:  # '|' separates the parts of a statistic's key
+                raise SurveyError(f"{name}: row {row}, column department: {quote(department)} is not allowed: "
+                                  f"a department name without '|'")
+            group = department if by_department else ""
             respondents += count
-            rows_of.setdefault(level, []).append(row)
+            rows_of.setdefault((level, group), []).append(row)
             for item in items:
                 answer = values[item].lower()
                 if answer in BLANK:
                     continue
-                if answer not in AGREE and answer not in DISAGREE:
-                    raise SurveyError(f"{name}: row {row}, column {item}: {quote(values[item])} is not allowed: "
-                                      f"expected a Likert answer 1-5, yes or no, or nothing")
-                tally = counts.setdefault((item, level), [0, 0])
+                if answer in LIKERT:
+                    level_of_answer = int(answer)
+                elif answer in AGREE or answer in DISAGREE:
+                    level_of_answer = 0  # yes or no: agreement only
+                else:
+                    outside = " (outside the Likert scale)" if re.fullmatch(r"[-+]?\d+(\.\d*)?", answer) else ""
+                    raise SurveyError(f"{name}: row {row}, column {item}: {quote(values[item])} is not allowed"
+                                      f"{outside}: expected a Likert answer 1-5, yes or no, or nothing")
+                tally = counts.setdefault((item, level, group), [0] * 7)
                 tally[0] += count
                 tally[1] += count * (answer in AGREE)
+                if level_of_answer and likert:
+                    tally[2] += count
+                    for j, k in enumerate(CUTS):
+                        tally[3 + j] += count * (level_of_answer >= k)
     except csv.Error as exc:
         raise SurveyError(f"{name}: not valid CSV: {clean(exc, 120)}") from None
     if respondents == 0:
         raise SurveyError(f"{name}: no respondents: the file has a header but no rows")
-    for (item, level), (n, _) in counts.items():
+    for (item, level, group), tally in counts.items():
+        n = tally[0]
         if n < MIN_RESPONDENTS:
-            rows = rows_of[level]
+            rows = rows_of[(level, group)]
             shown = ", ".join(map(str, rows[:8])) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
-            raise SurveyError(f"{name}: level {level}, column {item}: {n} answer{'s' if n != 1 else ''} "
+            where = f"department {quote(group)}, level {level}" if group else f"level {level}"
+            fix = ("merge the department with another in the file, or pool the departments"
+                   if group else "pool levels or leave the item out")
+            raise SurveyError(f"{name}: {where}, column {item}: {n} answer{'s' if n != 1 else ''} "
                               f"(row{'s' if len(rows) > 1 else ''} {shown}) are too few: at least "
-                              f"{MIN_RESPONDENTS} are needed for the share's sampling error; pool levels "
-                              f"or leave the item out")
-    order = {lv: k for k, lv in enumerate(sorted(rows_of, key=_level_order))}
-    cells = tuple(Cell(item, level, n, agree) for (item, level), (n, agree)
-                  in sorted(counts.items(), key=lambda kv: (items.index(kv[0][0]), order[kv[0][1]])))
-    return Survey(cells, name, respondents, tuple(departments))
+                              f"{MIN_RESPONDENTS} are needed for the share's sampling error; {fix}")
+    order = {lv: k for k, lv in enumerate(sorted({lv for lv, _ in rows_of}, key=_level_order))}
+    depts = list(departments)
+    out = []
+    for (item, level, group), tally in sorted(counts.items(), key=lambda kv: (
+            items.index(kv[0][0]), order[kv[0][1]], depts.index(kv[0][2]) if kv[0][2] else -1)):
+        n, agree, n_likert, *at_least = tally
+        # The full ordinal answer where there are enough Likert answers for its shares' errors.
+        ordinal = n_likert >= MIN_RESPONDENTS
+        for j, k in enumerate(CUTS):
+            if k == AGREE_CUT:
+                out.append(Cell(item, level, n, agree, group))
+            elif ordinal:
+                out.append(Cell(item, level, n_likert, at_least[j], group, k))
+    return Survey(tuple(out), name, respondents, tuple(depts), by_department=by_department)
 
 
 def _level_order(level: str) -> tuple:
@@ -383,21 +465,56 @@ def latent(model, item: Item) -> np.ndarray:
     return getattr(st, item.latent)
 
 
-def answer(model, survey: Survey) -> dict[str, float]:
-    """The survey as the organisation of a model that has run to the survey's week would answer
-    it: every statistic of ``Survey.observed``, by key."""
-    org = model.org
+def group_rows(org, group: str, department: str = "", names=()) -> np.ndarray:
+    """The model's people a survey group stands for: the rows of the level(s) of ``group`` and, if
+    ``department`` is given, of those the ones in a department of that name (``names``: the name of
+    each of the model's departments, by number; ``Scenario.department_names``)."""
     starts = org.level_start
-    deepest = len(starts) - 2
-    out = {}
-    agreeing = {}
+    rows = np.concatenate([np.arange(starts[d], starts[d + 1]) for d in levels_of(group, len(starts) - 2)])
+    if department:
+        codes = [d for d, n in enumerate(names) if n == department]
+        rows = rows[np.isin(org.dept[rows], codes)]
+    return rows
+
+
+def check_departments(survey: Survey, org, names, what: str) -> None:
+    """A survey by department matches the organisation's departments by name, and each of its
+    groups (a level in a department) has people in the organisation ``org``."""
+    if not survey.by_department:
+        return
+    if not names:
+        raise SurveyError(f"{survey.source}: the statistics are by department ({', '.join(survey.departments[:4])}"
+                          f"{' ...' if len(survey.departments) > 4 else ''}), but {what} names no departments: "
+                          f"list them in the scenario's departments (or use an org chart with a department "
+                          f"column), or pool the departments")
+    known = list(dict.fromkeys(names))
+    for dept in survey.departments:
+        if dept not in known:
+            raise SurveyError(f"{survey.source}: department {quote(dept)} is not one of the departments of "
+                              f"{what}{suggest(dept, known)}: {', '.join(known)}")
     for c in survey.cells:
-        if c.item not in agreeing:
-            agreeing[c.item] = ITEMS[c.item].agrees(latent(model, ITEMS[c.item]))
-        rows = np.concatenate([np.arange(starts[d], starts[d + 1]) for d in levels_of(c.group, deepest)])
-        out[c.key] = float(agreeing[c.item][rows].mean())
+        if len(group_rows(org, c.group, c.department, names)) == 0:
+            raise SurveyError(f"{survey.source}: level {c.group}, department {quote(c.department)}: {what} has "
+                              f"nobody there (executives belong to no department)")
+
+
+def answer(model, survey: Survey, names=()) -> dict[str, float]:
+    """The survey as the organisation of a model that has run to the survey's week would answer
+    it: every statistic of ``Survey.observed``, by key (``names``: the model's department names,
+    for a survey by department)."""
+    org = model.org
+    out = {}
+    values: dict[str, np.ndarray] = {}
+    rows: dict[tuple[str, str], np.ndarray] = {}
+    for c in survey.cells:
+        item = ITEMS[c.item]
+        if c.item not in values:
+            values[c.item] = latent(model, item)
+        if (c.group, c.department) not in rows:
+            rows[c.group, c.department] = group_rows(org, c.group, c.department, names)
+        out[c.key] = float(item.at_least(values[c.item][rows[c.group, c.department]], c.cut).mean())
     if survey.facts:
-        out.update(facts(model.timeseries(), int(starts[-1])))
+        out.update(facts(model.timeseries(), int(org.level_start[-1])))
     return {k: out[k] for k in survey.observed()}
 
 
@@ -416,23 +533,26 @@ def facts(ts: pd.DataFrame, people: int) -> dict[str, float]:
             "initiatives_failed": over_year("initiatives_failed")}
 
 
-def sample_survey(model, respondents: dict[str, int], rng) -> pd.DataFrame:
+def sample_survey(model, respondents: dict[str, int], rng, likert: bool = False, names=()) -> pd.DataFrame:
     """A synthetic survey: ``respondents[level]`` people drawn at random from each level of a model
-    that has run to the survey's week, each answering every item yes or no as the observation model
-    says (one row per respondent, with the department's number). For examples and recovery tests."""
+    that has run to the survey's week, each answering every item as the observation model says: yes
+    or no, or with ``likert`` an answer 1-5 (one row per respondent, with the department's name
+    from ``names`` or else its number). For examples and recovery tests."""
     rng = np.random.default_rng(rng)
     org = model.org
-    starts = org.level_start
-    deepest = len(starts) - 2
-    answers = {name: item.agrees(latent(model, item)) for name, item in ITEMS.items()}
+    answers = {}
+    for name, item in ITEMS.items():
+        v = latent(model, item)
+        answers[name] = item.answers(v).astype(str) if likert else np.where(item.agrees(v), "yes", "no")
     rows = []
     for group, n in respondents.items():
-        people = np.concatenate([np.arange(starts[d], starts[d + 1]) for d in levels_of(group, deepest)])
+        people = group_rows(org, group)
         for person in np.sort(rng.choice(people, size=min(n, len(people)), replace=False)):
-            rows.append({"level": group, "department": int(org.dept[person]),
-                         **{name: "yes" if answers[name][person] else "no" for name in ITEMS}})
+            dept = int(org.dept[person])
+            rows.append({"level": group, "department": names[dept] if len(names) and dept >= 0 else dept,
+                         **{name: answers[name][person] for name in ITEMS}})
     return pd.DataFrame(rows)
 
 
 __all__ = ["sample_survey", "ITEMS", "FACTS", "Item", "Cell", "Survey", "SurveyError", "read_survey", "answer",
-           "check_facts", "check_priors", "check_levels", "levels_of", "calibratable", "calibratable_param", "MIN_RESPONDENTS"]
+           "check_facts", "check_priors", "check_levels", "check_departments", "group_rows", "levels_of", "calibratable", "calibratable_param", "MIN_RESPONDENTS"]

@@ -42,8 +42,9 @@ class Experiment:
 
     def __call__(self, **values) -> dict[str, float]:
         values = {k: _plain(v) for k, v in values.items()}
+        # the replications as one ensemble, as `cascade sweep` runs them (the same results)
         records = run_batch((self.entropy, self.kwargs, self.horizon, None,
-                             [(rep, 0, rep, values) for rep in range(self.replications)]))
+                             [(rep, 0, rep, values) for rep in range(self.replications)], True))
         out = {}
         for name in self.outcomes:
             got = [r.get(name, math.nan) if r["status"] == "ok" else math.nan for r, _ in records]

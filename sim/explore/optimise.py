@@ -202,7 +202,9 @@ def optimise(spec: SweepSpec | str | Path, maximise=("alignment_mean",), minimis
             runs = [(p * scenarios * reps + s * reps + r, p * scenarios + s, r,
                      {**points.iloc[s].to_dict(), **_run_values(plan, levers, planned[p], base)})
                     for p, plan in enumerate(plans) for s in range(scenarios) for r in range(reps)]
-            batches = [(spec.entropy, kwargs, spec.horizon, None, runs[i:i + reps]) for i in range(0, len(runs), reps)]
+            # each (plan, scenario)'s replications as one ensemble (sim.engine), as a sweep runs them
+            batches = [(spec.entropy, kwargs, spec.horizon, None, runs[i:i + reps], True)
+                       for i in range(0, len(runs), reps)]
             records = [rec for result in ex.map_unordered(run_batch, batches) for rec, _ in result]
             table = pd.DataFrame(records).sort_values("run")
             out = []

@@ -121,6 +121,18 @@ def _num(v) -> str:
     return f"{v:.3g}" if isinstance(v, (int, float, np.floating)) and np.isfinite(v) else html.escape(str(v))
 
 
+def _item_label(r) -> str:
+    """An item, with the Likert answer its share is of when that is not agreement."""
+    answer = r.get("answer", "")
+    return r["item"] + (f" (answer {answer})" if answer and answer != ">=4" else "")
+
+
+def _group_label(r) -> str:
+    """A level, with its department when the statistics are by department."""
+    department = r.get("department", "")
+    return r["level"] + (f" · {department}" if department else "")
+
+
 def calibration_report(cal, figures: dict[str, Path], draws: int = 40) -> str:
     """The calibration's page: what was fitted to what, the posterior against the prior (with
     identifiability in words), the predictive check, the figures, how to reproduce it."""
@@ -131,7 +143,7 @@ def calibration_report(cal, figures: dict[str, Path], draws: int = 40) -> str:
         f"<td class='n'>{_num(r['low'])} – {_num(r['high'])}</td><td class='n'>{r['ratio']:.0%}</td>"
         f"<td>{html.escape(r['identifiability'])}</td></tr>" for name, r in summary.iterrows())
     checks = "".join(
-        f"<tr><td>{html.escape(r['item'])}</td><td>{html.escape(r['level'])}</td>"
+        f"<tr><td>{html.escape(_item_label(r))}</td><td>{html.escape(_group_label(r))}</td>"
         f"<td class='n'>{_num(r['observed'])}</td><td class='n'>{_num(r['median'])}</td>"
         f"<td class='n'>{_num(r['low'])} – {_num(r['high'])}</td><td class='n'>{_num(r['default'])}</td>"
         f"<td>{'yes' if r['inside'] else '<b>no</b>'}</td></tr>" for _, r in pred.iterrows())

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry import agreement
+from ..members import at_rows, normal_per_row, shares, uniform_per_row
 from .peers import content
 from ..org import Groups
 from ..state import bound, norm_plus_nonzero, take_runs, unit
@@ -22,9 +23,9 @@ from ..state import bound, norm_plus_nonzero, take_runs, unit
 
 def draw(org, st, p, rng) -> dict:
     return {
-        "xi": rng.standard_normal((org.n, p.n_goals)),  # this week's noise, per receiver
-        "deliver_u": rng.random(org.n),
-        "why_u": rng.random(org.n),
+        "xi": normal_per_row(org, rng, p.n_goals),  # this week's noise, per receiver
+        "deliver_u": uniform_per_row(org, rng),
+        "why_u": uniform_per_row(org, rng),
     }
 
 
@@ -35,10 +36,10 @@ def sender_noise(org, st, p, senders: np.ndarray | Groups) -> np.ndarray:
     rows = senders.key if isinstance(senders, Groups) else senders
     d = int(org.depth[rows[0]])  # the senders are the level above the receivers
     if d == 0:
-        return np.full(len(rows), p.translation_noise * (1 - p.strategy_clarity))
+        return np.full(len(rows), at_rows(org, p.translation_noise * (1 - p.strategy_clarity), rows))
     level = org.level(d)  # once per sender, then handed to each of its reports
     sigma = np.empty(level.stop)  # (by row: the rows above the level are never read)
-    sigma[level] = p.translation_noise * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
+    sigma[level] = at_rows(org, p.translation_noise, level) * (1 - st.c[level] * st.u[level]) * (1 + p.k_rush * st.o[level])
     return take_runs(sigma, senders) if isinstance(senders, Groups) else np.take(sigma, senders)
 
 
@@ -98,7 +99,7 @@ def receive(org, st, p, senders: Groups, receivers: slice, msg, carries, fixed: 
     surprise = None
     if p.conf_surprise:
         # (rounding can put a unit mix's agreement a hair above 1: no surprise is below none)
-        surprise = np.subtract(1.0, agreement(msg, b, unit=True), out=gap)
+        surprise = np.subtract(1.0, agreement(msg, b, unit=True, rowwise=org.members is not None), out=gap)
         np.maximum(surprise, bound(0.0, len(surprise)), out=surprise)
         surprise *= heard
         surprise /= 2
@@ -123,10 +124,10 @@ def apply(org, st, p, dr) -> None:
         return
     bosses = org.reports  # everyone below the executives, by boss
     delivered = dr["deliver_u"][staff] * take_runs(st.load, bosses) < 1.0
-    commit = content(st, p, staff)
+    commit = content(org, st, p, staff)
     commit *= p.eta_m
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
-                  why=(dr["why_u"][staff] < st.rationale_now) + p.dialogue,
+                  why=(dr["why_u"][staff] < at_rows(org, st.rationale_now, staff)) + p.dialogue,
                   weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_runs(st.kappa, bosses)),
                   commit=commit)
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None
@@ -147,4 +148,4 @@ def apply(org, st, p, dr) -> None:
         surprise *= conf
         conf -= surprise
     st.conf[staff] = conf
-    st.delivered = np.count_nonzero(delivered) / len(delivered) if len(delivered) else 1.0
+    st.delivered = shares(org, delivered, staff, empty=1.0)

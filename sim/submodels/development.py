@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..members import at_rows, means
 from ..state import put_rows, take_rows, take_runs, unit
 
 
@@ -14,13 +15,15 @@ def boss_quality(st, rows) -> np.ndarray:
 
 def apply_trust(org, st, p, dr) -> None:
     """Trust drifts to what leaders do; an employee's also to how good their boss is."""
-    target = np.full(org.n, p.leadership_consistency)
+    target = np.full(org.n, at_rows(org, p.leadership_consistency, slice(0, org.n)))
     emp, leaders = org.employees, org.team_leaders
     quality = boss_quality(st, leaders)
     q = np.empty(org.n)  # by row; only the team leaders' rows are read
     q[leaders] = quality
-    boss = p.g_boss * (take_runs(q, org.teams) - quality.mean()) + take_rows(st.trust_offset, emp)
-    put_rows(target, emp, p.leadership_consistency + boss)
+    # (how good a boss is, against the organisation's average boss: each member's own, in an ensemble)
+    average = at_rows(org, means(org, quality, leaders), emp)
+    boss = p.g_boss * (take_runs(q, org.teams) - average) + take_rows(st.trust_offset, emp)
+    put_rows(target, emp, at_rows(org, p.leadership_consistency, emp) + boss)
     staff = org.staff
     tau = st.tau[staff]
     st.tau[staff] = np.clip(tau + p.delta_tau * (target[staff] - tau), 0, 1)

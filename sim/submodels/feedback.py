@@ -12,11 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..state import norm_plus, put_rows, take_rows, uniform_rows
+from ..members import means, pick, strategies, uniform_per_row
+from ..state import norm_plus, put_rows, take_rows
+from .peers import managers
 
 
 def draw(org, st, p, rng) -> dict:
-    return {"heard_u": uniform_rows(rng, org.n, org.managers)}  # (only managers are heard)
+    # (only managers are heard)
+    return {"heard_u": uniform_per_row(org, rng, managers)}
 
 
 def team_mean(org, values: np.ndarray) -> np.ndarray:
@@ -31,12 +34,12 @@ def perceive(org, st, p, heard: np.ndarray) -> None:
     reports its team's alignment, softened by candour times its own trust (``1 - candour tau (1 -
     team alignment)``: a distrustful or uncandid report says all is well); without reports,
     executives take the share of messages delivered for the share understood."""
+    target = st.delivered
     if len(heard):
-        team = team_mean(org, alignment(st.b, st.s, unit=True))[heard]
+        team = team_mean(org, alignment(st.b, strategies(org, st), unit=True))[heard]
         heard_says = 1 - p.candour * st.tau[heard] * (1 - team)
-        target = float(heard_says.mean())
-    else:
-        target = st.delivered
+        said = means(org, heard_says, heard)  # (a member without reports: NaN, and what was delivered)
+        target = float(said) if np.ndim(said) == 0 else np.where(np.isnan(said), st.delivered, said)
     st.perceived += p.eta_p * (target - st.perceived)
 
 
@@ -49,7 +52,10 @@ def apply(org, st, p, dr) -> None:
     put_rows(st.b, heard, norm_plus((1 - p.eta_fb) * take_rows(st.b, heard)
                                     + p.eta_fb * take_rows(st.b, org.boss[heard])))
     st.tau[heard] += p.feedback_trust_gain * (1 - st.tau[heard])
-    if st.o[heard].mean() > p.overload_alarm:
-        st.initiatives_now = max(1, st.initiatives_now - 1)
-    if team_mean(org, st.u)[heard].mean() < p.understanding_alarm:
-        st.rationale_now = min(1.0, st.rationale_now + p.rationale_step)
+    # (per member of an ensemble; a member where nobody was heard hears no alarm: NaN compares false)
+    overloaded = means(org, st.o[heard], heard) > p.overload_alarm
+    st.initiatives_now = pick(overloaded, np.maximum(st.initiatives_now - 1, 1)
+                              if np.ndim(overloaded) else max(1, st.initiatives_now - 1), st.initiatives_now)
+    unclear = means(org, team_mean(org, st.u)[heard], heard) < p.understanding_alarm
+    st.rationale_now = pick(unclear, np.minimum(st.rationale_now + p.rationale_step, 1.0)
+                            if np.ndim(unclear) else min(1.0, st.rationale_now + p.rationale_step), st.rationale_now)

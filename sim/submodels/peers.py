@@ -11,7 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, uniform_rows, unit
+from ..members import strategies, uniform_per_row
+from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, unit
 
 
 def habit_and_stubbornness(org, st, p) -> None:
@@ -66,16 +67,20 @@ def apply_bounded_confidence(org, st, p, dr) -> None:
 
 def draw_adoption(org, st, p, rng) -> dict:
     # (only managers adopt or relapse)
-    return {"adopt_u": uniform_rows(rng, org.n, org.managers), "relapse_u": uniform_rows(rng, org.n, org.managers)}
+    return {"adopt_u": uniform_per_row(org, rng, managers), "relapse_u": uniform_per_row(org, rng, managers)}
 
 
-def content(st, p, rows) -> np.ndarray:
+def managers(org):
+    return org.managers
+
+
+def content(org, st, p, rows) -> np.ndarray:
     """How far the change makes sense to each person: ``1 - w_c + w_c u max(0, A(b, s))``
     (MODEL.md 10.2): people commit to what they understand and see as coherent with the strategy.
     1 for everyone when content has no weight (``w_c = 0``: the content-free Bass form of A4)."""
     if not p.w_c:
         return np.ones(len(take_rows(st.u, rows)))
-    sense = alignment(take_rows(st.b, rows), st.s, unit=True)
+    sense = alignment(take_rows(st.b, rows), strategies(org, st, rows), unit=True)
     np.maximum(sense, bound(0.0, len(sense)), out=sense)
     sense *= take_rows(st.u, rows)
     sense *= p.w_c
@@ -93,7 +98,7 @@ def apply_adoption(org, st, p, dr) -> None:
     share = np.zeros(org.n)
     share[with_peers] = w @ adopted.astype(np.float64)
     share = take_rows(share, rows)
-    sense = content(st, p, rows)
+    sense = content(org, st, p, rows)
     chance = np.minimum((p.p_innov + p.q_imit * share) * take_rows(st.tau, rows) * sense, 1.0)
     m, adopted = take_rows(st.m, rows), take_rows(adopted, rows)
     adopt = np.flatnonzero(~adopted & (take_rows(dr["adopt_u"], rows) < chance))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..members import at_rows, counts, per_selected, uniform_per_row
 from ..state import (NEUTRAL, NEWCOMER_CONFIDENCE, NEWCOMER_TRAIT_SHARE, NEWCOMER_UNDERSTANDING,
-                     START_COMMITMENT, BELIEF_SPREAD, around, bound, norm_plus, peer_weights, take_rows)
+                     START_COMMITMENT, BELIEF_SPREAD, bound, norm_plus, peer_weights, spread_around, take_rows)
 
 
 def compute_load(org, st, p) -> None:
@@ -15,8 +16,8 @@ def compute_load(org, st, p) -> None:
     leaders = org.leaders
     span = org.reports.sizes  # each leader's reports, in the order of the leaders' rows
     team = span / p.span_capacity
-    load = (p.base_load + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
-            + st.initiatives_now * p.initiative_load
+    load = (at_rows(org, p.base_load, leaders) + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
+            + at_rows(org, st.initiatives_now, leaders) * p.initiative_load
             + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
     st.load = np.zeros(org.n)
     st.load[leaders] = load
@@ -40,19 +41,28 @@ def apply_fatigue(org, st, p, dr) -> None:
 
 
 def draw_turnover(org, st, p, rng) -> dict:
-    leave_u = rng.random(org.n)
+    leave_u = uniform_per_row(org, rng)
     staff = org.staff
     # The burnt out leave with p_leave a week; anyone may leave for ordinary reasons with p_quit.
-    chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p.p_quit - p.p_leave * p.p_quit, p.p_quit)
+    p_quit = at_rows(org, p.p_quit, staff)  # (one per member, where the members' values differ)
+    chance = np.where(st.f[staff] >= p.f_burnout, p.p_leave + p_quit - p.p_leave * p_quit, p_quit)
     leavers = staff.start + np.flatnonzero(leave_u[staff] < chance)
-    k, n = p.n_goals, len(leavers)
+    k = p.n_goals
+
+    def newcomers(g, n):
+        # Each newcomer's habit noise (k), frame (k), credibility, capability and role clarity,
+        # drawn as alone: the numbers one after another, in one call (a newcomer a row).
+        z = g.standard_normal(n * (2 * k + 3))
+        return np.hstack([z[:n * k].reshape(n, k), z[n * k:2 * n * k].reshape(n, k), z[2 * n * k:].reshape(3, n).T])
+
+    z = per_selected(org, rng, leavers, newcomers)  # for each leaver, from its organisation's stream
     return {
         "leavers": leavers,
-        "habit_noise": rng.standard_normal((n, k)),
-        "zeta": rng.standard_normal((n, k)),
-        "kappa": around(rng, 0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, n),
-        "c": around(rng, p.capability * NEWCOMER_TRAIT_SHARE, p.trait_spread, n),
-        "r": around(rng, p.role_clarity, p.trait_spread, n),
+        "habit_noise": z[:, :k],
+        "zeta": z[:, k:2 * k],
+        "kappa": spread_around(0.5 * NEWCOMER_TRAIT_SHARE, p.credibility_spread, z[:, 2 * k]),
+        "c": spread_around(at_rows(org, p.capability, leavers) * NEWCOMER_TRAIT_SHARE, p.trait_spread, z[:, 2 * k + 1]),
+        "r": spread_around(at_rows(org, p.role_clarity, leavers), p.trait_spread, z[:, 2 * k + 2]),
     }
 
 
@@ -64,7 +74,7 @@ def apply_turnover(org, st, p, dr) -> None:
     new = dr["leavers"]
     if not len(new):
         return
-    h = norm_plus(st.s0 + BELIEF_SPREAD * dr["habit_noise"])
+    h = norm_plus(at_rows(org, st.s0, new) + BELIEF_SPREAD * dr["habit_noise"])
     st.h[new] = h
     st.b[new] = h
     st.x[new] = h
@@ -73,13 +83,13 @@ def apply_turnover(org, st, p, dr) -> None:
     st.m[new] = st.m0[new] = START_COMMITMENT
     st.f[new] = 0.0
     st.conf[new] = NEWCOMER_CONFIDENCE
-    st.tau[new] = np.clip(p.leadership_consistency + st.trust_offset[new], 0, 1)
+    st.tau[new] = np.clip(at_rows(org, p.leadership_consistency, new) + st.trust_offset[new], 0, 1)
     st.kappa[new] = dr["kappa"]
     st.c[new] = dr["c"]
     st.r[new] = dr["r"]
     st.lam[new] = 0.0
     st.stance[new] = NEUTRAL
     st.tenure[new] = 0
-    st.turnover += len(new)
+    st.turnover += counts(org, new)
     if org.is_manager[new].any():
         st.peer_w = peer_weights(org, st.kappa)

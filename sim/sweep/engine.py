@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import summarise
-from ..model import OrgModel
+from ..engine import VARYING, batch_size, run_ensemble
 from .design import points
 from .executors import check_executor, make_executor
 from .spec import SweepSpec, load_spec, outputs
@@ -31,34 +31,48 @@ MAX_BATCH = 16  # runs sent to a worker at once
 
 
 def run_batch(batch) -> list[tuple[dict, pd.DataFrame | None]]:
-    """Run a batch of runs (in a worker): ``(entropy, kwargs, horizon, series, runs)`` where
-    ``series`` is ``(every, columns)`` or None and ``runs`` are ``(run, point, rep, values)``."""
-    entropy, kwargs, horizon, series, runs = batch
-    return [_run_one(entropy, kwargs, horizon, series, *run) for run in runs]
+    """Run a batch of runs (in a worker): ``(entropy, kwargs, horizon, series, runs[, stacked])``
+    where ``series`` is ``(every, columns)`` or None and ``runs`` are ``(run, point, rep, values)``.
+    ``stacked``: the runs are advanced together as one ensemble (``sim.engine``: their points may
+    differ only in ``VARYING`` parameters); else (the default) each runs alone, as ``OrgModel``
+    runs it."""
+    entropy, kwargs, horizon, series, runs = batch[:5]
+    stacked = len(batch) > 5 and batch[5]
+    if not stacked:
+        return [_run(entropy, {**kwargs, **values}, horizon, series, [(run, point, rep, values)], False)[0]
+                for run, point, rep, values in runs]
+    shared = {k: v for k, v in runs[0][3].items() if k not in VARYING}
+    varying = [{k: v for k, v in values.items() if k in VARYING} for _, _, _, values in runs]
+    return _run(entropy, {**kwargs, **shared, "varying": varying}, horizon, series, runs, True)
 
 
-def _run_one(entropy, kwargs, horizon, series, run, point, rep, values):
-    record = {"run": run, "point": point, "rep": rep, **values, "status": "ok", "error": None}
+def _run(entropy, kwargs, horizon, series, runs, stacked):
+    """Runs of one point as one ensemble (or one run alone); a failure is recorded for each."""
+    records = [{"run": run, "point": point, "rep": rep, **values, "status": "ok", "error": None}
+               for run, point, rep, values in runs]
     try:
-        model = OrgModel(np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(rep,))),
-                         **{**kwargs, **values})
-        ts = model.run(horizon)
-        record.update(summarise(ts))
+        rngs = [np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(rep,))) for _, _, rep, _ in runs]
+        timeseries = run_ensemble(rngs, horizon, stacked=stacked, **kwargs)
+        for record, ts in zip(records, timeseries):
+            record.update(summarise(ts))
     except Exception as exc:  # recorded, and the sweep goes on
-        record.update(status="error", error=" ".join(f"{type(exc).__name__}: {exc}".split()))
-        return record, None
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return [({**record, "status": "error", "error": error}, None) for record in records]
     if series is None:
-        return record, None
+        return [(record, None) for record in records]
     every, columns = series
-    keep = (ts["week"] % every == 0) | (ts["week"] == ts["week"].iloc[-1])
-    kept = ts.loc[keep, ["week", *[c for c in columns if c in ts.columns]]].astype({"week": "int64"})
-    kept.insert(0, "run", run)
-    return record, kept
+    out = []
+    for record, ts in zip(records, timeseries):
+        keep = (ts["week"] % every == 0) | (ts["week"] == ts["week"].iloc[-1])
+        kept = ts.loc[keep, ["week", *[c for c in columns if c in ts.columns]]].astype({"week": "int64"})
+        kept.insert(0, "run", record["run"])
+        out.append((record, kept))
+    return out
 
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: str = "local",
           workers: int | None = None, scheduler: str | None = None, progress: Progress | None = None,
-          shard_runs: int = SHARD_RUNS, table_columns=None) -> pd.DataFrame:
+          shard_runs: int = SHARD_RUNS, table_columns=None, batch: int | None = None) -> pd.DataFrame:
     """Run (or finish) a sweep into ``out/<name>/`` and return its table, one row per run.
 
     ``spec``: a ``SweepSpec``, a spec file or a bundled sweep's name. ``executor``: ``local``
@@ -66,9 +80,15 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     or a local cluster of ``workers`` processes). The table is the same whatever the executor,
     the workers, the order, or how often the sweep was interrupted and resumed. ``table_columns``:
     return only these columns of the table (and ``run``): a large sweep need not be read whole.
+    ``batch``: runs advanced together as one ensemble (``sim.engine``: replications, and points that
+    differ only in ``VARYING`` parameters; default: as many as make about ``BATCH_PEOPLE`` people);
+    1 runs each alone, as ``OrgModel`` does. A run's
+    results are the same for any batch above 1 (and agree with ``batch=1`` to about 1e-15), so a
+    sweep resumed with the same ``batch`` setting (1, or above 1) gives the same table.
     """
     check_executor(executor, workers, scheduler)
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    members = batch_size(spec.scenario.people, batch)
     directory = Path(out) / spec.name
     metrics, columns = outputs(spec.scenario)
     kept_columns = list(spec.timeseries.columns or columns) if spec.timeseries else []
@@ -83,7 +103,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
             progress(len(done), total)
         if todo:
             _execute(spec, store, values, todo, total - len(todo), total, kept_columns, executor,
-                     workers, scheduler, progress, shard_runs)
+                     workers, scheduler, progress, shard_runs, members)
     finally:
         store.close()
     table = load_runs(directory, table_columns)
@@ -92,16 +112,30 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path = "results", executor: s
     return table
 
 
+def _batches(todo: list[int], values: list[dict], reps: int, workers: int, members: int) -> list[list[int]]:
+    """The runs to do, in batches for the workers: with ``members`` 1, up to ``MAX_BATCH`` runs run
+    one by one; else each batch is an ensemble of up to ``members`` runs (fewer where that keeps
+    every worker busy) whose points differ only in ``VARYING`` parameters."""
+    if members == 1:
+        size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * workers))))
+        return [todo[i:i + size] for i in range(0, len(todo), size)]
+    size = max(1, min(members, math.ceil(len(todo) / (4 * workers))))
+    groups: dict[tuple, list[int]] = {}
+    for r in todo:
+        point = values[r // reps]
+        groups.setdefault(tuple(sorted((k, repr(v)) for k, v in point.items() if k not in VARYING)), []).append(r)
+    return [runs[i:i + size] for runs in groups.values() for i in range(0, len(runs), size)]
+
+
 def _execute(spec, store, values, todo, done, total, columns, executor, workers, scheduler,
-             progress, shard_runs) -> None:
+             progress, shard_runs, members) -> None:
     kwargs = spec.scenario.model_kwargs()
     series = (spec.timeseries.every, columns) if spec.timeseries else None
     reps = spec.replications
     with make_executor(executor, workers, scheduler) as ex:
-        size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * ex.workers))))
         batches = ((spec.entropy, kwargs, spec.horizon, series,
-                    [(r, r // reps, r % reps, values[r // reps]) for r in todo[i:i + size]])
-                   for i in range(0, len(todo), size))
+                    [(r, r // reps, r % reps, values[r // reps]) for r in runs], members > 1)
+                   for runs in _batches(todo, values, reps, ex.workers, members))
         records, frames, last = [], [], time.monotonic()
         try:
             for results in ex.map_unordered(run_batch, batches):
