@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import summarise
-from ..engine import VARYING, batch_size, run_ensemble
+from ..engine import VARYING, batch_size, ensembles, run_ensemble
 from .design import points
 from .executors import check_executor, make_executor
 from .spec import SweepSpec, load_spec, outputs
@@ -120,11 +120,7 @@ def _batches(todo: list[int], values: list[dict], reps: int, workers: int, membe
         size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * workers))))
         return [todo[i:i + size] for i in range(0, len(todo), size)]
     size = max(1, min(members, math.ceil(len(todo) / (4 * workers))))
-    groups: dict[tuple, list[int]] = {}
-    for r in todo:
-        point = values[r // reps]
-        groups.setdefault(tuple(sorted((k, repr(v)) for k, v in point.items() if k not in VARYING)), []).append(r)
-    return [runs[i:i + size] for runs in groups.values() for i in range(0, len(runs), size)]
+    return [[todo[i] for i in runs] for runs in ensembles([values[r // reps] for r in todo], size)]
 
 
 def _execute(spec, store, values, todo, done, total, columns, executor, workers, scheduler,
