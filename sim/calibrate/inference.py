@@ -95,7 +95,7 @@ class Simulator:
         for group in ensembles([values for values, _ in particles], max(len(particles), 1)):
             try:
                 engine = ensemble([np.random.default_rng(particles[i][1]) for i in group], stacked=self.stacked,
-                                  **self.kwargs, **_shared(particles[group[0]][0]),
+                                  **{**self.kwargs, **_shared(particles[group[0]][0])},
                                   varying=[_varying(particles[i][0]) for i in group])
             except ParameterError:
                 if len(group) > 1:  # which of them: each alone
