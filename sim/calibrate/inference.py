@@ -18,7 +18,9 @@ Determinism: pyabc's samplers reseed every job from fresh entropy; here every jo
 accepted particles in job order, so the same seed gives the same posterior whatever the number of
 workers or the executor (local processes or Dask). Only the count of simulations started (and so the
 reported acceptance rate) depends on timing: jobs begun after the population was complete are
-cancelled and not used. The store (pyabc's SQLite history, ``abc.db`` in the output folder) is
+cancelled and not used. A job is ``batch`` particles (``particles_per_job``), simulated together as
+one ensemble (``sim.engine``; ``_job`` records them, runs them, and replays pyabc's proposals), so the
+posterior depends on the batch as well as the seed. The store (pyabc's SQLite history, ``abc.db`` in the output folder) is
 written after every population; calling again with the same folder continues from the last one.
 """
 
