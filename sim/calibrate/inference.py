@@ -19,9 +19,10 @@ accepted particles in job order, so the same seed gives the same posterior whate
 workers or the executor (local processes or Dask). Only the count of simulations started (and so the
 reported acceptance rate) depends on timing: jobs begun after the population was complete are
 cancelled and not used. A job is ``batch`` particles (``particles_per_job``), simulated together as
-one ensemble (``sim.engine``; ``_job`` records them, runs them, and replays pyabc's proposals), so the
-posterior depends on the batch as well as the seed. The store (pyabc's SQLite history, ``abc.db`` in the output folder) is
-written after every population; calling again with the same folder continues from the last one.
+one ensemble (``sim.engine``; ``_job`` records them, runs them, and replays pyabc's proposals), so
+the posterior depends on the batch as well as the seed. The store (pyabc's SQLite history,
+``abc.db`` in the output folder) is written after every population; calling again with the same
+folder continues from the last one.
 """
 
 from __future__ import annotations
@@ -89,12 +90,13 @@ class Simulator:
         """One particle's answers: ``values`` on the organisation of ``seed``."""
         return self.answers([(values, seed)])[0]
 
-    def answers(self, particles: list[tuple[dict, object]]) -> list[dict]:
+    def answers(self, particles: list[tuple[dict, object]], size: int | None = None) -> list[dict]:
         """Each particle's answers (a particle: its parameter values and the seed of its
-        organisation), the particles that may share an ensemble (``sim.engine.ensembles``) run as
-        one; ``{INVALID: 1.0}`` for a particle whose values the model refuses."""
+        organisation), the particles that may share an ensemble (``sim.engine.ensembles``) run
+        together, at most ``size`` (default: all) in one; ``{INVALID: 1.0}`` for a particle whose
+        values the model refuses."""
         out: list[dict] = [{INVALID: 1.0}] * len(particles)
-        for group in ensembles([values for values, _ in particles], max(len(particles), 1)):
+        for group in ensembles([values for values, _ in particles], size or max(len(particles), 1)):
             try:
                 engine = ensemble([np.random.default_rng(particles[i][1]) for i in group], stacked=self.stacked,
                                   **{**self.kwargs, **_shared(particles[group[0]][0])},
@@ -547,21 +549,22 @@ class Calibration:
         the organisation and the survey's sample of it (a binomial sample of the survey's size per
         statistic), with the median and the 90% interval of those answers beside the survey's own;
         ``default``: the uncalibrated scenario's median answer on the same seeds (common random
-        numbers). Computed once."""
+        numbers), run in ensembles of the calibration's batch. Computed once."""
         if self._predictive is not None and self._predictive[0] == draws:
             return self._predictive[1].copy()
         root = np.random.SeedSequence([self.seed, 2])
         pick, sample, *seeds = root.spawn(2 + draws)
         values = self.draws(draws, pick)
-        sim = Simulator(self.base, self.survey)
+        batch = int(self.meta.get("batch", 1))
+        runs = [run for i in range(draws) for run in ((values.iloc[i].to_dict(), seeds[i]), ({}, seeds[i]))]
+        answers = Simulator(self.base, self.survey, stacked=batch > 1).answers(runs, batch)
         rng = np.random.default_rng(sample)
         cells = {c.key: c for c in self.survey.cells}
         calibrated, default = [], []
-        for i in range(draws):
-            for out, changes in ((calibrated, values.iloc[i].to_dict()), (default, {})):
-                answers = sim.run(changes, seeds[i])
-                out.append({k: (rng.binomial(cells[k].n, v) / cells[k].n if k in cells else v)
-                            for k, v in answers.items() if k != INVALID})
+        for k, answered in enumerate(answers):  # (in turn: the calibrated draw i, then the scenario's)
+            (default if k % 2 else calibrated).append(
+                {key: (rng.binomial(cells[key].n, v) / cells[key].n if key in cells else v)
+                 for key, v in answered.items() if key != INVALID})
         cal, dft = pd.DataFrame(calibrated), pd.DataFrame(default)
         scales = self.survey.scales(int(self.base.people))
         tail = (1 - LEVEL) / 2
@@ -638,5 +641,5 @@ def read_posterior(directory) -> pd.DataFrame:
     return frame.astype(float)
 
 
-__all__ = ["calibrate", "prepare", "read_posterior", "unfinished", "particles_per_job", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
-           "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]
+__all__ = ["calibrate", "prepare", "read_posterior", "unfinished", "particles_per_job", "Calibration",
+           "CalibrationError", "DEFAULT_PARAMETERS", "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]
