@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -75,8 +77,19 @@ def main() -> None:
         return
     default = particles_per_job(scenario, priors, args.population_size)
     print(f"{scenario.people:,} people, {scenario.horizon} weeks, {len(priors)} parameters, {args.populations} "
-          f"populations of {args.population_size}; one simulation alone {per_simulation:.3f} CPU s; "
-          f"load average {load:.1f}", flush=True)
+          f"populations of {args.population_size}; load average {load:.1f}", flush=True)
+    # CPU per simulation in this process (the figure that holds on a busy machine): a job's worth of
+    # particles drawn from the prior, each alone and then together as one ensemble
+    rng = np.random.default_rng(args.seed)
+    particles = [({k: float(rng.uniform(lo, hi)) for k, (lo, hi) in priors.items()}, int(rng.integers(2**62)))
+                 for _ in range(default)]
+    cpu = {}
+    for stacked in (False, True):
+        start = time.process_time()
+        Simulator(scenario, survey, stacked=stacked).answers(particles, default if stacked else 1)
+        cpu[stacked] = (time.process_time() - start) / default
+    print(f"CPU per simulation: {cpu[False]:.4f} s alone, {cpu[True]:.4f} s in an ensemble of {default} "
+          f"({cpu[False] / cpu[True]:.2f}x)", flush=True)
     rates = {}
     for workers in (1, 2):
         for batch in (1, default):
