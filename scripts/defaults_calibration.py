@@ -255,8 +255,8 @@ def write(folder: Path, wall: float | None) -> str:
         "- The figures are averages over many organisations; each simulation is one organisation, and what one "
         "organisation's shares do from run to run (most of all the 8 people of level 1) is part of the posterior's "
         "width: the survey alone could say more than one organisation can.",
-        "- The survey is a snapshot at week 78; the figures in VALIDATION.md are second-year averages over 96 "
-        "seeds. Between pivots the shares rise and fall, so a snapshot is noisier than the average.",
+        "- The survey is a snapshot at week 78; the figures in VALIDATION.md are second-year averages over "
+        "hundreds of seeds. Between pivots the shares rise and fall, so a snapshot is noisier than the average.",
         "- Parameters not calibrated here (everything but the five) stay at their defaults: the posterior is "
         "conditional on them, and a default elsewhere that is off would show here as a shifted posterior.",
         "",

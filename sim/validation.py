@@ -41,7 +41,10 @@ DEEP = dict(executives=2, span=4)  # S1 varies the layers: a narrow span keeps 4
 WEEKS = 104
 SECOND_YEAR = slice(53, None)
 PILOT, MIN_REPS, MAX_REPS = 8, 12, 512
-FIGURE_REPS = 96  # seeds for the survey figures: their intervals must fit inside bands
+# Survey figures: seeds per condition from a pilot, for a 95% half-width of at most a quarter of the
+# band's half-width (at least MIN_FIGURE_REPS): a value whose mean lies inside its band by more than
+# that margin is found inside.
+FIGURE_PILOT, MIN_FIGURE_REPS, FIGURE_PRECISION = 32, 96, 4
 CHANCE = chance_rate(DEFAULTS["n_goals"], CAN_STATE)  # a random mix's chance of 'can state' (1.2%)
 CONTROL_SHARE = 0.2  # a negative control's remaining effect counts as gone below this share of the effect
 
@@ -605,6 +608,7 @@ class Figure:
     bands: dict[str, tuple[float, float]]  # name -> the band its interval must lie in
     note: str = ""
     extra_holds: bool = True  # an ordering or shape the figure also requires
+    seeds: int | str = ""  # seeds per condition (several conditions: "n1 / n2 / ...")
 
     @property
     def holds(self) -> bool:
@@ -618,77 +622,110 @@ def interval(values) -> tuple[float, float, float]:
     return float(v.mean()), float(v.mean() - h), float(v.mean() + h)
 
 
-def survey_figures(lab: Lab, reps: int = FIGURE_REPS, base: dict | None = None) -> list[Figure]:
+def figure_seeds(pilot: dict[str, np.ndarray], bands: dict[str, tuple[float, float]]) -> int:
+    """Seeds for a condition's survey values (power calculation on a pilot): at least ``MIN_FIGURE_REPS``,
+    and enough that each banded value's 95% half-width is at most ``1 / FIGURE_PRECISION`` of its
+    band's half-width (up to ``MAX_REPS``)."""
+    n = MIN_FIGURE_REPS
+    for name, (lo, hi) in bands.items():
+        if name in pilot:
+            sd, target = float(np.std(pilot[name], ddof=1)), (hi - lo) / 2 / FIGURE_PRECISION
+            while n < MAX_REPS and stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) > target:
+                n += 1
+    return n
+
+
+def _measure(lab: Lab, condition: dict, hows: dict[str, Callable], bands: dict, reps: int | None):
+    """Each value of ``hows`` over the condition's runs, with its 95% interval; and the seeds used
+    (``reps``, or ``figure_seeds`` from a pilot of ``FIGURE_PILOT``)."""
+    def values(n):
+        runs = lab.runs([condition], n)[0]
+        return {name: np.array([how(ts) for ts in runs], dtype=float) for name, how in hows.items()}
+
+    n = reps or figure_seeds(values(FIGURE_PILOT), bands)
+    return {name: interval(v) for name, v in values(n).items()}, n
+
+
+def survey_figures(lab: Lab, reps: int | None = None, base: dict | None = None) -> list[Figure]:
+    """E1-E6 on ``lab``'s seeds: ``reps`` seeds for every value, or (``None``) each condition's seeds
+    from a pilot (``figure_seeds``)."""
     base = base or {}
-    runs = lab.runs([base], reps)[0]
-    sy = lambda col: [second_year(col)(ts) for ts in runs]  # noqa: E731
-    levels = sum(1 for c in runs[0].columns if c.startswith("can_state_"))
-    middle = [float(np.mean([second_year(f"can_state_{d}")(ts) for d in range(2, levels - 1)])) for ts in runs]
-    chance = CHANCE
+    levels = sum(1 for c in lab.runs([base], 1)[0][0].columns if c.startswith("can_state_"))
+    b1 = {"top managers": (0.06, 0.22), "middle managers": (0.03, 0.15), "front line": (0.0, 0.05)}
+    b2 = {"managers' mean confidence": (0.65, 0.95), "share with alignment >= 0.9": (0.0, 0.34),
+          "managers' share naming the top priority": (0.35, 0.75)}
+    b4 = {"failure rate": (0.5, 0.9)}
+    b5 = {"between-team share of engagement variance": (0.5, 0.9)}
+    clear = lambda ts: second_year("confidence")(ts) - second_year("clarity_gap")(ts)  # noqa: E731
+    values, seeds_used = _measure(lab, base, {
+        "top managers": second_year("can_state_1"),
+        "middle managers": lambda ts: float(np.mean([second_year(f"can_state_{d}")(ts) for d in range(2, levels - 1)])),
+        "front line": second_year(f"can_state_{levels - 1}"),
+        "managers' mean confidence": managers("confidence"), "share with alignment >= 0.9": clear,
+        "managers' share naming the top priority": managers("names_top"),
+        "failure rate": failure_rate,
+        "between-team share of engagement variance": second_year("engagement_between_share")},
+        {**b1, **b2, **b4, **b5}, reps)
+    pick = lambda bands: {k: values[k] for k in bands}  # noqa: E731
     e1 = Figure("E1", "Ability to state the strategy falls with depth",
-                "Maury (Finnish survey): 13% / 8% / 2% of top, middle and front line", {
-                    "top managers": interval(sy("can_state_1")), "middle managers": interval(middle),
-                    "front line": interval(sy(f"can_state_{levels - 1}"))},
-                {"top managers": (0.06, 0.22), "middle managers": (0.03, 0.15), "front line": (0.0, 0.05)},
-                f"'can state' = alignment >= {CAN_STATE} (chance rate for a random mix {chance:.1%}); "
-                "bands: the figure +-60%, the front line below 5%")
+                "Maury (Finnish survey): 13% / 8% / 2% of top, middle and front line", pick(b1), b1,
+                f"'can state' = alignment >= {CAN_STATE} (chance rate for a random mix {CHANCE:.1%}); "
+                "bands: the figure +-60%, the front line below 5%", seeds=seeds_used)
     e1.extra_holds = e1.values["top managers"][0] > e1.values["middle managers"][0] > e1.values["front line"][0]
-    among_managers = lambda col: [managers(col)(ts) for ts in runs]  # noqa: E731
     e2 = Figure("E2", "Clarity gap (communication illusion)",
                 "Sull, Homkes and Sull 2015 (7,600 managers): 84% say they are clear; under a third can name "
-                "the priorities; 55% of middle managers name at least one of the top five", {
-                    "managers' mean confidence": interval(among_managers("confidence")),
-                    "share with alignment >= 0.9": interval([c - g for c, g in zip(sy("confidence"), sy("clarity_gap"))]),
-                    "managers' share naming the top priority": interval(among_managers("names_top"))},
-                {"managers' mean confidence": (0.65, 0.95), "share with alignment >= 0.9": (0.0, 0.34),
-                 "managers' share naming the top priority": (0.35, 0.75)},
+                "the priorities; 55% of middle managers name at least one of the top five", pick(b2), b2,
                 "the survey asked managers: confidence and naming the top priority are the managers' (the "
                 "middle-management layers); the share clear is everyone's. Bands: confidence well above "
-                "measured clarity; 'names the top priority' around E2's 55% (chance 25%)")
-    slow = lab.runs([{**base, "pivot_interval": 26.0}], reps)[0]
-    fast = lab.runs([{**base, "pivot_interval": 5.2}], reps)[0]
+                "measured clarity; 'names the top priority' around E2's 55% (chance 25%)", seeds=seeds_used)
+    b3 = {"support, 2 pivots a year": (0.59, 0.89), "support, 10 pivots a year": (0.28, 0.58)}
+    e3_values, e3_seeds = {}, []
+    for name, interval_weeks in (("support, 2 pivots a year", 26.0), ("support, 10 pivots a year", 5.2)):
+        v, n = _measure(lab, {**base, "pivot_interval": interval_weeks}, {name: second_year("support")},
+                        {name: b3[name]}, reps)
+        e3_values.update(v)
+        e3_seeds.append(n)
     e3 = Figure("E3", "Support for change falls as changes pile up",
-                "Gartner (HBR 2023): 74% willing to support change at 2 changes a year, 43% at 10", {
-                    "support, 2 pivots a year": interval([second_year("support")(ts) for ts in slow]),
-                    "support, 10 pivots a year": interval([second_year("support")(ts) for ts in fast])},
-                {"support, 2 pivots a year": (0.59, 0.89), "support, 10 pivots a year": (0.28, 0.58)},
-                "support = share of people with commitment >= 0.5; bands +-0.15")
+                "Gartner (HBR 2023): 74% willing to support change at 2 changes a year, 43% at 10", e3_values, b3,
+                "support = share of people with commitment >= 0.5; bands +-0.15", seeds=" / ".join(map(str, e3_seeds)))
     e4 = Figure("E4", "Initiative failure in a typical organisation",
-                "50-90%, often quoted (Candido and Santos 2015: weak evidence; a loose band)",
-                {"failure rate": interval([failure_rate(ts) for ts in runs])}, {"failure rate": (0.5, 0.9)})
+                "50-90%, often quoted (Candido and Santos 2015: weak evidence; a loose band)", pick(b4), b4,
+                seeds=seeds_used)
     e5 = Figure("E5", "Managers explain most of the variance in team engagement",
-                "Gallup: about 70% (of the variance of team means)",
-                {"between-team share of engagement variance": interval(sy("engagement_between_share"))},
-                {"between-team share of engagement variance": (0.5, 0.9)},
-                "computed: variance of team means over the variance of individuals (a team-level construct)")
+                "Gallup: about 70% (of the variance of team means)", pick(b5), b5,
+                "computed: variance of team means over the variance of individuals (a team-level construct)",
+                seeds=seeds_used)
     e6 = leaving_figure(lab, reps, base)
     return [e1, e2, e3, e4, e5, e6]
 
 
 E6_SPANS = (6, 8, 10, 12, 14)
+E6_BAND = (0.10, 0.20)
 
 
 def annual_leaving(ts: pd.DataFrame, staff: int) -> float:
     return float(ts["turnover"].iloc[-1]) / staff / (len(ts) - 1) * 52
 
 
-def leaving_figure(lab: Lab, reps: int, base: dict) -> Figure:
+def leaving_figure(lab: Lab, reps: int | None, base: dict) -> Figure:
     """E6: annual leaving at spans 8-12 within 10-20%, rising smoothly with span (no cliff)."""
-    values, rates = {}, []
+    values, rates, used = {}, [], []
+    bands = {f"span {s}": E6_BAND for s in (8, 10, 12)}
     for span in E6_SPANS:
-        params = {**base, "span": span}
+        params, name = {**base, "span": span}, f"span {span}"
         model = OrgModel(rng=0, **{**ORG, **params})
         staff = model.org.n - int(model.org.level_start[1])
-        r = [annual_leaving(ts, staff) for ts in lab.runs([params], reps)[0]]
-        values[f"span {span}"] = interval(r)
-        rates.append(values[f"span {span}"][0])
+        v, n = _measure(lab, params, {name: lambda ts, staff=staff: annual_leaving(ts, staff)},
+                        {name: bands[name]} if name in bands else {}, reps)
+        values.update(v)
+        rates.append(v[name][0])
+        used.append(n)
     steps = np.diff(rates)
     smooth = bool(np.all(steps >= -0.005) and np.all(np.array(rates[1:]) / np.maximum(rates[:-1], 1e-9) < 1.5))
     return Figure("E6", "Turnover at typical spans, rising smoothly with span",
                   "corporate benchmarks: about 10-20% of people leave a year at spans 8-12 (loose)",
-                  values, {f"span {s}": (0.10, 0.20) for s in (8, 10, 12)},
-                  "spans 6 and 14 shown for the shape; no cliff: each step of 2 in span raises leaving by "
-                  "less than half", smooth)
+                  values, bands, "spans 6 and 14 shown for the shape; no cliff: each step of 2 in span raises "
+                  "leaving by less than half", smooth, seeds=" / ".join(map(str, used)))
 
 
 # --- The report: docs/VALIDATION.md, one figure per pattern.
@@ -728,7 +765,7 @@ def _fmt(x: float) -> str:
     return "" if x != x else f"{x:.3g}" if abs(x) >= 0.001 or x == 0 else f"{x:.1e}"
 
 
-def write_report(path: Path = Path("docs/VALIDATION.md"), keys=None, reps: int = FIGURE_REPS, jobs: int | None = None,
+def write_report(path: Path = Path("docs/VALIDATION.md"), keys=None, reps: int | None = None, jobs: int | None = None,
                  progress=None) -> list:
     """Run the patterns (all, or ``keys``) and the survey figures on the validation seeds; write the
     Markdown report and its figures. Returns the patterns and figures (each with ``.holds``)."""
@@ -749,11 +786,11 @@ def write_report(path: Path = Path("docs/VALIDATION.md"), keys=None, reps: int =
     finally:
         lab.close()
     holm(patterns)
-    path.write_text(_markdown(patterns, figures, reps))
+    path.write_text(_markdown(patterns, figures))
     return patterns + figures
 
 
-def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
+def _markdown(patterns: list[Pattern], figures: list[Figure]) -> str:
     held = sum(p.holds for p in patterns)
     lines = [
         "# Validation", "",
@@ -803,14 +840,18 @@ def _markdown(patterns: list[Pattern], figures: list[Figure], reps: int) -> str:
     if notes:
         lines += ["", "Notes:", ""] + notes
     lines += ["", "## Survey figures (E1-E6)", "",
-              f"{reps} seeds of the validation root, second-year values, on the validation organisation. A figure "
-              "holds when the 95% interval of each value lies inside its band (and any ordering it states holds).", "",
-              "| figure | what | source | model [95% interval] | band | verdict |", "|---|---|---|---|---|---|"]
+              "Second-year values on the validation root's seeds, on the validation organisation. Seeds per "
+              f"condition from a power calculation on a pilot of {FIGURE_PILOT}: enough for a 95% half-width of at "
+              f"most 1/{FIGURE_PRECISION} of the band's half-width, at least {MIN_FIGURE_REPS} and at most "
+              f"{MAX_REPS}. A figure holds when the 95% interval of each value lies inside its band (and any "
+              "ordering it states holds).", "",
+              "| figure | what | source | model [95% interval] | band | seeds | verdict |",
+              "|---|---|---|---|---|---|---|"]
     for f in figures:
         vals = "; ".join(f"{k} {m:.3g} [{lo:.3g}, {hi:.3g}]" for k, (m, lo, hi) in f.values.items())
         bands = "; ".join(f"{k} {lo:g}-{hi:g}" for k, (lo, hi) in f.bands.items())
         note = f" ({f.note})" if f.note else ""
-        lines.append(f"| {f.key} | {f.title}{note} | {f.source} | {vals} | {bands} | "
+        lines.append(f"| {f.key} | {f.title}{note} | {f.source} | {vals} | {bands} | {f.seeds} | "
                      f"{'holds' if f.holds else 'FAILS'} |")
     lines += ["", "The same figures read as the survey of one typical organisation, and the defaults checked "
               "against the posterior that `cascade calibrate` finds from them (which defaults lie inside "

@@ -93,6 +93,20 @@ def test_power_calculation_and_holm():
     np.testing.assert_allclose([effects[i].p_holm for i in order], expected)
 
 
+def test_figure_seeds_resolve_a_quarter_of_the_band():
+    from scipy import stats
+
+    z = np.random.default_rng(2).normal(0.0, 1.0, v.FIGURE_PILOT)
+    spread = {"x": 0.3 * (z - z.mean()) / z.std(ddof=1)}  # sd 0.3, like support between organisations
+    n = v.figure_seeds(spread, {"x": (0.59, 0.89)})  # band half-width 0.15: half-width 0.0375 wanted
+    half = lambda k: stats.t.ppf(0.975, k - 1) * 0.3 / np.sqrt(k)  # noqa: E731
+    assert half(n) <= 0.15 / v.FIGURE_PRECISION < half(n - 1)
+    assert 200 < n < 260
+    assert v.figure_seeds({"x": spread["x"] / 100}, {"x": (0.59, 0.89)}) == v.MIN_FIGURE_REPS  # precise: the floor
+    assert v.figure_seeds({"x": spread["x"] * 10}, {"x": (0.59, 0.89)}) == v.MAX_REPS  # capped
+    assert v.figure_seeds(spread, {}) == v.MIN_FIGURE_REPS  # no band to resolve
+
+
 def test_a_control_that_keeps_the_effect_fails_the_pattern():
     d = np.array([-1.0, -1.1, -0.9, -1.2])
     kept = v.Effect("e", "-", d, d * 0, d, control=v.Effect("c", "-", d * 0.5, d * 0, d * 0.5))
