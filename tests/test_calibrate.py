@@ -1,6 +1,7 @@
 """Calibration to a survey (sim.calibrate): recovery of known values, no invented certainty,
 determinism, resumption, the result object."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -294,6 +295,13 @@ def test_cli_writes_the_calibration_folder_and_continues_an_interrupted_one(clie
     survey = read_survey(client / "survey.csv").only(["trust_leadership"])
     run_abc(load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], populations=1,
             population_size=8, seed=5, directory=base / "20000101-000000")
+    # (its batch, 8 particles a job, is one of its settings: another batch does not continue it)
+    from sim.calibrate.inference import unfinished
+
+    found = unfinished(base, load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], 8, 5)
+    assert found == (base / "20000101-000000", 5)
+    assert unfinished(base, load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], 8, 5,
+                      batch=3) is None
     args = ["calibrate", "client.yaml", "--survey", "survey.csv", "--items", "trust_leadership",
             "--parameters", "leadership_consistency", "--populations", "2", "--population-size", "8",
             "--draws", "4", "--workers", "1", "--seed", "5", "--out", "results"]
@@ -306,6 +314,7 @@ def test_cli_writes_the_calibration_folder_and_continues_an_interrupted_one(clie
                  "figures/marginals.png", "figures/predictive.png", "abc.db"):
         assert (folder / name).is_file(), name
     assert len(pd.read_csv(folder / "populations.csv")) == 2
+    assert json.loads((folder / "calibration.json").read_text())["batch"] == 8
     predictive = pd.read_csv(folder / "predictive.csv")
     assert set(predictive["statistic"]) == {"trust_leadership|managers", "trust_leadership|employees",
                                             "annual_turnover"}
