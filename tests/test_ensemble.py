@@ -67,10 +67,12 @@ def same_state(st, one, rows, j, where):
 
 
 # Members that differ in parameters (every one of VARYING)
-DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9},
-             {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6},
-             {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8},
-             {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9}]
+DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9, "m_adopt": 0.9},
+             {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6, "conf_broadcast": 0.2},
+             {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8,
+              "initiative_effort": 0.4},
+             {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9, "m_adopt": 0.6,
+              "initiative_effort": 3.0}]
 
 
 @pytest.mark.parametrize("submodels, varying, schedule", [
