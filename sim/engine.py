@@ -62,6 +62,23 @@ def can_share(a: dict, b: dict) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in VARYING)
 
 
+def ensembles(values: Sequence[dict], size: int | None = None) -> list[list[int]]:
+    """The runs (``values``: each run's parameter values, dicts by name) in ensembles: indices into
+    ``values`` grouped by their values outside ``VARYING`` (in order of first appearance), each group
+    cut into ensembles of at most ``size`` runs (None: whole groups)."""
+    groups: dict[tuple, list[int]] = {}
+    for i, v in enumerate(values):
+        groups.setdefault(tuple(sorted((k, repr(x)) for k, x in v.items() if k not in VARYING)), []).append(i)
+    return [g[j:j + (size or len(g))] for g in groups.values() for j in range(0, len(g), size or len(g))]
+
+
+def member_kwargs(values: Sequence[dict]) -> dict:
+    """``run_ensemble``'s parameters for members with parameter values ``values`` (dicts by name,
+    differing only in ``VARYING``): the values they share, and ``varying``, each member's own."""
+    shared = {k: v for k, v in values[0].items() if k not in VARYING}
+    return {**shared, "varying": [{k: v for k, v in x.items() if k in VARYING} for x in values]}
+
+
 class Engine:
     """``Engine(p, rngs, charts=None, ...)``: ``len(rngs)`` organisations with the validated
     parameters ``p`` (one ``Params`` for all, or a list with one per member, differing only in
