@@ -7,8 +7,9 @@ of our own step (bench/naive.py, at 1,000 and 10,000 people) and Mesa's bundled 
 10,000 nodes. Rates are given by wall time and by CPU time (process time): on a machine shared
 with other jobs, wall time mostly measures the neighbours, so the ratios between CPU rates in one
 run are the figures that hold. A run of under a second is repeated (a fresh model, same seed) until
-a second of CPU is spent, at most 5 times, and the fastest run counts. Then, when present, the sweep throughput (bench/sweep_throughput.py)
-and the irregular-chart comparison (bench/irregular.py) run as their own processes.
+a second of CPU is spent, at most 5 times, and the fastest run counts. Then, when present, the sweep throughput (bench/sweep_throughput.py),
+the irregular-chart comparison (bench/irregular.py) and the validation Lab in ensembles
+(bench/lab.py) run as their own processes.
 
 Usage: python bench/run.py [--quick] [--json FILE] [--plot FILE]
 """
@@ -242,6 +243,7 @@ def main() -> None:
     if not args.quick:
         run_script("sweep_throughput.py", [], "Sweep runs per minute, 1 and 2 workers")
         run_script("irregular.py", ["--repeats", "4"], "Irregular chart against a regular tree (104 weeks)")
+        run_script("lab.py", [], "Validation Lab: runs in ensembles against each alone")
 
 
 if __name__ == "__main__":
