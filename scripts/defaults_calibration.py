@@ -9,6 +9,9 @@ priors over their ranges in sim/params.py; this script runs that command, then r
     python scripts/defaults_calibration.py [--workers 2]      # or: make defaults-calibration
     python scripts/defaults_calibration.py --from results/published_figures/calibration/<stamp>
 
+The calibration runs as `cascade calibrate` does by default: a job's particles simulated together as
+one ensemble where the parameters allow it (``--batch``); the page says how this run's were.
+
 Run from the repository root. The seed is the scenario's (sim.validation.CALIBRATION_ROOT, the
 defaults' own seed root), so the same defaults give the same posterior.
 """
@@ -29,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.engine import VARYING  # noqa: E402
 from sim.params import BY_NAME  # noqa: E402
 
 SCENARIO = "scenarios/surveys/published_figures.yaml"
@@ -126,6 +130,11 @@ def write(folder: Path, wall: float | None) -> str:
                 " The survey constrains none of the parameters.")
     timing = (f"{wall / 60:.1f} minutes of wall time" if wall else f"{info['elapsed_seconds'] / 60:.1f} minutes "
               f"in the calibration")
+    batch = int(info.get("batch", 1))
+    apart = [n for n in PARAMETERS if n not in VARYING]
+    batching = (f"each job's {batch} particles simulated as one ensemble (`--batch`, docs/PERFORMANCE.md)" if batch > 1
+                else "each simulation alone (batch 1: " + (f"{names(apart)} cannot differ between the members of an "
+                                                          "ensemble, `sim.engine.VARYING`)" if apart else "`--batch 1`)"))
     missed = [k for k in STATISTICS if not pred.loc[k, "inside"]]
     far = [k for k in STATISTICS if abs(pred.loc[k, "default"] - pred.loc[k, "observed"]) > 1.645 * pred.loc[k, "observed_sd"]]
     lines = [
@@ -153,7 +162,7 @@ def write(folder: Path, wall: float | None) -> str:
         f"This run: seed {info['seed']} (the scenario's: `sim.validation.CALIBRATION_ROOT`, the defaults' own seed "
         f"root, never the validation's), {info['populations']} populations of {info['population_size']} particles, "
         f"{info['simulations']:,} simulations, {timing} on 2 worker processes of a machine shared with other "
-        f"jobs (cascade-sim {info['cascade-sim']}). The script runs the command, then writes this page from its "
+        f"jobs (cascade-sim {info['cascade-sim']}), {batching}. The script runs the command, then writes this page from its "
         "folder (`summary.csv`, `predictive.csv`, `calibration.json`); `--from FOLDER` rewrites the page from a "
         "finished folder. Rerun it whenever the defaults change: with the same defaults it gives the same posterior, "
         "summary and predictive check bit for bit (SURVEYS.md, Determinism; only the count of simulations started "
@@ -246,8 +255,8 @@ def write(folder: Path, wall: float | None) -> str:
         "- The figures are averages over many organisations; each simulation is one organisation, and what one "
         "organisation's shares do from run to run (most of all the 8 people of level 1) is part of the posterior's "
         "width: the survey alone could say more than one organisation can.",
-        "- The survey is a snapshot at week 78; the figures in VALIDATION.md are second-year averages over 96 "
-        "seeds. Between pivots the shares rise and fall, so a snapshot is noisier than the average.",
+        "- The survey is a snapshot at week 78; the figures in VALIDATION.md are second-year averages over "
+        "hundreds of seeds. Between pivots the shares rise and fall, so a snapshot is noisier than the average.",
         "- Parameters not calibrated here (everything but the five) stay at their defaults: the posterior is "
         "conditional on them, and a default elsewhere that is off would show here as a shifted posterior.",
         "",

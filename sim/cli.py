@@ -86,12 +86,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     _add_export(p)
 
 
-def _add_batch(p: argparse.ArgumentParser) -> None:
+def _add_batch(p: argparse.ArgumentParser, what: str = "replications",
+               outcome: str = "results agree to about 1e-15 either way") -> None:
     from .engine import BATCH_PEOPLE
 
     p.add_argument("--batch", type=_positive, metavar="N",
-                   help="replications advanced together as one ensemble (default: as many as make about "
-                        f"{BATCH_PEOPLE:,} people; 1: each alone); results agree to about 1e-15 either way")
+                   help=f"{what} advanced together as one ensemble (default: as many as make about "
+                        f"{BATCH_PEOPLE:,} people; 1: each alone); {outcome}")
 
 
 def _posterior(args):
@@ -772,6 +773,9 @@ def _add_calibrate(sub) -> None:
                    help="a Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster")
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
+    _add_batch(p, "simulations (particles)",
+               "each alone anyway when a calibrated parameter is not one an ensemble's members may differ in "
+               "(docs/PERFORMANCE.md); the posterior depends on the batch, not on the workers")
     p.add_argument("--out", metavar="DIR", default="results", help="where to write (default: results)")
     p.set_defaults(func=_cmd_calibrate)
 
@@ -799,7 +803,7 @@ def _cmd_calibrate(args) -> int:
         scenario, survey, priors = prepare(scenario, survey, parameters)  # checked before anything starts
         parameters = list(priors)
         base = _writable_dir("--out", _writable_dir("--out", args.out) / _safe(scenario.name) / "calibration")
-        found = unfinished(base, scenario, survey, parameters, args.population_size, args.seed)
+        found = unfinished(base, scenario, survey, parameters, args.population_size, args.seed, args.batch)
         if found:
             directory, seed = found
             print(f"{PROG}: continuing the interrupted calibration in {_show(directory)}", file=sys.stderr)
@@ -820,7 +824,8 @@ def _cmd_calibrate(args) -> int:
         try:
             cal = calibrate(scenario, survey, parameters, populations=args.populations,
                             population_size=args.population_size, executor=args.executor, workers=workers,
-                            scheduler=args.scheduler, seed=seed, directory=directory, progress=progress)
+                            scheduler=args.scheduler, seed=seed, directory=directory, progress=progress,
+                            batch=args.batch)
         except (KeyboardInterrupt, _Terminated) as exc:
             print(f"\n{PROG}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: the finished "
                   f"populations are stored in {_show(directory)}; run the same command again to continue",

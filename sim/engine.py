@@ -20,7 +20,7 @@ from .members import at_rows
 from .metrics import LEVEL_METRICS, measure
 from .org import Chart, build_org, regular_bosses, stack_orgs
 from .params import STRUCTURAL, ParameterError, validate
-from .state import init_state, stack_states
+from .state import init_state, member_state, stack_states
 from .submodels import SCHEDULE, Submodel
 from .submodels.workload import compute_load
 
@@ -38,7 +38,7 @@ class Intervention:
 # the submodels takes one value per member); members that differ in any other parameter run in
 # separate ensembles.
 VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit", "translation_noise", "rationale",
-           "leadership_consistency", "base_load")
+           "leadership_consistency", "base_load", "conf_broadcast", "m_adopt", "initiative_effort")
 
 
 def combine(params: Sequence) -> Any:
@@ -62,14 +62,14 @@ def can_share(a: dict, b: dict) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in VARYING)
 
 
-def ensembles(values: Sequence[dict], size: int | None = None) -> list[list[int]]:
-    """The runs (``values``: each run's parameter values, dicts by name) in ensembles: indices into
-    ``values`` grouped by their values outside ``VARYING`` (in order of first appearance), each group
-    cut into ensembles of at most ``size`` runs (None: whole groups)."""
+def ensembles(values: Sequence[dict], size: int) -> list[list[int]]:
+    """The runs of ``values`` (each run's parameter values, a dict by name), by index, in ensembles
+    of at most ``size`` runs that may share one (equal in every parameter outside ``VARYING``):
+    the runs of each such group in their order, the groups in the order of their first run."""
     groups: dict[tuple, list[int]] = {}
-    for i, v in enumerate(values):
-        groups.setdefault(tuple(sorted((k, repr(x)) for k, x in v.items() if k not in VARYING)), []).append(i)
-    return [g[j:j + (size or len(g))] for g in groups.values() for j in range(0, len(g), size or len(g))]
+    for i, point in enumerate(values):
+        groups.setdefault(tuple(sorted((k, repr(v)) for k, v in point.items() if k not in VARYING)), []).append(i)
+    return [runs[i:i + size] for runs in groups.values() for i in range(0, len(runs), size)]
 
 
 def member_kwargs(values: Sequence[dict]) -> dict:
@@ -183,6 +183,28 @@ class Engine:
             out.append(pd.DataFrame({name: v[:, j] for name, v in columns.items() if name not in deeper}))
         return out
 
+    def members(self) -> list["Member"]:
+        """Each member as it would be alone: its organisation, its state (its own rows, in its own
+        order: ``sim.state.member_state``) and its time series so far."""
+        series = self.timeseries()
+        if self.org.members is None:
+            return [Member(self.org, self.state, series[0])]
+        return [Member(org, member_state(self.org, self.state, j), ts)
+                for j, (org, ts) in enumerate(zip(self.org.members.orgs, series))]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One organisation of an ensemble, read as ``OrgModel`` reads it (``org``, ``state``,
+    ``timeseries()``): what is measured on a run (a survey's answers) is measured on a member."""
+
+    org: Any
+    state: Any
+    series: pd.DataFrame
+
+    def timeseries(self) -> pd.DataFrame:
+        return self.series
+
 
 def _member(p, rng: np.random.Generator, chart: Chart | None, strategy, kpi_bias):
     """One organisation's random streams, structure and starting state, as it would be alone."""
@@ -249,17 +271,23 @@ def batch_size(people: int, batch: int | None = None) -> int:
     return max(1, BATCH_PEOPLE // max(int(people), 1))
 
 
-def run_ensemble(rngs: Sequence[np.random.Generator], weeks: int, charts=None, stacked: bool | None = None,
-                 **kwargs) -> list[pd.DataFrame]:
-    """Run len(rngs) organisations of the same parameters (``kwargs``: as for ``OrgModel``, an
-    ``org_chart`` shared by all unless ``charts`` gives one per member) as one ensemble for
-    ``weeks`` weeks; each member's time series, as ``OrgModel(rngs[i], ...).run(weeks)`` gives it
-    (to rounding; ``rngs``: seeds or generators, as OrgModel's ``rng``). ``stacked``: as for
-    ``Engine`` (False with one member: exactly ``OrgModel``'s run). ``varying``: a dict of
-    parameter values per member, on top of ``kwargs`` (only parameters of ``VARYING`` may differ)."""
+def ensemble(rngs: Sequence[np.random.Generator], charts=None, stacked: bool | None = None, **kwargs) -> Engine:
+    """len(rngs) organisations of the same parameters (``kwargs``: as for ``OrgModel``, an
+    ``org_chart`` shared by all unless ``charts`` gives one per member) as one ensemble, member
+    ``i`` as ``OrgModel(rngs[i], ...)`` builds it (``rngs``: seeds or generators, as OrgModel's
+    ``rng``). ``stacked``: as for ``Engine`` (False with one member: exactly ``OrgModel``'s run).
+    ``varying``: a dict of parameter values per member, on top of ``kwargs`` (only parameters of
+    ``VARYING`` may differ). Raises ``ParameterError`` if any member's values are refused."""
     chart = kwargs.pop("org_chart", None)
     engine_kw = {k: kwargs.pop(k) for k in ("strategy", "kpi_bias", "interventions", "submodels") if k in kwargs}
     varying = kwargs.pop("varying", None)
     p = validate(**kwargs) if varying is None else [validate(**{**kwargs, **v}) for v in varying]
     charts = charts if charts is not None else [chart] * len(rngs)
-    return Engine(p, [model_rng(r) for r in rngs], charts, stacked=stacked, **engine_kw).run(weeks)
+    return Engine(p, [model_rng(r) for r in rngs], charts, stacked=stacked, **engine_kw)
+
+
+def run_ensemble(rngs: Sequence[np.random.Generator], weeks: int, charts=None, stacked: bool | None = None,
+                 **kwargs) -> list[pd.DataFrame]:
+    """Run ``ensemble(rngs, charts, stacked, **kwargs)`` for ``weeks`` weeks; each member's time
+    series, as ``OrgModel(rngs[i], ...).run(weeks)`` gives it (to rounding)."""
+    return ensemble(rngs, charts, stacked, **kwargs).run(weeks)

@@ -427,6 +427,30 @@ def stack_states(org: Org, states: list[State]) -> State:
     return st
 
 
+def member_state(org: Org, st: State, j: int) -> State:
+    """Member ``j``'s state in an ensemble (``org`` from ``sim.org.stack_orgs``) as its run alone
+    holds it: its people's rows in its own order (copies), its departments, its entries of the
+    organisation-level quantities (the inverse of ``stack_states``; ``extra`` is the ensemble's)."""
+    members = org.members
+    rows = members.rows[j]
+    depts = np.cumsum([0] + [max(o.n_depts, 1) for o in members.orgs])
+    fields = {}
+    for name in State.__dataclass_fields__:
+        value = getattr(st, name)
+        if name in PER_MEMBER:
+            fields[name] = np.asarray(value)[j]
+        elif name in PER_DEPARTMENT:
+            fields[name] = value[depts[j]:depts[j + 1]]
+        elif name == "peer_w":
+            fields[name] = value[rows][:, rows]
+        elif name in SHARED or name == "extra" or not isinstance(value, np.ndarray):
+            fields[name] = value
+        else:
+            fields[name] = per_person(take_rows(value, rows)) if value.ndim == 2 else take_rows(value, rows)
+    fields.pop("_with_peers")
+    return State(**fields)
+
+
 def _stances(org: Org, p, kappa, rng) -> np.ndarray:
     managers = np.flatnonzero(org.role == MANAGER)
     stance = np.full(org.n, NEUTRAL, dtype=np.int8)

@@ -125,7 +125,7 @@ class Lab:
         most = math.ceil(len(todo) / self.jobs)  # enough ensembles for every process
         out = []
         # (the length of a run counts as a parameter: an ensemble's runs are of one length)
-        for group in ensembles([{**dict(items), "weeks": w} for _, w, items in todo]):
+        for group in ensembles([{**dict(items), "weeks": w} for _, w, items in todo], len(todo)):
             size = max(1, min(most, batch_size(people(validate(**dict(todo[group[0]][2]))), self.batch)))
             out += [group[i:i + size] for i in range(0, len(group), size)]
         return sorted(out, key=lambda g: -len(g) * people(validate(**dict(todo[g[0]][2]))))

@@ -1,6 +1,7 @@
 """Calibration to a survey (sim.calibrate): recovery of known values, no invented certainty,
 determinism, resumption, the result object."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import CalibrationError, calibrate, read_survey
-from sim.calibrate.inference import Distance, weighted_quantiles
+from sim.calibrate.inference import INVALID, Distance, Simulator, _job, particles_per_job, weighted_quantiles
 from sim.calibrate.survey import sample_survey
 from sim.model import OrgModel
 from sim.scenario import load_scenario
@@ -87,6 +88,90 @@ def test_same_seed_same_posterior_whatever_the_workers_and_resumed_from_the_stor
         calibrate(small_scenario(), survey, populations=2, workers=1, directory=tmp_path, **{**args, "seed": 10})
 
 
+def test_same_posterior_whatever_the_workers_and_executor_with_small_batches(survey_file):
+    """Jobs of 5 particles (each job one ensemble): the same posterior in this process and on 2
+    local processes; another batch proposes other particles (another posterior)."""
+    survey = read_survey(survey_file).only(["understand_why"])
+    args = dict(parameters=["rationale", "p_quit"], population_size=12, seed=9, populations=2)
+    here = calibrate(small_scenario(), survey, workers=1, batch=5, **args)
+    two = calibrate(small_scenario(), survey, workers=2, batch=5, **args)
+    pd.testing.assert_frame_equal(here.posterior, two.posterior)
+    assert here.meta["batch"] == 5
+    alone = calibrate(small_scenario(), survey, workers=1, batch=1, **args)
+    assert alone.meta["batch"] == 1 and not alone.posterior.equals(here.posterior)
+
+
+def test_particles_per_job():
+    sc = small_scenario()  # 21 people: the default batch is BATCH_PEOPLE // 21, capped by the population
+    assert particles_per_job(sc, {"rationale": (0, 1)}, 200) == 200
+    assert particles_per_job(sc, {"rationale": (0, 1)}, 200, batch=7) == 7
+    # a parameter the members of an ensemble cannot differ in: every particle alone
+    assert particles_per_job(sc, {"rationale": (0, 1), "feedback": (0, 1)}, 200, batch=7) == 1
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(CalibrationError, match="batch = .* is not allowed: expected a whole number of at least 1"):
+            particles_per_job(sc, {"rationale": (0, 1)}, 200, batch=bad)
+
+
+def test_particles_run_together_answer_as_each_alone(survey_file):
+    """An ensemble of particles (different values, one with a parameter outside VARYING, one
+    the model refuses) answers every statistic, the facts too, as each particle run alone."""
+    sc = small_scenario()
+    survey = read_survey(survey_file).with_facts({"annual_turnover": 0.1, "initiatives_launched": 3,
+                                                   "initiatives_failed": 1})
+    rng = np.random.default_rng(5)
+    particles = [({"rationale": float(rng.uniform()), "p_quit": float(rng.uniform(0, 0.02))}, int(rng.integers(2**62)))
+                 for _ in range(6)]
+    particles[2] = ({**particles[2][0], "feedback": 0.7}, particles[2][1])  # its own ensemble
+    particles[4] = ({**particles[4][0], "rationale": 2.0}, particles[4][1])  # refused: out of range
+    together = Simulator(sc, survey, stacked=True).answers(particles)
+    alone = [Simulator(sc, survey).run(values, seed) for values, seed in particles]
+    assert together[4] == alone[4] == {INVALID: 1.0}
+    for a, b in zip(together, alone):
+        assert a.keys() == b.keys()
+        assert max(abs(a[k] - b[k]) for k in a) <= 1e-9, (a, b)
+    assert len({round(t["annual_turnover"], 12) for t in together if INVALID not in t}) > 1  # (not all alike)
+
+
+class _Particle:
+    def __init__(self, values, answers):
+        self.values, self.answers, self.accepted = values, answers, INVALID not in answers
+
+
+def _simulate_one(simulator, depends_on_results=False):
+    """A stand-in for pyabc's simulate_one: a proposal from the global stream, a simulation; with
+    ``depends_on_results``, a proposal that draws once more after a refused particle."""
+    import random as stdlib_random
+
+    def simulate_one():
+        values = {"rationale": float(np.random.uniform()), "p_quit": 0.01 * stdlib_random.random()}
+        answers = simulator(values)
+        if depends_on_results and INVALID in answers:
+            np.random.uniform()
+        return _Particle(values, answers)
+    return simulate_one
+
+
+def test_a_job_runs_its_particles_together_and_replays_them_in_order(survey_file):
+    import cloudpickle
+
+    survey = read_survey(survey_file).only(["understand_why", "trust_leadership"])
+    simulator = Simulator(small_scenario(), survey, stacked=True)
+    out = _job(cloudpickle.dumps(_simulate_one(simulator)), 4, [8, 9, 10, 11], 123)
+    assert [job_id for _, _, job_id in out] == [8, 9, 10, 11]
+    np.random.seed(123)  # what the particles were: the proposals and seeds drawn alone, in turn
+    import random as stdlib_random
+    stdlib_random.seed(123)
+    for particle, accepted, _ in out:
+        values = {"rationale": float(np.random.uniform()), "p_quit": 0.01 * stdlib_random.random()}
+        seed = int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
+        assert particle.values == values and accepted
+        alone = Simulator(small_scenario(), survey).run(values, seed)
+        assert max(abs(particle.answers[k] - alone[k]) for k in alone) <= 1e-9
+    assert len({p.answers["understand_why|employees"] for p, _, _ in out}) > 1
+    with pytest.raises(RuntimeError, match="depend on the simulations' results"):
+        _job(cloudpickle.dumps(_simulate_one(simulator, depends_on_results=True)), 4, [0, 1, 2, 3], 123)
+
+
 def test_result_object(survey_file, tmp_path):
     survey = read_survey(survey_file).only(["trust_leadership"])
     cal = calibrate(small_scenario(), survey, ["leadership_consistency"], populations=1, population_size=10, seed=1)
@@ -162,6 +247,7 @@ def test_cli_bad_input_exits_2_with_one_line(client):
         (["client.yaml", "--survey", "survey.csv", "--parameters", "rationale,clarity"], "'clarity' is not a parameter"),
         (["client.yaml", "--survey", "survey.csv", "--items", "trust"], "no answers to trust"),
         (["client.yaml", "--survey", "survey.csv", "--population-size", "1"], "--population-size"),
+        (["client.yaml", "--survey", "survey.csv", "--batch", "0"], "argument --batch: 0 is not allowed: expected at least 1"),
         (["client.yaml", "--survey", "survey.csv", "--scheduler", "tcp://x:1"], "scheduler address is for the dask executor"),
     ]:
         done = cascade_module(["calibrate", *args, "--out", str(client / "results")], client, root)
@@ -209,6 +295,13 @@ def test_cli_writes_the_calibration_folder_and_continues_an_interrupted_one(clie
     survey = read_survey(client / "survey.csv").only(["trust_leadership"])
     run_abc(load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], populations=1,
             population_size=8, seed=5, directory=base / "20000101-000000")
+    # (its batch, 8 particles a job, is one of its settings: another batch does not continue it)
+    from sim.calibrate.inference import unfinished
+
+    found = unfinished(base, load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], 8, 5)
+    assert found == (base / "20000101-000000", 5)
+    assert unfinished(base, load_scenario(client / "client.yaml"), survey, ["leadership_consistency"], 8, 5,
+                      batch=3) is None
     args = ["calibrate", "client.yaml", "--survey", "survey.csv", "--items", "trust_leadership",
             "--parameters", "leadership_consistency", "--populations", "2", "--population-size", "8",
             "--draws", "4", "--workers", "1", "--seed", "5", "--out", "results"]
@@ -221,6 +314,7 @@ def test_cli_writes_the_calibration_folder_and_continues_an_interrupted_one(clie
                  "figures/marginals.png", "figures/predictive.png", "abc.db"):
         assert (folder / name).is_file(), name
     assert len(pd.read_csv(folder / "populations.csv")) == 2
+    assert json.loads((folder / "calibration.json").read_text())["batch"] == 8
     predictive = pd.read_csv(folder / "predictive.csv")
     assert set(predictive["statistic"]) == {"trust_leadership|managers", "trust_leadership|employees",
                                             "annual_turnover"}

@@ -67,10 +67,12 @@ def same_state(st, one, rows, j, where):
 
 
 # Members that differ in parameters (every one of VARYING)
-DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9},
-             {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6},
-             {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8},
-             {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9}]
+DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9, "m_adopt": 0.9},
+             {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6, "conf_broadcast": 0.2},
+             {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8,
+              "initiative_effort": 0.4},
+             {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9, "m_adopt": 0.6,
+              "initiative_effort": 3.0}]
 
 
 @pytest.mark.parametrize("submodels, varying, schedule", [
@@ -94,6 +96,18 @@ def test_every_submodel_of_a_member_updates_as_alone(submodels, varying, schedul
             departments = range(sum(max(o.n_depts, 1) for o in together.org.members.orgs[:j]),
                                 sum(max(o.n_depts, 1) for o in together.org.members.orgs[:j + 1]))
             np.testing.assert_allclose(getattr(st, name)[list(departments)], getattr(one.state, name), atol=TOL)
+    # each member read on its own (Engine.members: what a survey is answered from) is its run alone
+    for j, (member, one) in enumerate(zip(together.members(), alone)):
+        assert member.org is together.org.members.orgs[j]
+        np.testing.assert_array_equal(member.org.dept, one.org.dept)
+        np.testing.assert_array_equal(member.org.level_start, one.org.level_start)
+        pd.testing.assert_frame_equal(member.timeseries(), one.timeseries()[0], check_exact=False, rtol=0, atol=TOL)
+        for name in (*PERSON, *PER_MEMBER, *PER_DEPARTMENT):
+            mine, theirs = getattr(member.state, name), getattr(one.state, name)
+            assert np.shape(mine) == np.shape(theirs), name
+            np.testing.assert_allclose(mine, theirs, rtol=0, atol=TOL, err_msg=f"{name} of member {j}")
+        np.testing.assert_allclose(member.state.peer_w.toarray(), one.state.peer_w.toarray(), rtol=0, atol=TOL)
+        assert member.state.week == one.state.week
 
 
 def test_an_ensemble_run_matches_orgmodel_runs():

@@ -18,8 +18,11 @@ Determinism: pyabc's samplers reseed every job from fresh entropy; here every jo
 accepted particles in job order, so the same seed gives the same posterior whatever the number of
 workers or the executor (local processes or Dask). Only the count of simulations started (and so the
 reported acceptance rate) depends on timing: jobs begun after the population was complete are
-cancelled and not used. The store (pyabc's SQLite history, ``abc.db`` in the output folder) is
-written after every population; calling again with the same folder continues from the last one.
+cancelled and not used. A job is ``batch`` particles (``particles_per_job``), simulated together as
+one ensemble (``sim.engine``; ``_job`` records them, runs them, and replays pyabc's proposals), so
+the posterior depends on the batch as well as the seed. The store (pyabc's SQLite history,
+``abc.db`` in the output folder) is written after every population; calling again with the same
+folder continues from the last one.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..engine import VARYING, batch_size, ensemble, ensembles
 from ..model import OrgModel
 from ..params import BY_NAME, ParameterError
 from ..scenario import Scenario, load_scenario
@@ -62,26 +66,58 @@ class CalibrationError(ValueError):
 
 class Simulator:
     """The scenario's organisation run to the survey's week with some parameters changed, answering
-    the survey (``sim.calibrate.survey.answer``). Picklable: it runs in worker processes."""
+    the survey (``sim.calibrate.survey.answer``). Picklable: it runs in worker processes.
+    ``stacked``: run every particle as a member of an ensemble (``sim.engine``), even alone, so that
+    its answers do not depend on which others share its ensemble; False: a particle alone runs
+    exactly as ``OrgModel`` runs it."""
 
-    def __init__(self, scenario: Scenario, survey: Survey):
+    def __init__(self, scenario: Scenario, survey: Survey, stacked: bool = False):
         self.kwargs = scenario.model_kwargs()
         self.horizon = scenario.horizon
         self.survey = survey
         self.names = scenario.department_names() if survey.by_department else []
+        self.stacked = stacked
 
     def __call__(self, parameters) -> dict:
         # The job's own stream (seeded per job by _job): the organisation this particle is run on.
         seed = int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
-        return self.run({k: float(v) for k, v in parameters.items()}, seed)
+        values = {k: float(v) for k, v in parameters.items()}
+        if _particles is not None:  # inside _job: the job's particles are run together
+            return _particles.take(self, values, seed)
+        return self.run(values, seed)
 
     def run(self, values: dict, seed) -> dict:
-        try:
-            model = OrgModel(np.random.default_rng(seed), **{**self.kwargs, **values})
-        except ParameterError:
-            return {INVALID: 1.0}
-        model.run(self.horizon)
-        return answer(model, self.survey, self.names)
+        """One particle's answers: ``values`` on the organisation of ``seed``."""
+        return self.answers([(values, seed)])[0]
+
+    def answers(self, particles: list[tuple[dict, object]], size: int | None = None) -> list[dict]:
+        """Each particle's answers (a particle: its parameter values and the seed of its
+        organisation), the particles that may share an ensemble (``sim.engine.ensembles``) run
+        together, at most ``size`` (default: all) in one; ``{INVALID: 1.0}`` for a particle whose
+        values the model refuses."""
+        out: list[dict] = [{INVALID: 1.0}] * len(particles)
+        for group in ensembles([values for values, _ in particles], size or max(len(particles), 1)):
+            try:
+                engine = ensemble([np.random.default_rng(particles[i][1]) for i in group], stacked=self.stacked,
+                                  **{**self.kwargs, **_shared(particles[group[0]][0])},
+                                  varying=[_varying(particles[i][0]) for i in group])
+            except ParameterError:
+                if len(group) > 1:  # which of them: each alone
+                    for i in group:
+                        out[i] = self.answers([particles[i]])[0]
+                continue
+            engine.run(self.horizon)
+            for i, member in zip(group, engine.members()):
+                out[i] = answer(member, self.survey, self.names)
+        return out
+
+
+def _shared(values: dict) -> dict:
+    return {k: v for k, v in values.items() if k not in VARYING}
+
+
+def _varying(values: dict) -> dict:
+    return {k: v for k, v in values.items() if k in VARYING}
 
 
 class Distance:
@@ -99,18 +135,66 @@ class Distance:
 # --------------------------------------------------------------------------- deterministic sampling
 
 
+class _Particles:
+    """The particles of the job being run (``_job``): ``take`` records each particle
+    ``Simulator.__call__`` is asked for on the job's first pass (answering with a placeholder that
+    pyabc rejects), ``run`` runs them together (``Simulator.answers``), and on the second pass
+    ``take`` hands each its answers, checking that it is the particle recorded in that place."""
+
+    def __init__(self):
+        self.recorded: list[tuple[dict, int]] = []
+        self.simulator: Simulator | None = None
+        self.answers: list[dict] | None = None
+        self.given = 0
+
+    def take(self, simulator: Simulator, values: dict, seed: int) -> dict:
+        if self.answers is None:
+            self.simulator = simulator
+            self.recorded.append((values, seed))
+            return {INVALID: 1.0}  # (distance inf: rejected, and nothing else depends on it)
+        if self.given >= len(self.recorded) or self.recorded[self.given] != (values, seed):
+            raise RuntimeError("pyabc proposed other particles when a job was replayed than when it was "
+                               "recorded: its proposals depend on the simulations' results, and the "
+                               "calibration cannot run a job's particles together (use batch=1)")
+        self.given += 1
+        return self.answers[self.given - 1]
+
+    def run(self) -> None:
+        self.answers = self.simulator.answers(self.recorded) if self.recorded else []
+
+
+_particles: _Particles | None = None  # the job being run in this process (_job), if any
+
+
 def _job(simulate_one_pickle: bytes, batch_size: int, job_ids: list, seed: int) -> list:
-    """pyabc's job (``eps_mixin._global_full_submit_function_pickle``), seeded instead of reseeded
-    from fresh entropy: the proposal and the simulation of a job depend on (seed, t, job) only."""
+    """pyabc's job (``eps_mixin._global_full_submit_function_pickle``: ``batch_size`` particles,
+    each a proposal, a simulation, its distance and acceptance), seeded instead of reseeded from
+    fresh entropy, so that the proposals and the simulations of a job depend on (seed, t, job)
+    only; and run in two passes, so that the job's simulations run together as ensembles
+    (``sim.engine``): the first records the particles pyabc proposes (``_Particles``), which are
+    then simulated together, and the second, from the same seed, proposes the same particles again
+    and hands each its answers. The proposals draw from the global random streams in the same order
+    both times: nothing a proposal draws depends on earlier particles' results (pyabc's uniform
+    acceptor and this package's Distance draw no random numbers; ``_Particles`` checks it)."""
     import cloudpickle
 
+    global _particles
     simulate_one = cloudpickle.loads(simulate_one_pickle)
-    random.seed(seed)
-    np.random.seed(seed)
-    out = []
-    for j in range(batch_size):
-        result = simulate_one()
-        out.append((result, result.accepted, job_ids[j]))
+    _particles = particles = _Particles()
+    try:
+        for replay in (False, True):
+            random.seed(seed)
+            np.random.seed(seed)
+            out = []
+            for j in range(batch_size):
+                result = simulate_one()
+                out.append((result, result.accepted, job_ids[j]))
+            if not replay:
+                particles.run()
+        if particles.given != len(particles.recorded):
+            raise RuntimeError("pyabc proposed fewer particles when a job was replayed than when it was recorded")
+    finally:
+        _particles = None
     return out
 
 
@@ -161,21 +245,23 @@ def _deterministic(base):
     return Seeded
 
 
-def _sampler(executor: str, workers: int | None, scheduler: str | None, seed: int):
+def _sampler(executor: str, workers: int | None, scheduler: str | None, seed: int, batch: int):
     """A seeded pyabc sampler on local processes (sim.sweep's pool, sim.parallel's workers), a Dask
-    cluster (pyabc's Dask sampler), or this process; and the executor to close afterwards."""
+    cluster (pyabc's Dask sampler), or this process, whose jobs are of ``batch`` particles; and the
+    executor to close afterwards."""
     from pyabc.sampler import ConcurrentFutureSampler, DaskDistributedSampler
 
     from ..sweep.executors import Dask, Processes, make_executor
 
     pool = make_executor(executor, workers, scheduler)
     if isinstance(pool, Dask):
-        sampler = _deterministic(DaskDistributedSampler)(_SeededClient(pool.client, seed))
+        sampler = _deterministic(DaskDistributedSampler)(_SeededClient(pool.client, seed), batch_size=batch)
     elif isinstance(pool, Processes):
         sampler = _deterministic(ConcurrentFutureSampler)(_SeededClient(pool.pool, seed),
-                                                          client_max_jobs=pool.workers)
+                                                          client_max_jobs=pool.workers, batch_size=batch)
     else:
-        sampler = _deterministic(ConcurrentFutureSampler)(_SeededClient(_Here(), seed), client_max_jobs=1)
+        sampler = _deterministic(ConcurrentFutureSampler)(_SeededClient(_Here(), seed), client_max_jobs=1,
+                                                          batch_size=batch)
     return sampler, pool
 
 
@@ -218,26 +304,41 @@ def prepare(scenario, survey, parameters=None) -> tuple[Scenario, Survey, dict]:
     return scenario, survey, priors_for(scenario, parameters)
 
 
-def _settings(scenario: Scenario, survey: Survey, priors: dict, population_size: int, seed: int) -> dict:
-    """What a stored calibration must match to be continued."""
+def particles_per_job(scenario: Scenario, priors: dict, population_size: int, batch: int | None = None) -> int:
+    """The particles a job simulates together as one ensemble (``sim.engine``): ``batch``, by default
+    as many organisations as make about ``BATCH_PEOPLE`` people, at most ``population_size``; 1
+    (each alone, as ``OrgModel`` runs it) where a calibrated parameter is not one the members of an
+    ensemble may differ in (``sim.engine.VARYING``): every particle has its own value of it."""
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1):
+        raise CalibrationError(f"batch = {batch!r} is not allowed: expected a whole number of at least 1 "
+                               f"(particles per ensemble)")
+    return min(batch_size(scenario.people, batch), population_size) if set(priors) <= set(VARYING) else 1
+
+
+def _settings(scenario: Scenario, survey: Survey, priors: dict, population_size: int, seed: int,
+              batch: int) -> dict:
+    """What a stored calibration must match to be continued (``batch``: particles per job, which
+    decides which particles are proposed, and so the posterior)."""
     return {"scenario": scenario.to_dict(resolved=True), "survey": survey.observed(),
             "priors": {k: list(v) for k, v in priors.items()}, "population_size": population_size,
-            "seed": seed}
+            "seed": seed, "batch": batch}
 
 
 def _same(a: dict, b: dict) -> bool:
+    a, b = ({"batch": 1, **x} for x in (a, b))  # (calibrations stored before batches ran a particle a job)
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def unfinished(base, scenario, survey, parameters=None, population_size: int = 200,
-               seed: int | None = None) -> tuple[Path, int] | None:
+               seed: int | None = None, batch: int | None = None) -> tuple[Path, int] | None:
     """The newest folder under ``base`` holding an interrupted calibration with these settings (of
     any seed when ``seed`` is None), and its seed; None if there is none."""
     base = Path(base)
     if not base.is_dir():
         return None
     scenario, survey, priors = prepare(scenario, survey, parameters)
-    want = _settings(scenario, survey, priors, population_size, seed)
+    want = _settings(scenario, survey, priors, population_size, seed,
+                     particles_per_job(scenario, priors, population_size, batch))
     for folder in sorted((f for f in base.iterdir() if f.is_dir()), reverse=True):
         if (folder / "report.html").exists() or not (folder / STORE).exists():
             continue
@@ -259,7 +360,8 @@ Progress = Callable[[dict], None]
 def calibrate(scenario, survey, parameters=None, populations: int = 8, population_size: int = 200,
               executor: str = "local", workers: int | None = 1, scheduler: str | None = None,
               seed: int | None = None, directory=None, minimum_epsilon: float | None = None,
-              min_acceptance_rate: float = 0.02, progress: Progress | None = None) -> "Calibration":
+              min_acceptance_rate: float = 0.02, progress: Progress | None = None,
+              batch: int | None = None) -> "Calibration":
     """Calibrate ``parameters`` (default ``DEFAULT_PARAMETERS``) of ``scenario`` (a Scenario, a file
     or a bundled name) to ``survey`` (a Survey or a survey CSV) by ABC-SMC.
 
@@ -271,6 +373,11 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     settings is continued. ``progress`` receives a dict after every population (population,
     populations, epsilon, acceptance_rate of that population, simulations so far, seconds,
     eta_seconds: the time left if every remaining population is run).
+    ``batch``: particles simulated together as one ensemble (``sim.engine``; a pyabc job of that
+    many particles: ``particles_per_job``; default: as many organisations as make about
+    ``BATCH_PEOPLE`` people); 1 runs each alone as ``OrgModel`` does. The posterior is the same
+    for any number of workers and executor; it depends on ``batch`` (which particles a job
+    proposes), and a member of an ensemble answers as its run alone would to about 1e-15.
     """
     try:
         import pyabc
@@ -279,6 +386,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     scenario, survey, priors = prepare(scenario, survey, parameters)
     if populations < 1 or population_size < 2:
         raise CalibrationError("populations must be at least 1 and population_size at least 2")
+    batch = particles_per_job(scenario, priors, population_size, batch)
     if seed is None:
         from ..runner import fresh_seed
 
@@ -290,7 +398,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     folder = Path(tempfile.mkdtemp(prefix="cascade-abc-")) if temporary else Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     store = folder / STORE
-    settings = _settings(scenario, survey, priors, population_size, seed)
+    settings = _settings(scenario, survey, priors, population_size, seed, batch)
     resumed = store.exists()
     if resumed:
         try:
@@ -304,7 +412,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
         (folder / SETTINGS).write_text(json.dumps(settings, indent=1, default=str), encoding="utf-8")
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in priors.items()})
-    sampler, pool = _sampler(executor, workers, scheduler, seed)
+    sampler, pool = _sampler(executor, workers, scheduler, seed, batch)
     people = int(scenario.people)
     start = time.perf_counter()
     abc_logger = logging.getLogger("ABC")
@@ -313,7 +421,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     saved = np.random.get_state()
     np.random.seed(np.random.SeedSequence([seed, 0]).generate_state(1)[0])  # pyabc reads the global stream
     try:
-        abc = pyabc.ABCSMC(Simulator(scenario, survey), prior, Distance(survey.scales(people)),
+        abc = pyabc.ABCSMC(Simulator(scenario, survey, stacked=batch > 1), prior, Distance(survey.scales(people)),
                            population_size=population_size, sampler=sampler)
         if resumed:
             abc.load("sqlite:///" + str(store), 1)
@@ -356,7 +464,7 @@ def calibrate(scenario, survey, parameters=None, populations: int = 8, populatio
     return Calibration(scenario, survey, priors, posterior, pops, seed, population_size,
                        time.perf_counter() - start, meta={"resumed_at": done if resumed else None,
                                                           "minimum_epsilon": minimum_epsilon,
-                                                          "prior_sample": prior_sample})
+                                                          "prior_sample": prior_sample, "batch": batch})
 
 
 # --------------------------------------------------------------------------- the result
@@ -441,21 +549,22 @@ class Calibration:
         the organisation and the survey's sample of it (a binomial sample of the survey's size per
         statistic), with the median and the 90% interval of those answers beside the survey's own;
         ``default``: the uncalibrated scenario's median answer on the same seeds (common random
-        numbers). Computed once."""
+        numbers), run in ensembles of the calibration's batch. Computed once."""
         if self._predictive is not None and self._predictive[0] == draws:
             return self._predictive[1].copy()
         root = np.random.SeedSequence([self.seed, 2])
         pick, sample, *seeds = root.spawn(2 + draws)
         values = self.draws(draws, pick)
-        sim = Simulator(self.base, self.survey)
+        batch = int(self.meta.get("batch", 1))
+        runs = [run for i in range(draws) for run in ((values.iloc[i].to_dict(), seeds[i]), ({}, seeds[i]))]
+        answers = Simulator(self.base, self.survey, stacked=batch > 1).answers(runs, batch)
         rng = np.random.default_rng(sample)
         cells = {c.key: c for c in self.survey.cells}
         calibrated, default = [], []
-        for i in range(draws):
-            for out, changes in ((calibrated, values.iloc[i].to_dict()), (default, {})):
-                answers = sim.run(changes, seeds[i])
-                out.append({k: (rng.binomial(cells[k].n, v) / cells[k].n if k in cells else v)
-                            for k, v in answers.items() if k != INVALID})
+        for k, answered in enumerate(answers):  # (in turn: the calibrated draw i, then the scenario's)
+            (default if k % 2 else calibrated).append(
+                {key: (rng.binomial(cells[key].n, v) / cells[key].n if key in cells else v)
+                 for key, v in answered.items() if key != INVALID})
         cal, dft = pd.DataFrame(calibrated), pd.DataFrame(default)
         scales = self.survey.scales(int(self.base.people))
         tail = (1 - LEVEL) / 2
@@ -532,5 +641,5 @@ def read_posterior(directory) -> pd.DataFrame:
     return frame.astype(float)
 
 
-__all__ = ["calibrate", "prepare", "read_posterior", "unfinished", "Calibration", "CalibrationError", "DEFAULT_PARAMETERS",
-           "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]
+__all__ = ["calibrate", "prepare", "read_posterior", "unfinished", "particles_per_job", "Calibration",
+           "CalibrationError", "DEFAULT_PARAMETERS", "Simulator", "Distance", "priors_for", "weighted_quantiles", "identifiability"]

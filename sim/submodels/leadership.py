@@ -122,7 +122,7 @@ def apply_broadcast(org, st, p, dr) -> None:
     msg *= w
     b += msg
     unit(b)
-    st.conf[people] += p.conf_broadcast * (1 - st.conf[people])
+    st.conf[people] += at_rows(org, p.conf_broadcast, people) * (1 - st.conf[people])
     tired = rows_of(org, people, st.n_repeat > 0)  # a repeat tires people
     st.f[tired] = np.minimum(st.f[tired] + p.a_repeat, 1.0)
     st.n_repeat += 1

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..geometry import alignment
-from ..members import strategies, uniform_per_row
+from ..members import at_rows, strategies, uniform_per_row
 from ..state import bound, norm_plus, put_rows, sparse_product, take_rows, unit
 
 
@@ -105,6 +105,7 @@ def apply_adoption(org, st, p, dr) -> None:
     relapse = np.flatnonzero(adopted & (take_rows(st.f, rows) > p.f_relapse)
                              & (take_rows(dr["relapse_u"], rows) < p.p_relapse * (2 - sense)))
     new_m = m.copy()
-    new_m[adopt] = np.maximum(m[adopt], p.m_adopt)
-    new_m[relapse] = np.minimum(m[relapse], 1 - p.m_adopt)
+    floor = np.broadcast_to(at_rows(org, p.m_adopt, rows), m.shape)  # (per member, where they differ)
+    new_m[adopt] = np.maximum(m[adopt], floor[adopt])
+    new_m[relapse] = np.minimum(m[relapse], 1 - floor[relapse])
     st.m[rows] = new_m
