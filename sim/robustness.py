@@ -105,8 +105,14 @@ def late(column: str) -> Callable[[pd.DataFrame], float]:
     return lambda ts: float(ts[column].iloc[len(ts) // 2 + 1:].mean())
 
 
+class _Seeds:
+    def reps(self, reps: int) -> int:
+        """The seeds this pattern runs on when the map's points take ``reps``."""
+        return max(reps, self.seeds)
+
+
 @dataclass(frozen=True)
-class Check:
+class Check(_Seeds):
     """One pattern's effect: going from condition a to b changes ``how`` in the ``expected`` direction.
     At a design point: the mean paired difference over the seeds (``sim.validation.paired``), and its
     spread (the paired differences' standard deviation; NaN with one seed)."""
@@ -118,9 +124,6 @@ class Check:
     b: dict
     how: Callable[[pd.DataFrame], float]
     seeds: int = 0  # at least this many seeds, whatever the map's (a pattern too noisy on a few)
-
-    def reps(self, reps: int) -> int:
-        return max(reps, self.seeds)
 
     @property
     def conditions(self) -> tuple[dict, ...]:
@@ -134,8 +137,8 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Statistic:
-    """A pattern that is not a paired difference (S9, S14): ``how`` of the runs of ``conditions``
+class Statistic(_Seeds):
+    """A pattern that is not a paired difference (S9): ``how`` of the runs of ``conditions``
     (for each condition, its runs on the seeds), with the ``expected`` sign where it holds. It is
     one number from all the seeds together: no spread over the seeds (NaN)."""
 
@@ -145,9 +148,6 @@ class Statistic:
     conditions: tuple[dict, ...]
     how: Callable[[list[list[pd.DataFrame]]], float]
     seeds: int = 0  # at least this many seeds, whatever the map's (a pattern too noisy on a few)
-
-    def reps(self, reps: int) -> int:
-        return max(reps, self.seeds)
 
     def effect(self, lab: Lab, point: dict, reps: int, weeks: int) -> tuple[float, float]:
         runs = lab.runs([{**point, **c} for c in self.conditions], self.reps(reps), weeks)
