@@ -8,8 +8,9 @@ of our own step (bench/naive.py, at 1,000 and 10,000 people) and Mesa's bundled 
 with other jobs, wall time mostly measures the neighbours, so the ratios between CPU rates in one
 run are the figures that hold. A run of under a second is repeated (a fresh model, same seed) until
 a second of CPU is spent, at most 5 times, and the fastest run counts. Then, when present, the sweep throughput (bench/sweep_throughput.py),
-the calibration's simulations per second (bench/calibrate.py --compare) and the irregular-chart
-comparison (bench/irregular.py) run as their own processes.
+the calibration's simulations per second (bench/calibrate.py --compare), the irregular-chart
+comparison (bench/irregular.py) and the validation Lab in ensembles (bench/lab.py) run as their
+own processes.
 
 Usage: python bench/run.py [--quick] [--json FILE] [--plot FILE]
 """
@@ -245,6 +246,7 @@ def main() -> None:
         run_script("calibrate.py", ["--compare", "--populations", "3", "--population-size", "100"],
                    "Calibration simulations per second, batch 1 and ensembles, 1 and 2 workers")
         run_script("irregular.py", ["--repeats", "4"], "Irregular chart against a regular tree (104 weeks)")
+        run_script("lab.py", [], "Validation Lab: runs in ensembles against each alone")
 
 
 if __name__ == "__main__":

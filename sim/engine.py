@@ -72,6 +72,13 @@ def ensembles(values: Sequence[dict], size: int) -> list[list[int]]:
     return [runs[i:i + size] for runs in groups.values() for i in range(0, len(runs), size)]
 
 
+def member_kwargs(values: Sequence[dict]) -> dict:
+    """``run_ensemble``'s parameters for members with parameter values ``values`` (dicts by name,
+    differing only in ``VARYING``): the values they share, and ``varying``, each member's own."""
+    shared = {k: v for k, v in values[0].items() if k not in VARYING}
+    return {**shared, "varying": [{k: v for k, v in x.items() if k in VARYING} for x in values]}
+
+
 class Engine:
     """``Engine(p, rngs, charts=None, ...)``: ``len(rngs)`` organisations with the validated
     parameters ``p`` (one ``Params`` for all, or a list with one per member, differing only in

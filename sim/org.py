@@ -7,6 +7,7 @@ fancy-indexing expression, and it holds for any tree, regular or a client's own 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -195,6 +196,12 @@ def regular_bosses(executives: int, spans: list[int]) -> np.ndarray:
         bosses.append(start + np.repeat(np.arange(size), s))
         start, size = start + size, size * s
     return np.concatenate(bosses)
+
+
+def people(p) -> int:
+    """How many people the regular tree of parameters ``p`` (executives, layers, span) holds."""
+    spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
+    return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
 """Pattern robustness map (issue "Model v2"): which behavioural parameters can break which pattern.
 
 A Morris screening (elementary effects; SALib, through the sweep tooling's ``problem``, design
-mapping and ``analyze``) over every behavioural parameter within its range, of the effect size of a
-few cheap stylized facts of ``sim.validation``. At each design point every pattern's effect is the
-mean paired difference (condition b minus condition a, both conditions on the same seeds of the
-validation root) with the point's parameter values added to both conditions. Per pattern:
+mapping and ``analyze``) over every behavioural parameter within its range, of the effect size of
+every stylized fact of ``sim.validation`` (S1-S14): for each, its main effect (``CHECKS``; where a
+pattern has several effects, the one named in the table), the same comparison as its validation test.
+At each design point a pattern's effect is the mean paired difference (condition b minus condition a,
+both conditions on the same seeds of the validation root) with the point's parameter values added to
+both conditions; S1 compares organisations of 2 and 4 layers (``sim.validation.DEEP``); S9 is its
+validation statistic, the week at which the mean adoption curve's rise peaks, less the week it must
+pass; S9 and S14 take ``SLOW_SEEDS`` seeds. The runs go through ``sim.validation.Lab``, in ensembles
+(``sim.engine``). Per pattern:
 
 - mu* and sigma of each parameter (mean absolute elementary effect and its spread, in the effect's
   own units per full range of the parameter);
@@ -37,7 +42,8 @@ from .params import BY_NAME, PARAMS
 from .sweep.analysis import _indices
 from .sweep.design import _scale, problem
 from .sweep.spec import Range
-from .validation import ORG, VALIDATION_ROOT, WEEKS, Lab, paired, weeks_to_adoption
+from .validation import (CHAMPIONS, DEEP, ENABLED, ORG, PEAK_AFTER, VALIDATION_ROOT, WEEKS, Lab, failure_rate,
+                         condition, paired, peak_week, sustained, weeks_to_adoption)
 
 # Levers the patterns themselves vary (or that define the organisation's baseline levers): not screened.
 LEVERS = frozenset((
@@ -74,7 +80,7 @@ BAND = (0.5, 2.0)
 
 R, REPS, LEVELS = 6, 3, 4
 DESIGN_SEED = VALIDATION_ROOT  # the Morris design's seed: the same design every time
-BATCH = 4  # design points whose runs go to the process pool together
+BATCH = 8  # design points whose runs go to the process pool together
 
 
 def ranges() -> dict[str, tuple[float, float]]:
@@ -99,9 +105,17 @@ def late(column: str) -> Callable[[pd.DataFrame], float]:
     return lambda ts: float(ts[column].iloc[len(ts) // 2 + 1:].mean())
 
 
+class _Seeds:
+    def reps(self, reps: int) -> int:
+        """The seeds this pattern runs on when the map's points take ``reps``."""
+        return max(reps, self.seeds)
+
+
 @dataclass(frozen=True)
-class Check:
-    """One pattern's effect: going from condition a to b changes ``how`` in the ``expected`` direction."""
+class Check(_Seeds):
+    """One pattern's effect: going from condition a to b changes ``how`` in the ``expected`` direction.
+    At a design point: the mean paired difference over the seeds (``sim.validation.paired``), and its
+    spread (the paired differences' standard deviation; NaN with one seed)."""
 
     key: str
     label: str
@@ -109,9 +123,52 @@ class Check:
     a: dict
     b: dict
     how: Callable[[pd.DataFrame], float]
+    seeds: int = 0  # at least this many seeds, whatever the map's (a pattern too noisy on a few)
+
+    @property
+    def conditions(self) -> tuple[dict, ...]:
+        return self.a, self.b
+
+    def effect(self, lab: Lab, point: dict, reps: int, weeks: int) -> tuple[float, float]:
+        n = self.reps(reps)
+        e = paired(lab, self.label, self.expected, {**point, **self.a}, {**point, **self.b}, self.how,
+                   reps=n, weeks=weeks)
+        return e.mean, float(e.diffs.std(ddof=1)) if n > 1 else float("nan")
 
 
-CHECKS: tuple[Check, ...] = (
+@dataclass(frozen=True)
+class Statistic(_Seeds):
+    """A pattern that is not a paired difference (S9): ``how`` of the runs of ``conditions``
+    (for each condition, its runs on the seeds), with the ``expected`` sign where it holds. It is
+    one number from all the seeds together: no spread over the seeds (NaN)."""
+
+    key: str
+    label: str
+    expected: str
+    conditions: tuple[dict, ...]
+    how: Callable[[list[list[pd.DataFrame]]], float]
+    seeds: int = 0  # at least this many seeds, whatever the map's (a pattern too noisy on a few)
+
+    def effect(self, lab: Lab, point: dict, reps: int, weeks: int) -> tuple[float, float]:
+        runs = lab.runs([{**point, **c} for c in self.conditions], self.reps(reps), weeks)
+        return self.how(runs), float("nan")
+
+
+def _peak_after(runs: list[list[pd.DataFrame]]) -> float:
+    """S9: the week at which the mean adoption rate peaks, minus ``PEAK_AFTER``."""
+    return peak_week([ts["adoption"].to_numpy() for ts in runs[0]]) - PEAK_AFTER
+
+
+NO_PIVOTS = dict(pivot_interval=0.0)
+# S9 and S14 depend on a few organisations each: an adoption curve's late jump moves the peak of a
+# mean over three; and the change dies, or is sustained, whatever the champions in most
+# organisations (on the validation seeds, 1 in 6 tips between champion shares 0 and 0.6). They
+# take at least this many seeds (their runs share ensembles, so the cost is small).
+SLOW_SEEDS = 12
+
+CHECKS: tuple[Check | Statistic, ...] = (
+    Check("S1", "front-line belief alignment, 2 -> 4 management layers (2 executives, span 4)", "-",
+          dict(DEEP, layers=2), dict(DEEP, layers=4), late("alignment_employees")),
     Check("S2", "belief alignment, pivot every 52 -> 8 weeks", "-",
           dict(pivot_interval=52.0), dict(pivot_interval=8.0), late("alignment")),
     Check("S3", "overload, role clarity 0.3 -> 0.8", "-",
@@ -119,7 +176,17 @@ CHECKS: tuple[Check, ...] = (
     Check("S4", "weeks to 50% adoption, least -> most credible champions", "-",
           dict(champion_selection="low_credibility"), dict(champion_selection="high_credibility"),
           weeks_to_adoption),
+    Check("S5", "front-line understanding, cascade with dialogue 0.8 -> broadcast only", "-",
+          dict(communication="cascade", dialogue=0.8), dict(communication="broadcast"),
+          late("understanding_employees")),
     Check("S6", "overload, feedback 0 -> 0.5", "-", dict(feedback=0.0), dict(feedback=0.5), late("overload")),
+    Check("S7", "initiative failure rate, typical -> enabled organisation", "-", {}, ENABLED, failure_rate),
+    Check("S8", "belief alignment, doubling broadcasts -> enabling the middle", "+",
+          dict(broadcast_interval=6.5), ENABLED, late("alignment")),
+    Statistic("S9", f"week at which the mean adoption rate peaks (no pivots), minus {PEAK_AFTER}", "+",
+              (NO_PIVOTS,), _peak_after, seeds=SLOW_SEEDS),
+    Check("S10", "people in burnout, base load 0.3 -> 0.7", "+", dict(base_load=0.3), dict(base_load=0.7),
+          late("burnout")),
     Check("S11", "work alignment, KPI alignment 1.0 -> 0.2 (no reviews)", "-",
           dict(kpi_alignment=1.0, review_interval=0.0), dict(kpi_alignment=0.2, review_interval=0.0),
           late("action_alignment")),
@@ -127,8 +194,18 @@ CHECKS: tuple[Check, ...] = (
           late("illusion_gap")),
     Check("S13", "front-line belief alignment, translation noise 0.3 -> 0.9", "-",
           dict(translation_noise=0.3), dict(translation_noise=0.9), late("alignment_employees")),
+    Check("S14", f"support at the end, champion share {CHAMPIONS[0]:g} -> {CHAMPIONS[-1]:g} (no pivots)", "+",
+          dict(NO_PIVOTS, champion_share=CHAMPIONS[0]), dict(NO_PIVOTS, champion_share=CHAMPIONS[-1]), sustained,
+          seeds=SLOW_SEEDS),
 )
 BY_KEY = {c.key: c for c in CHECKS}
+# Which of each pattern's effects in docs/VALIDATION.md its check screens.
+WHICH = {"S1": "1st of 2", "S2": "2nd of 3 (1st: fatigue)", "S3": "1st of 2", "S4": "1 of 1", "S5": "1st of 2",
+         "S6": "2nd of 2 (1st: spread of alignment across teams)", "S7": "1 of 1", "S8": "1 of 1",
+         "S9": "its statistic, as a point value (no bootstrap interval)", "S10": "1st of 3", "S11": "1st of 3",
+         "S12": "3rd of 3, reported there and not counted (1st: clarity gap)", "S13": "2nd of 11",
+         "S14": "the rise that its 1st statistic (the share of organisations that tip) asks of each "
+                "organisation, averaged over the seeds"}
 
 
 def design(r: int = R, levels: int = LEVELS, parameters=None) -> tuple[np.ndarray, pd.DataFrame]:
@@ -145,7 +222,7 @@ def design(r: int = R, levels: int = LEVELS, parameters=None) -> tuple[np.ndarra
 
 def robustness_map(r: int = R, reps: int = REPS, jobs: int = 2, progress=None, patterns=None,
                    org: dict | None = None, weeks: int = WEEKS, levels: int = LEVELS,
-                   parameters=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   parameters=None, batch: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris indices of each pattern's effect over the behavioural parameters (``parameters``, by
     default all of ``BEHAVIOURAL``), and the share of design points where each effect has its expected
     sign. ``progress(done, total)`` is called after each batch of design points.
@@ -160,20 +237,18 @@ def robustness_map(r: int = R, reps: int = REPS, jobs: int = 2, progress=None, p
     n = len(values)
     effects = {c.key: np.empty(n) for c in checks}
     spread = {c.key: np.empty(n) for c in checks}  # sd of the paired differences over the seeds
-    lab = Lab(VALIDATION_ROOT, jobs)
+    lab = Lab(VALIDATION_ROOT, jobs, batch)
     try:
         for start in range(0, n, BATCH):
             rows = range(start, min(start + BATCH, n))
             points = [{**org, **{k: float(v) for k, v in values.iloc[i].items()}} for i in rows]
-            conditions = list({_key(c): c for p in points for ch in checks
-                               for c in ({**p, **ch.a}, {**p, **ch.b})}.values())
-            lab.runs(conditions, reps, weeks)  # every run of the batch at once, on the pool
+            # every run of the batch at once, on the pool, in ensembles (the Lab's)
+            for k in sorted({ch.reps(reps) for ch in checks}, reverse=True):
+                lab.runs([{**p, **c} for p in points for ch in checks if ch.reps(reps) == k
+                          for c in ch.conditions], k, weeks)
             for i, p in zip(rows, points):
                 for ch in checks:
-                    e = paired(lab, ch.label, ch.expected, {**p, **ch.a}, {**p, **ch.b}, ch.how,
-                               reps=reps, weeks=weeks)
-                    effects[ch.key][i] = e.mean
-                    spread[ch.key][i] = e.diffs.std(ddof=1) if reps > 1 else np.nan
+                    effects[ch.key][i], spread[ch.key][i] = ch.effect(lab, p, reps, weeks)
             lab.forget()  # each point's runs are used once: keep memory flat
             if progress:
                 progress(rows[-1] + 1, n)
@@ -196,18 +271,20 @@ def robustness_map(r: int = R, reps: int = REPS, jobs: int = 2, progress=None, p
         right = y < 0 if ch.expected == "-" else y > 0
         holds.append({"pattern": ch.key, "share_expected_sign": float(right.mean()), "points": n,
                       "effect": ch.label, "expected": ch.expected, "median_effect": float(np.median(y)),
-                      "seed_sd": float(np.mean(spread[ch.key])) if reps > 1 else float("nan")})
+                      "seed_sd": float(np.mean(spread[ch.key])), "seeds": ch.reps(reps),
+                      "validation_effect": WHICH[ch.key]})
+    runs_per_point: dict[tuple, int] = {}  # (the largest number of seeds a condition is run on)
+    for ch in checks:
+        for c in ch.conditions:
+            key = condition({**org, **c})
+            runs_per_point[key] = max(runs_per_point.get(key, 0), ch.reps(reps))
     indices = pd.concat(tables, ignore_index=True)
     holds_table = pd.DataFrame(holds)
     settings = dict(r=r, reps=reps, weeks=weeks, levels=levels, org=org, points=n,
-                    runs=n * reps * len({_key(c) for ch in checks for c in (ch.a, ch.b)}),
+                    runs=n * sum(runs_per_point.values()),
                     parameters=len(names), root=VALIDATION_ROOT)
     indices.attrs["settings"] = holds_table.attrs["settings"] = settings
     return indices, holds_table
-
-
-def _key(condition: dict) -> tuple:
-    return tuple(sorted(condition.items()))
 
 
 # --------------------------------------------------------------------------- the report
@@ -271,7 +348,21 @@ def markdown(indices: pd.DataFrame, holds: pd.DataFrame, image: str = "images/va
         f"span {org.get('span')}; {s.get('weeks', '?')} weeks; outputs averaged over the second half of the run. "
         f"At each point each pattern's effect is the mean paired difference (both conditions on the same "
         f"{s.get('reps', '?')} seed(s) of the validation root `{s.get('root', VALIDATION_ROOT)}`) with the "
-        f"point's parameter values in both conditions: {s.get('runs', '?')} runs in all.",
+        f"point's parameter values in both conditions: {s.get('runs', '?')} runs in all (in ensembles, "
+        "`sim.engine`: each run as it would be alone, to about 1e-12).",
+        "- **Every stylized fact, one effect each**: the same comparison as its test in docs/VALIDATION.md "
+        "(the column 'in VALIDATION.md' says which of its effects). Three differ in form. **S1** compares "
+        f"organisations of {DEEP['executives']} executives and span {DEEP['span']} with 2 and 4 management "
+        "layers (as its validation test), not the organisation above. **S9** is its validation statistic, "
+        "the week at which the rise of the adoption curve averaged over the seeds peaks, as a point value "
+        f"less the week it must pass ({PEAK_AFTER}): it holds when positive. **S14**'s tipping statistics "
+        f"need {len(CHAMPIONS)} champion shares and many organisations per point; screened instead is the "
+        f"rise of the share supporting the change at the end from champion share {CHAMPIONS[0]:g} to "
+        f"{CHAMPIONS[-1]:g}, per organisation, averaged over the seeds: it holds when positive. An "
+        "organisation can tip only where its outcome rises; in most, the change dies, or lasts, whatever the "
+        "champions (a rise near 0), so the mean is carried by those that tip. S9 and S14 rest on a few "
+        "organisations each, so they "
+        f"take {SLOW_SEEDS} seeds (column 'seeds'); the other patterns {s.get('reps', '?')}.",
         "- **mu\\*** is the mean absolute change of the effect when the parameter moves across its whole "
         "range (the effect's own units); **sigma** its spread (interactions, non-linearity); **mu** its signed "
         "mean. Every point uses the same seeds (common random numbers), so an elementary effect compares two "
@@ -285,12 +376,14 @@ def markdown(indices: pd.DataFrame, holds: pd.DataFrame, image: str = "images/va
            "history (common random numbers), so a share describes that history (for instance when its pivots "
            "fall), not an average over histories; patterns whose effect varies most from seed to seed (S2, S4, "
            "S11) are the most affected." if s.get("reps", REPS) < REPS else ""), "",
-        "| pattern | effect | expected | holds (share of points) | median effect | sd over seeds |",
-        "|---|---|---|---|---|---|",
+        "| pattern | effect | in VALIDATION.md | expected | seeds | holds (share of points) | median effect "
+        "| sd over seeds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for _, h in holds.iterrows():
-        lines.append(f"| {h['pattern']} | {h['effect']} | {h['expected']} | {h['share_expected_sign']:.0%} "
-                     f"of {h['points']} | {_g(h['median_effect'])} | {_g(h['seed_sd'])} |")
+        lines.append(f"| {h['pattern']} | {h['effect']} | {h['validation_effect']} | {h['expected']} | "
+                     f"{h['seeds']} | {h['share_expected_sign']:.0%} of {h['points']} | {_g(h['median_effect'])} "
+                     f"| {_g(h['seed_sd'])} |")
     if s and (s["r"] < R or s["reps"] < REPS or s["weeks"] < WEEKS):
         lines += ["", f"**Reduced run.** These settings (r = {s['r']}, {s['reps']} seed(s), {s['weeks']} weeks) "
                       f"are below the full map's (r = {R}, {REPS} seeds, {WEEKS} weeks), to keep the run to about "

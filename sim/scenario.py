@@ -30,7 +30,6 @@ one-line message.
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -41,6 +40,7 @@ import yaml
 
 from .inputs import YAMLInputError, clean, memory_problem, quote, read_yaml
 from .model import Intervention
+from .org import people as headcount
 from .orgchart import ChartError, OrgChart, read_chart
 from .params import BY_NAME, STRUCTURAL, Params, ParameterError, coerce, suggest, validate
 
@@ -181,9 +181,7 @@ class Scenario(pydantic.BaseModel):
     def people(self) -> int:
         if self.org_chart is not None:
             return self.chart().n
-        p = self.params
-        spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
-        return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
+        return headcount(self.params)
 
     @property
     def n_departments(self) -> int:

@@ -31,8 +31,10 @@ from scipy import stats
 
 from . import parallel
 from .geometry import CAN_STATE, chance_rate
+from .engine import batch_size, ensembles, member_kwargs, run_ensemble
 from .model import OrgModel
-from .params import DEFAULTS
+from .org import people
+from .params import DEFAULTS, validate
 
 VALIDATION_ROOT = 20261202  # tests and docs/VALIDATION.md
 CALIBRATION_ROOT = 11111  # the defaults were tuned on these seeds (docs/TRACE.md); never validated on
@@ -58,41 +60,75 @@ def seeds(reps: int, root: int = VALIDATION_ROOT) -> list[np.random.SeedSequence
     return np.random.SeedSequence(root).spawn(reps)
 
 
-def simulate(seed, weeks: int = WEEKS, **params) -> pd.DataFrame:
-    return OrgModel(rng=np.random.default_rng(seed), **{**ORG, **params}).run(weeks)
+_DEFAULT = object()
 
 
-def _simulate(args) -> pd.DataFrame:
-    seed, weeks, params = args
-    return simulate(seed, weeks, **params)
+def condition(params: dict) -> tuple:
+    """A run's parameters as ``Lab`` keeps them: ``ORG`` with ``params`` on top, less the values that
+    are the defaults (so one condition written in two ways is one run), as sorted items."""
+    return tuple(sorted((k, v) for k, v in {**ORG, **params}.items() if v != DEFAULTS.get(k, _DEFAULT)))
+
+
+def _ensemble(task) -> list[pd.DataFrame]:
+    """Runs that share an ensemble (``sim.engine``; ``stacked`` False: one run, as ``OrgModel``
+    runs it): each (seed, parameters)'s time series."""
+    seed_seqs, weeks, conditions, stacked = task
+    if not stacked:
+        return [OrgModel(rng=np.random.default_rng(s), **c).run(weeks) for s, c in zip(seed_seqs, conditions)]
+    return run_ensemble([np.random.default_rng(s) for s in seed_seqs], weeks, stacked=True,
+                        **member_kwargs(conditions))
 
 
 class Lab:
     """Runs simulations for the experiments: on ``jobs`` processes, each (seed, weeks, parameters)
-    once (conditions shared by several patterns are not rerun)."""
+    once (conditions shared by several patterns, or written in two ways, are not rerun).
 
-    def __init__(self, root: int = VALIDATION_ROOT, jobs: int | None = None):
+    ``batch``: runs advanced together as one ensemble (``sim.engine``: runs of the same length whose
+    parameters differ only in ``VARYING``, whatever their seeds; default: as many as make about
+    ``BATCH_PEOPLE`` people, fewer where that keeps every process busy); 1 runs each alone, exactly
+    as ``OrgModel`` does. Every run draws from its own seed's streams, so its results do not depend
+    on the jobs, on the other runs asked for, or on which of them share its ensemble; they agree
+    with ``batch=1`` to rounding (about 1e-12)."""
+
+    def __init__(self, root: int = VALIDATION_ROOT, jobs: int | None = None, batch: int | None = None):
         self.root, self.jobs = root, jobs or min(2, os.cpu_count() or 1)
+        self.batch = batch if batch is None else batch_size(1, batch)  # (checks it)
         self._cache: dict = {}
         self._pool = None
 
     def runs(self, conditions: list[dict], reps: int, weeks: int = WEEKS) -> list[list[pd.DataFrame]]:
         """For each condition, its runs on the first ``reps`` seeds of the root."""
         ss = seeds(reps, self.root)
-        keys = [[(i, weeks, tuple(sorted(c.items()))) for i in range(reps)] for c in conditions]
+        keys = [[(i, weeks, condition(c)) for i in range(reps)] for c in conditions]
         todo = sorted({k for ks in keys for k in ks if k not in self._cache}, key=str)
-        tasks = [(ss[i], w, dict(items)) for i, w, items in todo]
+        groups = self._ensembles(todo)
+        tasks = [([ss[todo[j][0]] for j in g], todo[g[0]][1], [dict(todo[j][2]) for j in g], self.batch != 1)
+                 for g in groups]
         if self.jobs > 1 and len(tasks) > 1:
             if self._pool is None:
                 # forkserver (sim.parallel): forking a process that already runs threads may deadlock;
                 # workers never import the caller's main module and exit with their parent
                 self._pool = ProcessPoolExecutor(self.jobs, mp_context=parallel.context(["sim.validation"]),
                                                  initializer=parallel.worker_init, initargs=(os.getpid(),))
-            results = list(self._pool.map(_simulate, tasks, chunksize=2))
+            results = list(self._pool.map(_ensemble, tasks))
         else:
-            results = [_simulate(t) for t in tasks]
-        self._cache.update(zip(todo, results))
+            results = [_ensemble(t) for t in tasks]
+        for g, series in zip(groups, results):
+            self._cache.update((todo[j], ts) for j, ts in zip(g, series))
         return [[self._cache[k] for k in ks] for ks in keys]
+
+    def _ensembles(self, todo: list[tuple]) -> list[list[int]]:
+        """The runs to do (indices into ``todo``) in ensembles, the largest first (to keep every
+        process busy to the end)."""
+        if self.batch == 1:
+            return [[j] for j in range(len(todo))]
+        most = math.ceil(len(todo) / self.jobs)  # enough ensembles for every process
+        out = []
+        # (the length of a run counts as a parameter: an ensemble's runs are of one length)
+        for group in ensembles([{**dict(items), "weeks": w} for _, w, items in todo], len(todo)):
+            size = max(1, min(most, batch_size(people(validate(**dict(todo[group[0]][2]))), self.batch)))
+            out += [group[i:i + size] for i in range(0, len(group), size)]
+        return sorted(out, key=lambda g: -len(g) * people(validate(**dict(todo[g[0]][2]))))
 
     def forget(self) -> None:
         """Drop the runs kept so far (a caller that uses each run once keeps memory flat)."""
@@ -399,7 +435,10 @@ NO_RESULTS_LOOP = dict(k_win=0.0, k_fail=0.0, k_pace=0.0)  # S14's control
 INDEPENDENT_ADOPTION = dict(q_imit=0.0, w_c=0.0, eta_m=0.0, beta_m=0.0, **NO_RESULTS_LOOP)
 
 
-def s9(lab, reps: int = 24, after: int = 4):
+PEAK_AFTER = 4  # S9: the adoption rate must peak later than this week
+
+
+def s9(lab, reps: int = 24, after: int = PEAK_AFTER):
     def stat(params):
         runs = lab.runs([params], reps)[0]
         return np.array([ts["adoption"].to_numpy() for ts in runs])

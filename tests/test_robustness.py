@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from sim import robustness as rb
+from sim import validation as v
 from sim.cli import build_parser
-from sim.params import BY_NAME
+from sim.params import BY_NAME, validate
 
 TINY = dict(org=dict(executives=1, layers=1, span=3), weeks=4)
 # S6 and S12 share their conditions (feedback 0 -> 0.5): two patterns for the price of one.
@@ -64,6 +65,44 @@ def test_shapes_and_every_parameter(full):
     assert holds["share_expected_sign"].between(0, 1).all()
     assert indices["mu_star"].notna().any()
     assert (indices["mu_star"].dropna() >= 0).all()
+
+
+def test_every_stylized_fact_is_screened():
+    assert list(rb.BY_KEY) == list(v.STYLIZED_FACTS) == list(rb.WHICH)
+    for check in rb.CHECKS:
+        assert check.expected in "+-" and check.reps(3) >= 3
+        for c in check.conditions:
+            validate(**{**v.ORG, **c})
+    assert rb.BY_KEY["S1"].a["layers"] < rb.BY_KEY["S1"].b["layers"]  # on the deeper organisation
+    assert rb.BY_KEY["S9"].reps(3) == rb.BY_KEY["S14"].reps(3) == rb.SLOW_SEEDS
+
+
+def test_the_statistics_at_a_point_are_validation_s():
+    """S9 at a point is validation's peak week of the mean adoption curve less the week it must pass;
+    S14 the mean over the seeds of the rise of support from the fewest to the most champions."""
+    point, weeks = {**TINY["org"], "eta_p": 0.2}, 30
+    lab = v.Lab(v.VALIDATION_ROOT, jobs=1)
+    try:
+        s9, sd = rb.BY_KEY["S9"].effect(lab, point, 2, weeks)
+        curves = [ts["adoption"].to_numpy() for ts in lab.runs([{**point, "pivot_interval": 0.0}], 12, weeks)[0]]
+        assert s9 == v.peak_week(curves) - v.PEAK_AFTER and np.isnan(sd)
+        s14, sd = rb.BY_KEY["S14"].effect(lab, point, 2, weeks)
+        low, high = lab.runs([{**point, "pivot_interval": 0.0, "champion_share": c}
+                              for c in (v.CHAMPIONS[0], v.CHAMPIONS[-1])], 12, weeks)
+        rise = np.array([v.sustained(b) - v.sustained(a) for a, b in zip(low, high)])
+        assert s14 == pytest.approx(rise.mean(), abs=1e-12) and sd == pytest.approx(rise.std(ddof=1))
+    finally:
+        lab.close()
+
+
+def test_new_patterns_in_the_map():
+    indices, holds = rb.robustness_map(r=2, reps=1, jobs=2, patterns=("S1", "S9", "S14"), parameters=["eta_p"],
+                                       **TINY)
+    assert list(holds["pattern"]) == ["S1", "S9", "S14"] and list(holds["seeds"]) == [1, 12, 12]
+    assert holds.loc[1, "seed_sd"] != holds.loc[1, "seed_sd"]  # S9: one number from all the seeds
+    # S1: 2 organisations; S9: 1 condition on 12 seeds; S14: 2 on 12
+    assert indices.attrs["settings"]["runs"] == 4 * (2 + 12 + 24)
+    assert "S1" in rb.markdown(indices, holds)
 
 
 def test_same_call_twice_gives_the_same_numbers():

@@ -42,6 +42,50 @@ def test_validation_and_calibration_seeds_are_different_roots():
     assert not set(map(tuple, a)) & set(map(tuple, b))
 
 
+LAB_CONDITIONS = [dict(pivot_interval=52.0), dict(pivot_interval=8.0), dict(communication="broadcast"),
+                  dict(communication="cascade", dialogue=0.8), dict(v.DEEP, layers=3)]
+
+
+def _lab_runs(reps=3, weeks=12, **kwargs):
+    lab = v.Lab(v.VALIDATION_ROOT, **kwargs)
+    try:
+        return lab.runs(LAB_CONDITIONS, reps, weeks)
+    finally:
+        lab.close()
+
+
+def test_lab_in_ensembles_equals_the_runs_done_alone():
+    """Issue 18: the Lab's runs share ensembles (members differing in VARYING parameters: pivots;
+    runs of one condition on different seeds; an organisation of another shape alone); each member
+    draws from its own seed's streams, so it equals OrgModel's run on that seed."""
+    alone, together = _lab_runs(batch=1, jobs=1), _lab_runs(jobs=1)
+    for runs_a, runs_b in zip(alone, together):
+        for a, b in zip(runs_a, runs_b):
+            assert list(a.columns) == list(b.columns)
+            np.testing.assert_allclose(b.to_numpy(float), a.to_numpy(float), rtol=0, atol=1e-9)
+    # and alone means as OrgModel runs it, bit for bit
+    first = OrgModel(rng=np.random.default_rng(v.seeds(3)[2]), **{**v.ORG, **LAB_CONDITIONS[1]}).run(12)
+    assert first.equals(alone[1][2])
+    assert not alone[2][0].equals(alone[3][0])  # (the conditions differ)
+
+
+def test_lab_results_do_not_depend_on_the_jobs_or_the_ensembles():
+    """The same numbers bit for bit whatever the processes and however the runs are grouped (every
+    member's sums run over its own rows); a condition written in two ways is one run."""
+    base = _lab_runs(jobs=1)
+    for kwargs in (dict(jobs=2), dict(jobs=1, batch=2)):
+        for runs_a, runs_b in zip(base, _lab_runs(**kwargs)):
+            assert all(a.equals(b) for a, b in zip(runs_a, runs_b)), kwargs
+    lab = v.Lab(v.VALIDATION_ROOT, jobs=1)
+    try:
+        [[plain]], [[spelled]] = lab.runs([{}], 1, 4), lab.runs([dict(feedback=0.0, layers=2)], 1, 4)
+        assert plain is spelled and v.condition({}) == v.condition(dict(v.ORG))
+    finally:
+        lab.close()
+    with pytest.raises(ValueError, match="batch = 0"):
+        v.Lab(batch=0)
+
+
 def test_s_shape_statistic_rejects_a_concave_curve_and_accepts_a_logistic_one():
     """The first model's S9 statistic (peak weekly rise above the early and late means) held for any
     rising curve. This one asks the adoption rate to peak after week 4, with a bootstrap interval:

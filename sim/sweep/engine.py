@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import summarise
-from ..engine import VARYING, batch_size, ensembles, run_ensemble
+from ..engine import batch_size, ensembles, member_kwargs, run_ensemble
 from .design import points
 from .executors import check_executor, make_executor
 from .spec import SweepSpec, load_spec, outputs
@@ -41,9 +41,8 @@ def run_batch(batch) -> list[tuple[dict, pd.DataFrame | None]]:
     if not stacked:
         return [_run(entropy, {**kwargs, **values}, horizon, series, [(run, point, rep, values)], False)[0]
                 for run, point, rep, values in runs]
-    shared = {k: v for k, v in runs[0][3].items() if k not in VARYING}
-    varying = [{k: v for k, v in values.items() if k in VARYING} for _, _, _, values in runs]
-    return _run(entropy, {**kwargs, **shared, "varying": varying}, horizon, series, runs, True)
+    return _run(entropy, {**kwargs, **member_kwargs([values for _, _, _, values in runs])}, horizon, series,
+                runs, True)
 
 
 def _run(entropy, kwargs, horizon, series, runs, stacked):
@@ -120,7 +119,7 @@ def _batches(todo: list[int], values: list[dict], reps: int, workers: int, membe
         size = max(1, min(MAX_BATCH, math.ceil(len(todo) / (8 * workers))))
         return [todo[i:i + size] for i in range(0, len(todo), size)]
     size = max(1, min(members, math.ceil(len(todo) / (4 * workers))))
-    return [[todo[i] for i in runs] for runs in ensembles([values[r // reps] for r in todo], size)]
+    return [[todo[i] for i in group] for group in ensembles([values[r // reps] for r in todo], size)]
 
 
 def _execute(spec, store, values, todo, done, total, columns, executor, workers, scheduler,

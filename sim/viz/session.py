@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from ..geometry import alignment
 from ..inputs import clean, quote
 from ..model import OrgModel
+from ..org import people
 from ..params import BY_NAME, STRUCTURAL, ParameterError, validate
 from ..state import CHAMPION, DEFENDER, NEUTRAL
 from .address import AddressError, decode, encode
@@ -68,11 +68,6 @@ def teacher_preset() -> str | None:
     """The scenario the server was started with (the first teacher file), by name."""
     files = teacher_files()
     return files[0].stem if files else None
-
-
-def people(p) -> int:
-    spans = p.span if isinstance(p.span, list) else [p.span] * (p.layers + 1)
-    return int(p.executives * sum(math.prod(spans[:d]) for d in range(len(spans) + 1)))
 
 
 class Session:
