@@ -42,7 +42,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..engine import VARYING, batch_size, ensemble, ensembles
+from ..engine import VARYING, batch_size, ensemble, ensembles, member_kwargs
 from ..model import OrgModel
 from ..params import BY_NAME, ParameterError
 from ..scenario import Scenario, load_scenario
@@ -99,8 +99,7 @@ class Simulator:
         for group in ensembles([values for values, _ in particles], size or max(len(particles), 1)):
             try:
                 engine = ensemble([np.random.default_rng(particles[i][1]) for i in group], stacked=self.stacked,
-                                  **{**self.kwargs, **_shared(particles[group[0]][0])},
-                                  varying=[_varying(particles[i][0]) for i in group])
+                                  **{**self.kwargs, **member_kwargs([particles[i][0] for i in group])})
             except ParameterError:
                 if len(group) > 1:  # which of them: each alone
                     for i in group:
@@ -110,14 +109,6 @@ class Simulator:
             for i, member in zip(group, engine.members()):
                 out[i] = answer(member, self.survey, self.names)
         return out
-
-
-def _shared(values: dict) -> dict:
-    return {k: v for k, v in values.items() if k not in VARYING}
-
-
-def _varying(values: dict) -> dict:
-    return {k: v for k, v in values.items() if k in VARYING}
 
 
 class Distance:
