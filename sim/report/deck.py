@@ -4,6 +4,7 @@ caveats."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date
 from pathlib import Path
 
@@ -11,11 +12,7 @@ INSTALL = "pip install 'cascade-sim[client]'  (or: pip install python-pptx)"
 
 
 def available() -> bool:
-    try:
-        import pptx  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
+    return importlib.util.find_spec("pptx") is not None
 
 
 def write_pptx(obj, figures: dict[str, Path], path: Path) -> Path:
