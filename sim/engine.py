@@ -38,7 +38,8 @@ class Intervention:
 # the submodels takes one value per member); members that differ in any other parameter run in
 # separate ensembles.
 VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit", "translation_noise", "rationale",
-           "leadership_consistency", "base_load", "conf_broadcast", "m_adopt", "initiative_effort")
+           "leadership_consistency", "base_load", "conf_broadcast", "m_adopt", "initiative_effort", "feedback",
+           "dialogue", "change_rewards", "capability_investment", "leadership_alignment", "champion_share")
 
 
 def combine(params: Sequence) -> Any:

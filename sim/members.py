@@ -127,6 +127,11 @@ def at_rows(org, values, rows):
     return np.take(np.asarray(values), org.members.of(rows), axis=0)
 
 
+def column(values):
+    """Per-row values (``at_rows``) as a column, to scale the rows of a (rows, K) array; a scalar as it is."""
+    return values if np.ndim(values) == 0 else np.reshape(values, (-1, 1))
+
+
 def rows_of(org, rows, selected):
     """Those of ``rows`` whose member is ``selected`` (one bool per member); for a single
     organisation, ``rows`` if ``selected`` else no rows."""

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry import agreement
-from ..members import at_rows, normal_per_row, shares, uniform_per_row
+from ..members import at_rows, column, normal_per_row, shares, uniform_per_row
 from .peers import content
 from ..org import Groups
 from ..state import bound, norm_plus_nonzero, take_runs, unit
@@ -48,7 +48,7 @@ def message(org, st, p, senders: Groups, receivers: slice, xi) -> tuple[np.ndarr
     anything (noise can clip every priority away)."""
     sigma = sender_noise(org, st, p, senders)
     rho = p.translation_persistence
-    msg = np.multiply(st.zeta[receivers], np.sqrt(rho) * (1 - p.dialogue))  # column-major, as zeta
+    msg = np.multiply(st.zeta[receivers], column(np.sqrt(rho) * (1 - at_rows(org, p.dialogue, receivers))))  # column-major, as zeta
     noise = np.empty_like(msg)
     noise[...] = xi  # into column-major order: a copy is faster than arithmetic across layouts
     noise *= np.sqrt(1 - rho)
@@ -127,7 +127,7 @@ def apply(org, st, p, dr) -> None:
     commit = content(org, st, p, staff)
     commit *= p.eta_m
     fixed = Fixed(delivered=delivered, learn=delivered * p.gamma_u,
-                  why=(dr["why_u"][staff] < at_rows(org, st.rationale_now, staff)) + p.dialogue,
+                  why=(dr["why_u"][staff] < at_rows(org, st.rationale_now, staff)) + at_rows(org, p.dialogue, staff),
                   weight=message_weight(p, st.tau[staff], st.f[staff], st.m[staff], take_runs(st.kappa, bosses)),
                   commit=commit)
     surprise = np.zeros(len(delivered)) if p.conf_surprise else None

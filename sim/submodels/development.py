@@ -33,8 +33,8 @@ def apply_development(org, st, p, dr) -> None:
     """Rewards for change leadership lift managers' commitment; coaching builds capability."""
     managers = org.managers
     m, c = take_rows(st.m, managers), take_rows(st.c, managers)
-    put_rows(st.m, managers, m + p.change_rewards * p.delta_m * (1 - m))
-    put_rows(st.c, managers, c + p.capability_investment * (1 - c))
+    put_rows(st.m, managers, m + at_rows(org, p.change_rewards, managers) * p.delta_m * (1 - m))
+    put_rows(st.c, managers, c + at_rows(org, p.capability_investment, managers) * (1 - c))
 
 
 def apply_reviews(org, st, p, dr) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..members import means, pick, strategies, uniform_per_row
+from ..members import at_rows, means, pick, strategies, uniform_per_row
 from ..state import norm_plus, put_rows, take_rows
 from .peers import managers
 
@@ -44,7 +44,7 @@ def perceive(org, st, p, heard: np.ndarray) -> None:
 
 
 def apply(org, st, p, dr) -> None:
-    st.heard = org.is_manager & (dr["heard_u"] < p.feedback)
+    st.heard = org.is_manager & (dr["heard_u"] < at_rows(org, p.feedback, slice(0, org.n)))
     heard = np.flatnonzero(st.heard)
     perceive(org, st, p, heard)
     if not len(heard):

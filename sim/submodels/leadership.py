@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..members import any_of, at_rows, flags, per_member, per_selected, pick, rows_of
+from ..members import any_of, at_rows, column, flags, per_member, per_selected, pick, rows_of
 from ..state import exec_strategies, norm_plus, norm_plus_nonzero, set_executives, unit
 
 
@@ -99,7 +99,7 @@ def apply_pivots(org, st, p, dr) -> None:
                 norm_plus((1 - mu) * st.s + mu * dr["z"]), st.s)
     execs = rows_of(org, org.level(0), due)
     set_executives(org, st, exec_strategies(at_rows(org, st.s, execs), dr["z_exec"][execs],
-                                             p.leadership_alignment), execs)
+                                             column(at_rows(org, p.leadership_alignment, execs))), execs)
 
 
 def apply_broadcast(org, st, p, dr) -> None:

@@ -18,7 +18,8 @@ def compute_load(org, st, p) -> None:
     team = span / p.span_capacity
     load = (at_rows(org, p.base_load, leaders) + team * (p.team_load + (1 - take_rows(st.r, leaders)) * p.escalation_load)
             + at_rows(org, st.initiatives_now, leaders) * p.initiative_load
-            + p.dialogue * p.dialogue_load * span + p.feedback * p.feedback_load)
+            + at_rows(org, p.dialogue, leaders) * p.dialogue_load * span
+            + at_rows(org, p.feedback, leaders) * p.feedback_load)
     st.load = np.zeros(org.n)
     st.load[leaders] = load
     st.o = np.zeros(org.n)
@@ -36,8 +37,9 @@ def apply_workload(org, st, p, dr) -> None:
 def apply_fatigue(org, st, p, dr) -> None:
     """f <- clip(f + a_over o (1 - f) - recovery f (1 - min(o, 1)) (1 + change_rewards))."""
     o = st.o
+    rewards = at_rows(org, p.change_rewards, slice(0, org.n))
     st.f = np.clip(st.f + p.a_over * o * (1 - st.f)
-                   - p.recovery * st.f * (1 - np.minimum(o, bound(1.0, len(o)))) * (1 + p.change_rewards), 0.0, 1.0)
+                   - p.recovery * st.f * (1 - np.minimum(o, bound(1.0, len(o)))) * (1 + rewards), 0.0, 1.0)
 
 
 def draw_turnover(org, st, p, rng) -> dict:
