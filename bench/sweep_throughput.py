@@ -1,7 +1,9 @@
 """Sweep throughput: runs per minute with 1 and 2 worker processes (and their ratio), each with
 replications advanced in ensembles (the default batch) beside a batch-size-1 baseline (each run
 alone, as before ensembles), and the time of 1,000 runs of a 1,000-person organisation (executives
-1, layers 2, span 10: 1,111 people) over 104 weeks on every core.
+1, layers 2, span 10: 1,111 people) over 104 weeks on every core; and a sweep of the levers
+(feedback x dialogue x change_rewards, 2 replications a point) on one worker, alone and in ensembles
+(points that differ only in ``sim.engine.VARYING`` share ensembles).
 
     .venv/bin/python bench/sweep_throughput.py [--runs N] [--big N]
 
@@ -27,11 +29,16 @@ from sim.sweep import spec_from_dict, sweep  # noqa: E402
 ORG = {"executives": 1, "layers": 2, "span": 10}
 
 
-def spec(name: str, runs: int):
-    reps = max(1, runs // 20)
-    return spec_from_dict({"name": name, "base": "baseline", "set": ORG, "horizon": 104, "replications": reps,
-                           "parameters": {"pivot_interval": [0.0, 13.0, 26.0, 52.0],
-                                          "role_clarity": {"low": 0.1, "high": 0.9, "steps": 5}}})
+GRID = {"pivot_interval": [0.0, 13.0, 26.0, 52.0], "role_clarity": {"low": 0.1, "high": 0.9, "steps": 5}}
+LEVERS = {"feedback": [0.0, 0.3, 0.6, 0.9], "dialogue": [0.0, 0.3, 0.6, 0.9], "change_rewards": [0.0, 0.5]}
+
+
+def spec(name: str, runs: int, parameters: dict = GRID):
+    points = 1
+    for values in parameters.values():
+        points *= len(values) if isinstance(values, list) else values["steps"]
+    return spec_from_dict({"name": name, "base": "baseline", "set": ORG, "horizon": 104,
+                           "replications": max(1, runs // points), "parameters": parameters})
 
 
 def timed(spec_, out: Path, workers: int, batch: int | None = None) -> tuple[int, float, float]:
@@ -62,6 +69,11 @@ def main(argv=None) -> int:
             print(f"sweep ensembles vs one run at a time, {workers} worker{'s' if workers > 1 else ''}: "
                   f"{rates[workers, None] / rates[workers, 1]:.2f}x (target >= 3x)", flush=True)
         print(f"sweep speed-up, 2 workers vs 1 (ensembles): {rates[2, None] / rates[1, None]:.2f}x (target >= 1.8x)")
+        levers = spec("levers", 64, LEVERS)
+        lever_rates = {batch: timed(levers, out / f"levers{batch}", 1, batch)[2] for batch in (1, None)}
+        print(f"lever sweep (feedback x dialogue x change_rewards, 2 replications a point, 1 worker): "
+              f"{lever_rates[1]:.1f} runs/min alone, {lever_rates[None]:.1f} in ensembles "
+              f"({lever_rates[None] / lever_rates[1]:.2f}x)", flush=True)
         if args.big:
             big = spec("thousand", args.big)
             n, seconds, _ = timed(big, out / "big", os.cpu_count() or 1)
