@@ -194,6 +194,22 @@ def test_a_sweep_in_ensembles_gives_the_table_of_runs_alone(tmp_path):
     assert all(len({r // 3 for r in b}) > 1 for b in batches)  # several points in each
 
 
+def test_a_refused_point_fails_only_its_own_runs_in_an_ensemble():
+    """(Found by CI when champion_share joined VARYING: a resumed sweep grouped the runs of a refused
+    point, champion share 0.9 with defender share 0.5, with valid ones, and all of them failed.)"""
+    from sim.sweep.engine import run_batch
+
+    kwargs = dict(executives=1, layers=2, span=3, defender_share=0.5)
+    runs = [(0, 0, 0, {"champion_share": 0.1}), (1, 1, 0, {"champion_share": 0.9}), (2, 0, 1, {"champion_share": 0.1})]
+    together = run_batch((7, kwargs, 10, (5, ["alignment"]), runs, True))
+    assert [record["status"] for record, _ in together] == ["ok", "error", "ok"]
+    assert "champion_share" in together[1][0]["error"] and together[1][1] is None
+    for i in (0, 2):  # as the run in an ensemble without the refused one
+        (record, series), = run_batch((7, kwargs, 10, (5, ["alignment"]), [runs[i]], True))
+        assert together[i][0] == record
+        pd.testing.assert_frame_equal(together[i][1], series, check_exact=True)
+
+
 def test_replications_drawn_from_a_posterior_share_ensembles(monkeypatch):
     import sim.runner
     from sim.runner import run

@@ -39,22 +39,26 @@ def run_batch(batch) -> list[tuple[dict, pd.DataFrame | None]]:
     entropy, kwargs, horizon, series, runs = batch[:5]
     stacked = len(batch) > 5 and batch[5]
     if not stacked:
-        return [_run(entropy, {**kwargs, **values}, horizon, series, [(run, point, rep, values)], False)[0]
-                for run, point, rep, values in runs]
-    return _run(entropy, {**kwargs, **member_kwargs([values for _, _, _, values in runs])}, horizon, series,
-                runs, True)
+        return [_run(entropy, kwargs, horizon, series, [run], False)[0] for run in runs]
+    return _run(entropy, kwargs, horizon, series, runs, True)
 
 
 def _run(entropy, kwargs, horizon, series, runs, stacked):
-    """Runs of one point as one ensemble (or one run alone); a failure is recorded for each."""
+    """Runs as one ensemble (or one run alone); a failure is recorded for each. When an ensemble of
+    several fails, each of its runs is run alone (in an ensemble of one: a member's results do not
+    depend on the others), so only the run that fails records the failure."""
     records = [{"run": run, "point": point, "rep": rep, **values, "status": "ok", "error": None}
                for run, point, rep, values in runs]
+    values = [v for _, _, _, v in runs]
     try:
         rngs = [np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(rep,))) for _, _, rep, _ in runs]
-        timeseries = run_ensemble(rngs, horizon, stacked=stacked, **kwargs)
+        timeseries = run_ensemble(rngs, horizon, stacked=stacked,
+                                  **{**kwargs, **(member_kwargs(values) if stacked else values[0])})
         for record, ts in zip(records, timeseries):
             record.update(summarise(ts))
     except Exception as exc:  # recorded, and the sweep goes on
+        if len(runs) > 1:  # which of them: each alone
+            return [out for run in runs for out in _run(entropy, kwargs, horizon, series, [run], stacked)]
         error = " ".join(f"{type(exc).__name__}: {exc}".split())
         return [({**record, "status": "error", "error": error}, None) for record in records]
     if series is None:
