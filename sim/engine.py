@@ -39,7 +39,8 @@ class Intervention:
 # separate ensembles.
 VARYING = ("pivot_interval", "role_clarity", "capability", "p_quit", "translation_noise", "rationale",
            "leadership_consistency", "base_load", "conf_broadcast", "m_adopt", "initiative_effort", "feedback",
-           "dialogue", "change_rewards", "capability_investment", "leadership_alignment", "champion_share")
+           "dialogue", "change_rewards", "capability_investment", "leadership_alignment", "champion_share",
+           "kpi_alignment")
 
 
 def combine(params: Sequence) -> Any:

@@ -46,6 +46,11 @@ class Members:
         return np.array([o.n for o in self.orgs])
 
     @cached_property
+    def departments(self) -> np.ndarray:
+        """(departments,) the member of each department of the ensemble."""
+        return np.repeat(np.arange(self.count), [max(o.n_depts, 1) for o in self.orgs])
+
+    @cached_property
     def rows(self) -> tuple[np.ndarray, ...]:
         """Each member's rows in the ensemble, in the member's own order."""
         rows = np.empty(len(self.order), dtype=np.int64)
@@ -125,6 +130,14 @@ def at_rows(org, values, rows):
     if org.members is None or np.ndim(values) == 0:
         return values
     return np.take(np.asarray(values), org.members.of(rows), axis=0)
+
+
+def at_departments(org, values):
+    """A per-member value for each department of the ensemble (the order of ``State.kpi_pull``: each
+    member's departments in turn, at least one each); a single organisation's value as it is."""
+    if org.members is None or np.ndim(values) == 0:
+        return values
+    return np.take(np.asarray(values), org.members.departments, axis=0)
 
 
 def column(values):

@@ -106,7 +106,7 @@ def test_particles_per_job():
     assert particles_per_job(sc, {"rationale": (0, 1)}, 200) == 200
     assert particles_per_job(sc, {"rationale": (0, 1)}, 200, batch=7) == 7
     # a parameter the members of an ensemble cannot differ in: every particle alone
-    assert particles_per_job(sc, {"rationale": (0, 1), "kpi_alignment": (0, 1)}, 200, batch=7) == 1
+    assert particles_per_job(sc, {"rationale": (0, 1), "defender_share": (0, 0.5)}, 200, batch=7) == 1
     for bad in (0, -3, 2.5, True):
         with pytest.raises(CalibrationError, match="batch = .* is not allowed: expected a whole number of at least 1"):
             particles_per_job(sc, {"rationale": (0, 1)}, 200, batch=bad)
@@ -121,7 +121,7 @@ def test_particles_run_together_answer_as_each_alone(survey_file):
     rng = np.random.default_rng(5)
     particles = [({"rationale": float(rng.uniform()), "p_quit": float(rng.uniform(0, 0.02))}, int(rng.integers(2**62)))
                  for _ in range(6)]
-    particles[2] = ({**particles[2][0], "kpi_alignment": 0.7}, particles[2][1])  # its own ensemble
+    particles[2] = ({**particles[2][0], "defender_share": 0.3}, particles[2][1])  # its own ensemble
     particles[4] = ({**particles[4][0], "rationale": 2.0}, particles[4][1])  # refused: out of range
     together = Simulator(sc, survey, stacked=True).answers(particles)
     alone = [Simulator(sc, survey).run(values, seed) for values, seed in particles]

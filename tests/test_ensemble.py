@@ -69,11 +69,12 @@ def same_state(st, one, rows, j, where):
 # Members that differ in parameters (every one of VARYING)
 DIFFERENT = [{"pivot_interval": 5.0, "translation_noise": 0.9, "m_adopt": 0.9, "feedback": 0.0, "dialogue": 0.8},
              {"pivot_interval": 3.0, "role_clarity": 0.2, "p_quit": 0.05, "rationale": 0.6, "conf_broadcast": 0.2,
-              "change_rewards": 0.9, "leadership_alignment": 0.4},
+              "change_rewards": 0.9, "leadership_alignment": 0.4, "kpi_alignment": 0.1},
              {"pivot_interval": 0.0, "capability": 0.9, "leadership_consistency": 0.3, "base_load": 0.8,
               "initiative_effort": 0.4, "capability_investment": 0.05, "champion_share": 0.5},
              {"pivot_interval": 4.0, "role_clarity": 0.9, "base_load": 0.1, "rationale": 0.9, "m_adopt": 0.6,
-              "initiative_effort": 3.0, "feedback": 0.9, "dialogue": 0.0, "leadership_alignment": 0.7}]
+              "initiative_effort": 3.0, "feedback": 0.9, "dialogue": 0.0, "leadership_alignment": 0.7,
+              "kpi_alignment": 1.0}]
 
 
 @pytest.mark.parametrize("submodels, varying, schedule", [
@@ -140,8 +141,8 @@ def test_every_varying_parameter_is_exercised():
 
 
 def test_members_may_differ_only_in_the_varying_parameters():
-    with pytest.raises(ValueError, match="differ in kpi_alignment: they may differ only in pivot_interval"):
-        Engine([validate(kpi_alignment=0.1), validate(kpi_alignment=0.2)], [np.random.default_rng(1)] * 2)
+    with pytest.raises(ValueError, match="differ in defender_share: they may differ only in pivot_interval"):
+        Engine([validate(defender_share=0.1), validate(defender_share=0.2)], [np.random.default_rng(1)] * 2)
 
 
 
@@ -179,18 +180,18 @@ def test_a_sweep_in_ensembles_gives_the_table_of_runs_alone(tmp_path):
     spec = spec_from_dict({"name": "ens", "base": "baseline", "set": {"executives": 1, "layers": 2, "span": 4},
                            "horizon": 10, "replications": 3,
                            "parameters": {"pivot_interval": [0.0, 3.0], "role_clarity": [0.2, 0.8],
-                                          "kpi_alignment": [0.1, 0.6]}})
+                                          "defender_share": [0.1, 0.3]}})
     together = sweep(spec, tmp_path / "together", workers=1).sort_values("run").reset_index(drop=True)
     alone = sweep(spec, tmp_path / "alone", workers=1, batch=1).sort_values("run").reset_index(drop=True)
     numbers = [c for c in together.columns if pd.api.types.is_float_dtype(together[c])]
     pd.testing.assert_frame_equal(together[numbers], alone[numbers], check_exact=False, rtol=0, atol=TOL)
     assert (together["status"] == "ok").all()
-    # points that differ only in VARYING parameters share ensembles; kpi_alignment splits them
-    values = [{"pivot_interval": a, "role_clarity": b, "kpi_alignment": c}
-              for a in (0.0, 3.0) for b in (0.2, 0.8) for c in (0.1, 0.6)]
+    # points that differ only in VARYING parameters share ensembles; defender_share splits them
+    values = [{"pivot_interval": a, "role_clarity": b, "defender_share": c}
+              for a in (0.0, 3.0) for b in (0.2, 0.8) for c in (0.1, 0.3)]
     batches = _batches(list(range(24)), values, 3, workers=1, members=40)  # (6 a batch: 4 for the worker)
     assert sorted(r for b in batches for r in b) == list(range(24)) and all(len(b) == 6 for b in batches)
-    assert all(len({values[r // 3]["kpi_alignment"] for r in b}) == 1 for b in batches)
+    assert all(len({values[r // 3]["defender_share"] for r in b}) == 1 for b in batches)
     assert all(len({r // 3 for r in b}) > 1 for b in batches)  # several points in each
 
 

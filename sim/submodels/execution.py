@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import alignment
-from ..members import any_of, at_rows, flags, means, strategies
+from ..members import any_of, at_departments, at_rows, flags, means, strategies
 from ..state import bound, per_person, take_rows, take_runs, unit
 from .leadership import launch_initiative, lose_heart
 
 
-def kpi_weight(p) -> float:
-    """Strength of departments' KPI pull: misaligned KPIs, strengthened by silos."""
+def kpi_weight(p) -> float | np.ndarray:
+    """Strength of departments' KPI pull: misaligned KPIs, strengthened by silos (per member of an
+    ensemble whose members' ``kpi_alignment`` differ)."""
     return (1 - p.kpi_alignment) * p.lambda_kpi * (1 + p.k_silo * (1 - p.cross_silo_ties))
 
 
@@ -25,7 +26,7 @@ def apply(org, st, p, dr) -> None:
     # gathered; the initiative and the outputs count the employees' work.
     staff, emp = org.staff, org.employees
     m = st.m[staff][:, None]
-    kpi = per_person((kpi_weight(p) * st.kpi_pull)[:, None] * st.kpi_bias)  # per department
+    kpi = per_person((at_departments(org, kpi_weight(p)) * st.kpi_pull)[:, None] * st.kpi_bias)  # per department
     x = st.x[staff]  # a view: written in place
     np.multiply(st.b[staff], m, out=x)
     x += np.multiply(st.h[staff], 1 - m)
